@@ -1,0 +1,3 @@
+from cfmcp.cli import main
+
+main()

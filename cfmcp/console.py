@@ -1,0 +1,92 @@
+"""Output helpers: human text on stderr, results and JSON on stdout.
+
+Rich is imported on first use so that `cfmcp --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import time
+from collections.abc import Iterator
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from cfmcp.errors import CfmcpError
+
+
+@cache
+def err_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+@cache
+def out_console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def info(message: str) -> None:
+    err_console().print(message)
+
+
+def success(message: str) -> None:
+    err_console().print(f"[green]✓[/green] {message}")
+
+
+def warn(message: str) -> None:
+    err_console().print(f"[yellow]![/yellow] {message}")
+
+
+def step(message: str) -> None:
+    err_console().print(f"[cyan]›[/cyan] {message}")
+
+
+def show_error(error: CfmcpError) -> None:
+    console = err_console()
+    console.print(f"[bold red]error:[/bold red] {_escape(error.message)}")
+    if error.hint:
+        console.print(f"[bold]hint:[/bold] {_escape(error.hint)}")
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False) + "\n")
+    sys.stdout.flush()
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+@contextlib.contextmanager
+def spinner(message: str) -> Iterator[Timer]:
+    """A spinner on a terminal, one line otherwise; yields a timer for the elapsed time."""
+    console = err_console()
+    timer = Timer()
+    if console.is_terminal:
+        with console.status(message):
+            yield timer
+    else:
+        console.print(f"{message}")
+        yield timer
+    timer.stop()
+
+
+class Timer:
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.elapsed: float | None = None
+
+    def stop(self) -> float:
+        if self.elapsed is None:
+            self.elapsed = time.perf_counter() - self.start
+        return self.elapsed

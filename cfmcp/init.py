@@ -1,0 +1,133 @@
+"""`cfmcp init`: check the destination, render the template, record it, git, npm ci."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from cfmcp import __version__
+from cfmcp.errors import CfmcpError, UsageError
+from cfmcp.names import slugify_worker_name, worker_name_problem
+from cfmcp.project import Project
+from cfmcp.scaffold import Template, load_template, render_template
+
+
+@dataclass
+class InitPlan:
+    root: Path
+    name: str
+    name_derived: bool
+    template: Template
+    install: bool
+    git: bool
+    existing: list[Path] = field(default_factory=list)  # template files already in the folder
+
+
+@dataclass
+class InitResult:
+    root: Path
+    name: str
+    files: list[str]
+    overwritten: list[str]
+    git: str = "off"
+    installed: bool = False
+    install_seconds: float | None = None
+
+
+def resolve_name(directory: Path, name: str | None) -> tuple[str, bool]:
+    """The Worker name: `name` when given (and valid), else one derived from the folder."""
+    if name is not None:
+        problem = worker_name_problem(name)
+        if problem:
+            suggestion = slugify_worker_name(name)
+            raise UsageError(
+                f"Invalid --name {name!r}: {problem}.",
+                hint=f"Try --name {suggestion}",
+            )
+        return name, False
+    return slugify_worker_name(directory.resolve().name), True
+
+
+def plan_init(
+    directory: Path,
+    *,
+    name: str | None,
+    install: bool,
+    git: bool | None,
+    force: bool,
+) -> InitPlan:
+    """Everything decided and checked before a single file is written."""
+    root = directory.resolve()
+    worker_name, derived = resolve_name(root, name)
+    if root.exists() and not root.is_dir():
+        raise CfmcpError(f"{root} exists and is not a folder.")
+    if root.is_dir() and any(root.iterdir()) and not force:
+        raise CfmcpError(
+            f"{root} is not empty; nothing was written.",
+            hint="Pick a new folder, or pass --force to add the project's files to this one "
+            "(files of the same name are overwritten; nothing else is deleted).",
+        )
+    template = load_template()
+    existing = [f.target for f in template.files() if (root / f.target).exists()]
+    if (root / "cfmcp.json").exists():
+        existing.append(Path("cfmcp.json"))
+    use_git = shutil.which("git") is not None if git is None else git
+    return InitPlan(root, worker_name, derived, template, install, use_git, existing)
+
+
+def write_project(plan: InitPlan) -> InitResult:
+    plan.root.mkdir(parents=True, exist_ok=True)
+    context = {
+        "worker_name": plan.name,
+        "compatibility_date": plan.template.compatibility_date,
+        "cfmcp_version": __version__,
+        "template_name": plan.template.name,
+        "template_version": plan.template.version,
+    }
+    written = render_template(plan.template, plan.root, context)
+    project = Project(plan.root)
+    previous = project.read_state() if project.state_path.exists() else {}
+    project.write_state(
+        {
+            "cfmcp": __version__,
+            "template": {"name": plan.template.name, "version": plan.template.version},
+            "created_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+            "options": {"name": plan.name, "install": plan.install, "git": plan.git},
+            "environments": previous.get("environments", {}),
+        }
+    )
+    files = sorted(str(p) for p in [*written, Path("cfmcp.json")])
+    return InitResult(
+        root=plan.root,
+        name=plan.name,
+        files=files,
+        overwritten=sorted(str(p) for p in plan.existing),
+    )
+
+
+def git_init(root: Path) -> str:
+    """Make the project a git repository with a first commit; says what happened."""
+    git = shutil.which("git")
+    if git is None:
+        return "skipped: git not found"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [git, *args], cwd=root, capture_output=True, text=True, check=False, timeout=60
+        )
+
+    inside = run("rev-parse", "--is-inside-work-tree")
+    if inside.returncode == 0 and inside.stdout.strip() == "true":
+        return "skipped: already inside a git repository"
+    if run("init", "-q").returncode != 0:
+        return "skipped: git init failed"
+    run("add", "-A")
+    commit = run("commit", "-q", "-m", "Initial commit from cfmcp init")
+    if commit.returncode != 0:
+        reason = (commit.stderr or commit.stdout).strip().splitlines()
+        detail = reason[-1] if reason else "unknown error"
+        return f"initialised without a commit ({detail})"
+    return "initialised with a first commit"

@@ -1,0 +1,162 @@
+// The browser side of sign-in: the approval dialog, the redirect to Cloudflare, and the
+// callback that completes the MCP client's authorization.
+import {
+  AuthorizationError,
+  CimdFetchError,
+  authorizationErrorRedirect,
+  type AuthRequest,
+} from "@cloudflare/workers-oauth-provider";
+import { Hono, type Context } from "hono";
+import { renderApprovalDialog, renderMessage } from "./approval-dialog";
+import { SERVER_NAME } from "./config";
+import {
+  UpstreamError,
+  authorizeUrl,
+  exchangeCode,
+  expiresAt,
+  fetchIdentity,
+  newCodeVerifier,
+  type Props,
+} from "./cloudflare-upstream";
+
+type AppContext = Context<{ Bindings: Env }>;
+
+const app = new Hono<{ Bindings: Env }>();
+
+function rememberOptions(env: Env) {
+  return { secret: env.COOKIE_ENCRYPTION_KEY };
+}
+
+function callbackUrl(c: AppContext): string {
+  return new URL("/callback", c.req.url).toString();
+}
+
+function page(c: AppContext, status: number, title: string, message: string): Response {
+  return c.html(renderMessage(title, message), status as 400);
+}
+
+function requireSecrets(c: AppContext): Response | null {
+  const missing = ["CLOUDFLARE_CLIENT_ID", "CLOUDFLARE_CLIENT_SECRET", "COOKIE_ENCRYPTION_KEY"].filter(
+    (name) => !c.env[name as keyof Env],
+  );
+  if (missing.length === 0) return null;
+  return page(
+    c,
+    500,
+    "Server not configured",
+    `Missing secrets: ${missing.join(", ")}. Run \`cfmcp secrets set\` (or \`cfmcp dev\` locally).`,
+  );
+}
+
+/** Save the approved request and send the browser to Cloudflare's sign-in. */
+async function redirectUpstream(c: AppContext, request: AuthRequest, headers?: Headers): Promise<Response> {
+  const verifier = newCodeVerifier();
+  const upstream = await c.env.OAUTH_PROVIDER.beginUpstream(request, { data: { verifier }, headers });
+  const location = await authorizeUrl(c.env, {
+    redirectUri: callbackUrl(c),
+    state: upstream.state,
+    verifier,
+  });
+  upstream.headers.set("Location", location);
+  return new Response(null, { status: 302, headers: upstream.headers });
+}
+
+function handleAuthorizationError(c: AppContext, error: unknown): Response {
+  if (error instanceof AuthorizationError) {
+    if (error.redirectTo) return c.redirect(error.redirectTo, 302);
+    return page(c, 400, "Authorization failed", error.description);
+  }
+  if (error instanceof CimdFetchError) {
+    return page(c, 400, "Authorization failed", "This client could not be verified.");
+  }
+  throw error;
+}
+
+app.get("/", (c) =>
+  c.text(
+    `${SERVER_NAME}: a remote MCP server. Connect an MCP client to ${new URL("/mcp", c.req.url)} ` +
+      `(streamable HTTP) or ${new URL("/sse", c.req.url)} (SSE).\n`,
+  ),
+);
+
+app.get("/authorize", async (c) => {
+  const notConfigured = requireSecrets(c);
+  if (notConfigured) return notConfigured;
+  const oauth = c.env.OAUTH_PROVIDER;
+  try {
+    const request = await oauth.parseAuthRequest(c.req.raw);
+    const consent = await oauth.describeConsent(request);
+    if (await oauth.isConsentRemembered(c.req.raw, request, rememberOptions(c.env))) {
+      return redirectUpstream(c, request);
+    }
+    const transaction = await oauth.beginConsent(request);
+    transaction.headers.set("Content-Type", "text/html; charset=utf-8");
+    const html = renderApprovalDialog({ serverName: SERVER_NAME, consent, handle: transaction.handle });
+    return new Response(html, { headers: transaction.headers });
+  } catch (error) {
+    return handleAuthorizationError(c, error);
+  }
+});
+
+app.post("/authorize", async (c) => {
+  const notConfigured = requireSecrets(c);
+  if (notConfigured) return notConfigured;
+  const oauth = c.env.OAUTH_PROVIDER;
+  const form = await c.req.formData();
+  const handle = String(form.get("handle") ?? "");
+  try {
+    if (form.get("decision") !== "approve") {
+      const denied = await oauth.denyConsent(c.req.raw, handle);
+      return new Response(null, { status: 302, headers: denied.headers });
+    }
+    const approved = await oauth.approveConsent(c.req.raw, handle, { remember: rememberOptions(c.env) });
+    return redirectUpstream(c, approved.request, approved.headers);
+  } catch (error) {
+    return handleAuthorizationError(c, error);
+  }
+});
+
+app.get("/callback", async (c) => {
+  const oauth = c.env.OAUTH_PROVIDER;
+  let resumed;
+  try {
+    resumed = await oauth.finishUpstream<{ verifier: string }>(c.req.raw);
+  } catch (error) {
+    return handleAuthorizationError(c, error);
+  }
+  const { request, data, headers } = resumed;
+  const params = new URL(c.req.url).searchParams;
+  const code = params.get("code");
+  if (params.get("error") || !code) {
+    headers.set("Location", authorizationErrorRedirect(request, "access_denied"));
+    return new Response(null, { status: 302, headers });
+  }
+  let props: Props;
+  try {
+    const tokens = await exchangeCode(c.env, { code, redirectUri: callbackUrl(c), verifier: data.verifier });
+    const identity = await fetchIdentity(c.env, tokens.access_token);
+    props = {
+      ...identity,
+      accessToken: tokens.access_token,
+      refreshToken: tokens.refresh_token,
+      accessTokenExpiresAt: expiresAt(tokens),
+    };
+  } catch (error) {
+    if (error instanceof UpstreamError) {
+      headers.set("Location", authorizationErrorRedirect(request, "server_error", error.message));
+      return new Response(null, { status: 302, headers });
+    }
+    throw error;
+  }
+  const { redirectTo } = await oauth.completeAuthorization({
+    request,
+    userId: props.userId,
+    metadata: { label: props.email || props.name },
+    scope: request.scope,
+    props,
+  });
+  headers.set("Location", redirectTo);
+  return new Response(null, { status: 302, headers });
+});
+
+export const CloudflareHandler = app;

@@ -1,0 +1,165 @@
+// Cloudflare as the upstream identity provider: authorize URL, code and refresh exchanges,
+// and the user/accounts lookups. The base URLs are vars so `cfmcp dev` can point them at a
+// local stand-in.
+import { OAuthError } from "@cloudflare/workers-oauth-provider";
+
+export interface CloudflareAccount {
+  id: string;
+  name: string;
+}
+
+/** What a grant carries. Encrypted by the provider; tools read it as `this.props`. */
+export type Props = {
+  userId: string;
+  email: string;
+  name: string;
+  accounts: CloudflareAccount[];
+  accessToken: string;
+  refreshToken?: string;
+  /** Seconds since the epoch when `accessToken` expires upstream. */
+  accessTokenExpiresAt?: number;
+};
+
+interface UpstreamTokens {
+  access_token: string;
+  refresh_token?: string;
+  expires_in?: number;
+  token_type?: string;
+  scope?: string;
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, "");
+}
+
+function base64Url(bytes: ArrayBuffer | Uint8Array): string {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  let text = "";
+  for (const byte of view) text += String.fromCharCode(byte);
+  return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** A fresh PKCE verifier (RFC 7636: 43-128 unreserved characters). */
+export function newCodeVerifier(): string {
+  return base64Url(crypto.getRandomValues(new Uint8Array(32)));
+}
+
+export async function codeChallengeS256(verifier: string): Promise<string> {
+  return base64Url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
+}
+
+export async function authorizeUrl(
+  env: Env,
+  options: { redirectUri: string; state: string; verifier: string },
+): Promise<string> {
+  const url = new URL(`${trimSlash(env.CLOUDFLARE_OAUTH_URL)}/auth`);
+  url.searchParams.set("response_type", "code");
+  url.searchParams.set("client_id", env.CLOUDFLARE_CLIENT_ID);
+  url.searchParams.set("redirect_uri", options.redirectUri);
+  url.searchParams.set("scope", env.CLOUDFLARE_SCOPES);
+  url.searchParams.set("state", options.state);
+  url.searchParams.set("code_challenge", await codeChallengeS256(options.verifier));
+  url.searchParams.set("code_challenge_method", "S256");
+  return url.toString();
+}
+
+async function tokenRequest(env: Env, form: Record<string, string>): Promise<Response> {
+  const basic = btoa(`${env.CLOUDFLARE_CLIENT_ID}:${env.CLOUDFLARE_CLIENT_SECRET}`);
+  return fetch(`${trimSlash(env.CLOUDFLARE_OAUTH_URL)}/token`, {
+    method: "POST",
+    headers: {
+      Authorization: `Basic ${basic}`,
+      "Content-Type": "application/x-www-form-urlencoded",
+      Accept: "application/json",
+    },
+    body: new URLSearchParams(form).toString(),
+  });
+}
+
+export class UpstreamError extends Error {}
+
+export async function exchangeCode(
+  env: Env,
+  options: { code: string; redirectUri: string; verifier: string },
+): Promise<UpstreamTokens> {
+  const response = await tokenRequest(env, {
+    grant_type: "authorization_code",
+    code: options.code,
+    redirect_uri: options.redirectUri,
+    code_verifier: options.verifier,
+  });
+  if (!response.ok) {
+    throw new UpstreamError(`Cloudflare refused the authorization code (HTTP ${response.status}).`);
+  }
+  const tokens = (await response.json()) as UpstreamTokens;
+  if (!tokens.access_token) throw new UpstreamError("Cloudflare returned no access token.");
+  return tokens;
+}
+
+/** Refresh the upstream token; an upstream `invalid_grant` revokes this grant too. */
+export async function refreshUpstream(env: Env, props: Props): Promise<Props> {
+  if (!props.refreshToken) return props;
+  const response = await tokenRequest(env, {
+    grant_type: "refresh_token",
+    refresh_token: props.refreshToken,
+  });
+  if (response.status === 400 || response.status === 401) {
+    throw new OAuthError("invalid_grant", {
+      description: "Cloudflare no longer accepts this sign-in; authorize again.",
+    });
+  }
+  if (!response.ok) {
+    throw new OAuthError("temporarily_unavailable", {
+      description: "Cloudflare sign-in is unavailable; try again shortly.",
+      statusCode: 503,
+    });
+  }
+  const tokens = (await response.json()) as UpstreamTokens;
+  return {
+    ...props,
+    accessToken: tokens.access_token,
+    refreshToken: tokens.refresh_token ?? props.refreshToken,
+    accessTokenExpiresAt: expiresAt(tokens),
+  };
+}
+
+export function expiresAt(tokens: UpstreamTokens): number | undefined {
+  return tokens.expires_in ? Math.floor(Date.now() / 1000) + tokens.expires_in : undefined;
+}
+
+interface Envelope<T> {
+  success: boolean;
+  result: T;
+  errors?: { code: number; message: string }[];
+}
+
+async function apiGet<T>(env: Env, path: string, accessToken: string): Promise<T> {
+  const response = await fetch(`${trimSlash(env.CLOUDFLARE_API_URL)}${path}`, {
+    headers: { Authorization: `Bearer ${accessToken}`, Accept: "application/json" },
+  });
+  const body = (await response.json().catch(() => null)) as Envelope<T> | null;
+  if (!response.ok || !body?.success) {
+    const reason = body?.errors?.[0]?.message ?? `HTTP ${response.status}`;
+    throw new UpstreamError(`Cloudflare API ${path} failed: ${reason}`);
+  }
+  return body.result;
+}
+
+export async function fetchIdentity(
+  env: Env,
+  accessToken: string,
+): Promise<{ userId: string; email: string; name: string; accounts: CloudflareAccount[] }> {
+  const user = await apiGet<{ id: string; email?: string; first_name?: string; last_name?: string }>(
+    env,
+    "/user",
+    accessToken,
+  );
+  const accounts = await apiGet<{ id: string; name: string }[]>(env, "/accounts", accessToken);
+  const name = [user.first_name, user.last_name].filter(Boolean).join(" ");
+  return {
+    userId: user.id,
+    email: user.email ?? "",
+    name: name || user.email || user.id,
+    accounts: accounts.map(({ id, name }) => ({ id, name })),
+  };
+}

@@ -1,0 +1,72 @@
+import { OAuthProvider } from "@cloudflare/workers-oauth-provider";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { McpAgent } from "agents/mcp";
+import { z } from "zod";
+import { CloudflareHandler } from "./cloudflare-handler";
+import { SERVER_NAME, SERVER_VERSION } from "./config";
+import { refreshUpstream, type Props } from "./cloudflare-upstream";
+
+/** The MCP server: one Durable Object per MCP session, with the signed-in user in `this.props`. */
+export class MyMCP extends McpAgent<Env, unknown, Props> {
+  server = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION });
+
+  async init() {
+    this.server.registerTool(
+      "add",
+      {
+        description: "Add two numbers.",
+        inputSchema: { a: z.number(), b: z.number() },
+      },
+      async ({ a, b }) => ({ content: [{ type: "text", text: String(a + b) }] }),
+    );
+
+    this.server.registerTool(
+      "whoami",
+      { description: "The Cloudflare user who signed in, and their accounts." },
+      async () => {
+        const props = this.props;
+        if (!props) return { content: [{ type: "text", text: "Not signed in." }], isError: true };
+        const user = { id: props.userId, email: props.email, name: props.name, accounts: props.accounts };
+        return { content: [{ type: "text", text: JSON.stringify(user, null, 2) }] };
+      },
+    );
+  }
+}
+
+// The provider's resource (the tokens' audience) is this Worker's origin: PUBLIC_URL when set
+// (a custom domain), else the origin the request arrived on. One provider per origin.
+const providers = new Map<string, OAuthProvider<Env>>();
+
+function providerFor(origin: string): OAuthProvider<Env> {
+  let provider = providers.get(origin);
+  if (!provider) {
+    provider = new OAuthProvider<Env>({
+      apiHandlers: {
+        "/sse": MyMCP.serveSSE("/sse"),
+        "/mcp": MyMCP.serve("/mcp"),
+      },
+      defaultHandler: CloudflareHandler as unknown as ExportedHandler<Env>,
+      authorizeEndpoint: "/authorize",
+      tokenEndpoint: "/token",
+      clientRegistrationEndpoint: "/register",
+      resourceMetadata: { resource: origin, resource_name: SERVER_NAME },
+      tokenExchangeCallback: async ({ grantType, props, env }) => {
+        if (grantType !== "refresh_token") return;
+        const newProps = await refreshUpstream(env, props as Props);
+        return { newProps };
+      },
+    });
+    providers.set(origin, provider);
+  }
+  return provider;
+}
+
+function resourceOrigin(request: Request, env: Env): string {
+  return new URL(env.PUBLIC_URL || request.url).origin;
+}
+
+export default {
+  fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    return providerFor(resourceOrigin(request, env)).fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<Env>;

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -36,11 +35,18 @@ def _show_version(value: bool) -> None:
 @app.callback()
 def root(
     version: bool = typer.Option(
-        False, "--version", "-V", help="Show the version and exit.",
-        callback=_show_version, is_eager=True,
+        False,
+        "--version",
+        "-V",
+        help="Show the version and exit.",
+        callback=_show_version,
+        is_eager=True,
     ),
-    directory: Optional[Path] = typer.Option(
-        None, "--directory", "-C", metavar="DIR",
+    directory: Path | None = typer.Option(
+        None,
+        "--directory",
+        "-C",
+        metavar="DIR",
         help="Run as if cfmcp was started in DIR.",
     ),
 ) -> None:
@@ -59,11 +65,15 @@ def root(
 )
 def init(
     directory: Path = typer.Argument(
-        Path("."), metavar="[DIR]", help="Folder for the new project (created if missing).",
+        Path("."),
+        metavar="[DIR]",
+        help="Folder for the new project (created if missing).",
         show_default="the current folder",
     ),
-    name: Optional[str] = typer.Option(
-        None, "--name", "-n",
+    name: str | None = typer.Option(
+        None,
+        "--name",
+        "-n",
         help="Worker name: lowercase letters, digits and dashes, 1-63 characters. "
         "Default: derived from DIR.",
     ),
@@ -71,8 +81,9 @@ def init(
     install: bool = typer.Option(
         True, "--install/--no-install", help="Run npm ci in the new project."
     ),
-    git: Optional[bool] = typer.Option(
-        None, "--git/--no-git",
+    git: bool | None = typer.Option(
+        None,
+        "--git/--no-git",
         help="Make the project a git repository with a first commit.",
         show_default="on when git is installed",
     ),
@@ -96,8 +107,10 @@ def init(
         toolchain = find_toolchain()  # before writing anything: a clear error, nothing to undo
 
     if plan.name_derived and not as_json:
-        console.info(f"Worker name: [bold]{plan.name}[/bold] (from the folder name; "
-                     "use --name to choose another)")
+        console.info(
+            f"Worker name: [bold]{plan.name}[/bold] (from the folder name; "
+            "use --name to choose another)"
+        )
     if plan.existing and not as_json:
         console.warn("Replacing existing files: " + ", ".join(map(str, plan.existing)))
 

@@ -46,7 +46,7 @@ def warn(message: str) -> None:
 
 
 def step(message: str) -> None:
-    err_console().print(f"[cyan]›[/cyan] {message}")
+    err_console().print(f"[cyan]>[/cyan] {message}")
 
 
 def show_error(error: CfmcpError) -> None:

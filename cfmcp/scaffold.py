@@ -57,8 +57,10 @@ def templates_root() -> Path:
     for candidate in (package_dir / "templates", package_dir.parent / "templates"):
         if candidate.is_dir():
             return candidate
-    raise CfmcpError("cfmcp's templates are missing from this installation.",
-                     hint="Reinstall cfmcp: pip install --force-reinstall cfmcp")
+    raise CfmcpError(
+        "cfmcp's templates are missing from this installation.",
+        hint="Reinstall cfmcp: pip install --force-reinstall cfmcp",
+    )
 
 
 def load_template(name: str = DEFAULT_TEMPLATE) -> Template:

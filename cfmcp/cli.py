@@ -8,11 +8,27 @@ import sys
 from pathlib import Path
 
 import typer
+from typer.core import TyperGroup
 
 from cfmcp import __version__
 from cfmcp.errors import CfmcpError
 
+
+class CfmcpGroup(TyperGroup):
+    """Turns a CfmcpError from any command into its message, hint and exit code."""
+
+    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except CfmcpError as error:
+            from cfmcp.console import show_error
+
+            show_error(error)
+            ctx.exit(error.exit_code)
+
+
 app = typer.Typer(
+    cls=CfmcpGroup,
     name="cfmcp",
     help="Ship an OAuth-protected remote MCP server on Cloudflare Workers, and connect it to "
     "your AI clients.",
@@ -179,9 +195,6 @@ def main() -> None:
 
     try:
         app()
-    except CfmcpError as error:
-        console.show_error(error)
-        sys.exit(error.exit_code)
     except KeyboardInterrupt:
         console.err_console().print("interrupted")
         sys.exit(130)

@@ -34,26 +34,26 @@ def out_console() -> Console:
 
 
 def info(message: str) -> None:
-    err_console().print(message)
+    err_console().print(message, soft_wrap=True)
 
 
 def success(message: str) -> None:
-    err_console().print(f"[green]✓[/green] {message}")
+    err_console().print(f"[green]✓[/green] {message}", soft_wrap=True)
 
 
 def warn(message: str) -> None:
-    err_console().print(f"[yellow]![/yellow] {message}")
+    err_console().print(f"[yellow]![/yellow] {message}", soft_wrap=True)
 
 
 def step(message: str) -> None:
-    err_console().print(f"[cyan]>[/cyan] {message}")
+    err_console().print(f"[cyan]>[/cyan] {message}", soft_wrap=True)
 
 
 def show_error(error: CfmcpError) -> None:
     console = err_console()
-    console.print(f"[bold red]error:[/bold red] {_escape(error.message)}")
+    console.print(f"[bold red]error:[/bold red] {_escape(error.message)}", soft_wrap=True)
     if error.hint:
-        console.print(f"[bold]hint:[/bold] {_escape(error.hint)}")
+        console.print(f"[bold]hint:[/bold] {_escape(error.hint)}", soft_wrap=True)
 
 
 def print_json(data: Any) -> None:

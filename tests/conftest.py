@@ -1,0 +1,94 @@
+"""Shared fixtures. Unit tests run the CLI in-process; integration tests run real processes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cfmcp.cli import app
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def cli() -> Callable[..., object]:
+    """Run cfmcp in-process: cli("init", "x", "--no-install") -> click Result."""
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None):
+        return runner.invoke(app, list(args), input=input, env=env, catch_exceptions=False)
+
+    return run
+
+
+def run_cfmcp(
+    *args: str,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    input: str | None = None,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess[str]:
+    """Run cfmcp as a separate process, the way a user does."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "cfmcp", *args],
+        cwd=cwd,
+        env=full_env,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=None if input is not None else subprocess.DEVNULL,
+    )
+
+
+# --- the generated Worker project, installed once per test session ---------------------------
+
+TEST_SECRETS = {
+    "CLOUDFLARE_CLIENT_ID": "test-upstream-client",
+    "CLOUDFLARE_CLIENT_SECRET": "test-upstream-secret",
+    "COOKIE_ENCRYPTION_KEY": "0123456789abcdef" * 4,
+}
+
+
+@pytest.fixture(scope="session")
+def worker_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project made by `cfmcp init` with its npm packages installed (one npm ci per session).
+
+    Tests that change files in it must put them back; tests that need their own project
+    copy it with `copy_project`.
+    """
+    root = tmp_path_factory.mktemp("worker") / "demo-mcp"
+    result = run_cfmcp("init", str(root), "--yes", "--no-git", timeout=900)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert (root / "node_modules" / ".bin" / "wrangler").exists()
+    return root
+
+
+def copy_project(source: Path, destination: Path) -> Path:
+    """A copy of a generated project that shares the installed node_modules (by symlink)."""
+    import shutil
+
+    shutil.copytree(source, destination, ignore=shutil.ignore_patterns("node_modules", ".wrangler"))
+    (destination / "node_modules").symlink_to(source / "node_modules", target_is_directory=True)
+    return destination
+
+
+def write_env_file(path: Path, values: dict[str, str]) -> Path:
+    path.write_text("".join(f"{key}={value}\n" for key, value in values.items()))
+    path.chmod(0o600)
+    return path

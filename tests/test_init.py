@@ -1,0 +1,198 @@
+"""`cfmcp init` without npm: name rules, the non-empty-folder guard, rendering, records."""
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import tomlkit
+
+from cfmcp.scaffold import load_template
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(root).parts
+    }
+
+
+def test_init_renders_a_complete_project(cli, tmp_path):
+    target = tmp_path / "Demo Server"
+    result = cli("init", str(target), "--no-install", "--no-git", "--yes")
+    assert result.exit_code == 0, result.output
+    files = set(_tree(target))
+    expected = {
+        ".dev.vars.example",
+        ".gitignore",
+        "README.md",
+        "cfmcp.json",
+        "package-lock.json",
+        "package.json",
+        "tsconfig.json",
+        "wrangler.toml",
+        "src/index.ts",
+        "src/config.ts",
+        "src/env.d.ts",
+        "src/cloudflare-handler.ts",
+        "src/cloudflare-upstream.ts",
+        "src/approval-dialog.ts",
+    }
+    assert files == expected
+    for name, content in _tree(target).items():
+        text = content.decode()
+        assert "{{" not in text and "{%" not in text, f"unrendered Jinja in {name}"
+
+    # The name is derived from the folder and used everywhere it matters.
+    assert "demo-server" in result.output
+    wrangler = tomlkit.parse((target / "wrangler.toml").read_text()).unwrap()
+    assert wrangler["name"] == "demo-server"
+    assert wrangler["compatibility_flags"] == ["nodejs_compat"]
+    assert wrangler["durable_objects"]["bindings"][0] == {
+        "name": "MCP_OBJECT",
+        "class_name": "MyMCP",
+    }
+    assert wrangler["migrations"][0]["new_sqlite_classes"] == ["MyMCP"]
+    assert wrangler["kv_namespaces"][0]["binding"] == "OAUTH_KV"
+    assert wrangler["dev"]["port"] == 8788
+    assert wrangler["vars"]["CLOUDFLARE_OAUTH_URL"] == "https://dash.cloudflare.com/oauth2"
+    assert wrangler["vars"]["CLOUDFLARE_API_URL"] == "https://api.cloudflare.com/client/v4"
+    package = json.loads((target / "package.json").read_text())
+    lock = json.loads((target / "package-lock.json").read_text())
+    assert package["name"] == lock["name"] == lock["packages"][""]["name"] == "demo-server"
+    # Exact pins, identical in package.json and the lockfile's root entry.
+    for section in ("dependencies", "devDependencies"):
+        for dep, version in package[section].items():
+            assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{dep} is not pinned: {version}"
+            assert lock["packages"][""][section][dep] == version
+            assert lock["packages"][f"node_modules/{dep}"]["version"] == version
+    assert 'SERVER_NAME = "demo-server"' in (target / "src/config.ts").read_text()
+    gitignore = (target / ".gitignore").read_text().splitlines()
+    assert {".dev.vars", ".wrangler/", "node_modules/"} <= set(gitignore)
+
+
+def test_init_records_what_was_generated(cli, tmp_path):
+    result = cli("init", str(tmp_path / "p"), "--name", "rec-test", "--no-install", "--no-git")
+    assert result.exit_code == 0, result.output
+    state = json.loads((tmp_path / "p" / "cfmcp.json").read_text())
+    template = load_template()
+    assert state["template"] == {"name": "cloudflare", "version": template.version}
+    assert state["options"] == {"name": "rec-test", "install": False, "git": False}
+    assert state["environments"] == {}
+
+
+def test_explicit_invalid_name_is_a_usage_error_and_writes_nothing(cli, tmp_path):
+    target = tmp_path / "p"
+    result = cli("init", str(target), "--name", "Bad_Name", "--no-install")
+    assert result.exit_code == 2
+    assert "Invalid --name 'Bad_Name'" in result.output
+    assert "--name bad-name" in result.output
+    assert not target.exists()
+
+
+def test_non_empty_folder_is_refused_and_left_alone(cli, tmp_path):
+    target = tmp_path / "p"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine")
+    before = _tree(target)
+    result = cli("init", str(target), "--no-install", "--no-git")
+    assert result.exit_code == 1
+    assert "not empty" in result.output and "--force" in result.output
+    assert _tree(target) == before
+
+
+def test_force_writes_template_files_and_deletes_nothing(cli, tmp_path):
+    target = tmp_path / "p"
+    (target / "src").mkdir(parents=True)
+    (target / "notes.txt").write_text("mine")
+    (target / "src" / "extra.ts").write_text("export const x = 1;\n")
+    (target / "README.md").write_text("old readme")
+    result = cli("init", str(target), "--force", "--no-install", "--no-git")
+    assert result.exit_code == 0, result.output
+    assert (target / "notes.txt").read_text() == "mine"
+    assert (target / "src" / "extra.ts").read_text() == "export const x = 1;\n"
+    assert (target / "README.md").read_text() != "old readme"
+    assert "README.md" in result.output  # the replaced file is named
+
+
+def test_json_output(cli, tmp_path):
+    result = cli("init", str(tmp_path / "j"), "--no-install", "--no-git", "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["name"] == "j"
+    assert data["installed"] is False
+    assert "wrangler.toml" in data["files"]
+
+
+def test_missing_node_with_install_is_a_clear_error_before_writing(cli, tmp_path, monkeypatch):
+    empty_bin = tmp_path / "bin"
+    empty_bin.mkdir()
+    monkeypatch.setenv("PATH", str(empty_bin))
+    target = tmp_path / "p"
+    result = cli("init", str(target), "--no-git")
+    assert result.exit_code == 1
+    assert "Node.js was not found" in result.output
+    assert "20.3" in result.output and "nodejs.org" in result.output
+    assert not target.exists()
+    # Without install the files are still written.
+    result = cli("init", str(target), "--no-git", "--no-install")
+    assert result.exit_code == 0, result.output
+    assert (target / "wrangler.toml").exists()
+
+
+def test_too_old_node_is_named(cli, tmp_path, monkeypatch):
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    node = fake_bin / "node"
+    node.write_text("#!/bin/sh\necho v18.19.0\n")
+    node.chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake_bin))
+    result = cli("init", str(tmp_path / "p"), "--no-git")
+    assert result.exit_code == 1
+    assert "Node.js 18.19.0 is too old" in result.output
+    assert not (tmp_path / "p").exists()
+
+
+def test_git_first_commit(cli, tmp_path, monkeypatch):
+    for role in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{role}_NAME", "Test User")
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", "test@example.com")
+    target = tmp_path / "g"
+    result = cli("init", str(target), "--no-install", "--git")
+    assert result.exit_code == 0, result.output
+    log = subprocess.run(
+        ["git", "log", "--oneline"], cwd=target, capture_output=True, text=True, check=True
+    )
+    assert "Initial commit from cfmcp init" in log.stdout
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=target, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert "wrangler.toml" in tracked and "cfmcp.json" in tracked
+    assert ".dev.vars" not in tracked
+
+
+def test_git_skipped_inside_an_existing_repository(cli, tmp_path):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    result = cli("init", str(tmp_path / "inner"), "--no-install", "--git")
+    assert result.exit_code == 0
+    assert "already inside a git repository" in result.output
+    assert not (tmp_path / "inner" / ".git").exists()
+
+
+def test_directory_option_runs_elsewhere(cli, tmp_path):
+    result = cli("-C", str(tmp_path), "init", "here", "--no-install", "--no-git")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "here" / "wrangler.toml").exists()
+
+
+def test_default_folder_is_the_current_one(cli, tmp_path, monkeypatch):
+    target = tmp_path / "cwd-project"
+    target.mkdir()
+    monkeypatch.chdir(target)
+    result = cli("init", "--no-install", "--no-git", "--yes")
+    assert result.exit_code == 0, result.output
+    assert (target / "wrangler.toml").exists()
+    assert 'name = "cwd-project"' in (target / "wrangler.toml").read_text()
+    assert os.getcwd() == str(target)

@@ -165,6 +165,112 @@ def init(
     _next_steps_panel(result.root, installed=result.installed)
 
 
+# --- client-config ------------------------------------------------------------------------
+
+
+@app.command(
+    "client-config",
+    epilog="Example: [bold]cfmcp client-config claude[/bold]   or   "
+    "[bold]cfmcp client-config vscode --url https://my-mcp.me.workers.dev --dry-run[/bold]",
+)
+def client_config(
+    client: str = typer.Argument(
+        ...,
+        metavar="CLIENT",
+        help="claude (Claude Desktop), claude-code, cursor, vscode or windsurf.",
+        show_default=False,
+    ),
+    url: str | None = typer.Option(
+        None,
+        "--url",
+        metavar="URL",
+        help="The server's URL (a trailing /mcp or /sse is fine). "
+        "Default: the URL `cfmcp deploy` recorded.",
+    ),
+    local: bool = typer.Option(False, "--local", help="Use the dev server, http://localhost:8788."),
+    name: str | None = typer.Option(
+        None, "--name", "-n", help="Server name in the client. Default: the Worker name."
+    ),
+    scope: str | None = typer.Option(
+        None,
+        "--scope",
+        metavar="user|project",
+        help="Which config file: your own or the project's (cursor, vscode). "
+        "Default: project for vscode and claude-code, user for the others.",
+        show_default=False,
+    ),
+    bridge: bool = typer.Option(
+        False,
+        "--bridge",
+        help="Connect through the mcp-remote stdio bridge (npx) instead of the client's own "
+        "remote support.",
+    ),
+    print_entry: bool = typer.Option(
+        False, "--print", help="Print the entry as JSON and change nothing."
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Show the change as a diff; write nothing."
+    ),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Replace an entry of the same name without asking; create a missing client folder.",
+    ),
+    config_path: Path | None = typer.Option(
+        None, "--config-path", metavar="PATH", help="Edit this file instead of the usual one."
+    ),
+    env: str | None = typer.Option(
+        None,
+        "--env",
+        metavar="ENV",
+        help="The environment whose deployed URL and Worker name to use.",
+        show_default="production",
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Add the server to an AI client: Claude Desktop, Claude Code, Cursor, VS Code, Windsurf.
+
+    Safe on a config you care about:
+    • everything else in the file is kept, comments too (VS Code);
+    • the file is backed up first, then replaced in one step;
+    • running the command again changes nothing;
+    • an entry of the same name with other settings is replaced only with --force or a yes.
+    """
+    from cfmcp import clients, console
+    from cfmcp.errors import UsageError
+
+    if print_entry and dry_run:
+        raise UsageError("--print and --dry-run cannot be used together.")
+    request = clients.Request(client, url, local, name, scope, bridge, config_path, env)
+    target = clients.resolve_target(request)
+    if print_entry:
+        snippet = target.snippet
+        if as_json:
+            console.print_json(clients.result_json(target, "printed", entry=snippet))
+        else:
+            console.print_json(snippet)
+        return
+
+    plan = clients.plan(target, force=force)
+    if dry_run:
+        if as_json:
+            console.print_json(clients.result_json(target, "dry-run", diff=plan.diff()))
+        else:
+            clients.show_dry_run(plan)
+        return
+
+    interactive = not as_json and clients.stdin_is_interactive()
+    confirm = (
+        (lambda question: typer.confirm(question, default=False, err=True)) if interactive else None
+    )
+    clients.check_replacement(plan, force=force, confirm=confirm, show=not as_json)
+    result = clients.apply(plan)
+    if as_json:
+        console.print_json(clients.result_json(target, result.action, backup=result.backup))
+    else:
+        clients.print_report(plan, result)
+
+
 def _folder_has_files(folder: Path) -> bool:
     return folder.is_dir() and any(folder.iterdir())
 
@@ -188,6 +294,73 @@ def _next_steps_panel(root: Path, *, installed: bool) -> None:
     table.add_row("cfmcp deploy", "deploy and print the /mcp and /sse URLs")
     table.add_row("cfmcp client-config claude", "connect Claude Desktop (or cursor, vscode, …)")
     err_console().print(Panel(table, title="Next steps", title_align="left", expand=False))
+
+
+# --- dev and check ------------------------------------------------------------------------
+
+
+@app.command(
+    epilog="Example: [bold]cfmcp dev[/bold]   then, in another terminal,   "
+    "[bold]cfmcp check --headless[/bold]"
+)
+def dev(
+    port: int = typer.Option(8788, "--port", "-p", help="Port for the Worker."),
+    upstream: str = typer.Option(
+        "local", "--upstream", metavar="local|cloudflare",
+        help="Who signs users in: a local stand-in (no account needed) or real Cloudflare "
+        "with your dev OAuth client.",
+    ),
+    user: str = typer.Option(
+        "dev@localhost", "--user", metavar="EMAIL", help="The identity the local sign-in uses."
+    ),
+    token_ttl: int = typer.Option(
+        3600, "--token-ttl", hidden=True, help="Lifetime of local upstream tokens (seconds)."
+    ),
+) -> None:
+    """Run the Worker on http://localhost:8788 with a local Cloudflare sign-in: the whole OAuth
+    flow on your laptop, no account needed. Ctrl-C stops everything."""
+    from cfmcp.dev.command import run_dev
+
+    run_dev(port=port, upstream=upstream, user=user, token_ttl=token_ttl)
+
+
+@app.command(
+    epilog="Examples: [bold]cfmcp check --headless[/bold]  (against cfmcp dev)   "
+    "[bold]cfmcp check https://my-mcp.example.workers.dev[/bold]   "
+    "[bold]cfmcp check --tool whoami --json[/bold]"
+)
+def check(
+    url: str | None = typer.Argument(
+        None, metavar="[URL]",
+        help="Server URL (origin, /mcp or /sse). Default: the running cfmcp dev, else the "
+        "deployed URL.",
+    ),
+    headless: bool = typer.Option(
+        False, "--headless",
+        help="Approve and sign in without a browser (loopback servers only, e.g. cfmcp dev).",
+    ),
+    tool: str = typer.Option("add", "--tool", help="Tool to call."),
+    args: str | None = typer.Option(
+        None, "--args", metavar="JSON", help='Tool arguments. Default for add: {"a":23,"b":19}.'
+    ),
+    expect: str | None = typer.Option(
+        None, "--expect", help="Text the tool must return (default for add 23+19: 42)."
+    ),
+    transport: str = typer.Option(
+        "both", "--transport", metavar="mcp|sse|both", help="Which transports to try."
+    ),
+    env: str | None = typer.Option(None, "--env", "-e", help="Environment of the deployed URL."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Prove the server works: sign in like a real MCP client (discovery, registration, PKCE,
+    token) and call a tool over streamable HTTP and SSE, timing every step."""
+    from cfmcp.check import check_command
+
+    code = check_command(
+        url=url, headless=headless, tool=tool, args=args, expect=expect,
+        transport=transport, env=env, as_json=as_json,
+    )
+    raise typer.Exit(code)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 
 def stop_process(process: subprocess.Popen, *, timeout: float = 10.0) -> int | None:
@@ -36,14 +37,26 @@ def _signal_group(process: subprocess.Popen, sig: int) -> None:
 
 
 def group_alive(pgid: int) -> bool:
-    """Whether any process of group `pgid` is still running."""
+    """Whether any process of group `pgid` is still running (zombies waiting to be reaped
+    by init don't count)."""
     try:
         os.killpg(pgid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return True
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        state, group = fields[0], int(fields[2])
+        if group == pgid and state not in ("Z", "X"):
+            return True
+    return False
 
 
 def wait_group_gone(pgid: int, timeout: float = 10.0) -> bool:

@@ -49,7 +49,7 @@ def test_init_renders_a_complete_project(cli, tmp_path):
     assert "demo-server" in result.output
     wrangler = tomlkit.parse((target / "wrangler.toml").read_text()).unwrap()
     assert wrangler["name"] == "demo-server"
-    assert wrangler["compatibility_flags"] == ["nodejs_compat"]
+    assert wrangler["compatibility_flags"] == ["nodejs_compat", "global_fetch_strictly_public"]
     assert wrangler["durable_objects"]["bindings"][0] == {
         "name": "MCP_OBJECT",
         "class_name": "MyMCP",

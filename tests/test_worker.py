@@ -114,6 +114,7 @@ def test_authorization_server_metadata(dev):
     assert metadata["authorization_endpoint"] == f"{dev.base_url}/authorize"
     assert metadata["token_endpoint"] == f"{dev.base_url}/token"
     assert "refresh_token" in metadata["grant_types_supported"]
+    assert metadata["client_id_metadata_document_supported"] is True
     resource = httpx2.get(f"{dev.base_url}/.well-known/oauth-protected-resource").json()
     assert resource["resource"] == dev.base_url
     assert resource["authorization_servers"] == [dev.base_url]

@@ -49,16 +49,32 @@ function providerFor(origin: string): OAuthProvider<Env> {
       authorizeEndpoint: "/authorize",
       tokenEndpoint: "/token",
       clientRegistrationEndpoint: "/register",
+      clientIdMetadataDocumentEnabled: true,
       resourceMetadata: { resource: origin, resource_name: SERVER_NAME },
+      // Our tokens live as long as Cloudflare's (KV needs 60 s at least); refreshing ours
+      // refreshes Cloudflare's first.
       tokenExchangeCallback: async ({ grantType, props, env }) => {
-        if (grantType !== "refresh_token") return;
-        const newProps = await refreshUpstream(env, props as Props);
-        return { newProps };
+        if (grantType === "authorization_code") {
+          return { accessTokenTTL: upstreamLifetime(props as Props) };
+        }
+        if (grantType === "refresh_token") {
+          const newProps = await refreshUpstream(env, props as Props);
+          return { newProps, accessTokenTTL: upstreamLifetime(newProps) };
+        }
       },
     });
     providers.set(origin, provider);
   }
   return provider;
+}
+
+const DEFAULT_TOKEN_LIFETIME = 3600;
+const MIN_TOKEN_LIFETIME = 60;
+
+function upstreamLifetime(props: Props): number {
+  if (!props.accessTokenExpiresAt) return DEFAULT_TOKEN_LIFETIME;
+  const remaining = props.accessTokenExpiresAt - Math.floor(Date.now() / 1000);
+  return Math.max(MIN_TOKEN_LIFETIME, Math.min(remaining, DEFAULT_TOKEN_LIFETIME));
 }
 
 function resourceOrigin(request: Request, env: Env): string {
@@ -67,6 +83,10 @@ function resourceOrigin(request: Request, env: Env): string {
 
 export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    return providerFor(resourceOrigin(request, env)).fetch(request, env, ctx);
+    // The provider puts its helpers on `env.OAUTH_PROVIDER` once and keeps them; `env` is
+    // shared by every request of this isolate, so give each request its own copy, or a
+    // request on a second origin would get the first origin's helpers.
+    const requestEnv = { ...env } as Env;
+    return providerFor(resourceOrigin(request, env)).fetch(request, requestEnv, ctx);
   },
 } satisfies ExportedHandler<Env>;

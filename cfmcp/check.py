@@ -1,0 +1,434 @@
+"""`cfmcp check`: a real MCP client (the Python MCP SDK) that signs in and calls a tool.
+
+The SDK's own OAuth client does the work; we watch its HTTP traffic to report each step of the
+flow with its time: 401 challenge, protected-resource and authorization-server metadata,
+dynamic client registration, authorization with PKCE, token, then initialize, tools/list and
+a tool call over streamable HTTP (/mcp) and over SSE (/sse).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+import webbrowser
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import urlparse
+
+from cfmcp.errors import CfmcpError, UsageError
+from cfmcp.headless import authorize_headless, is_loopback_url, require_loopback
+
+if sys.version_info < (3, 11):  # pragma: no cover
+    from exceptiongroup import BaseExceptionGroup
+
+TRANSPORTS = {"mcp": "streamable HTTP", "sse": "SSE"}
+DEFAULT_TOOL = "add"
+DEFAULT_ARGUMENTS: dict[str, Any] = {"a": 23, "b": 19}
+DEFAULT_EXPECT = "42"
+
+
+@dataclass
+class Step:
+    name: str
+    seconds: float
+    ok: bool = True
+    detail: str = ""
+
+
+@dataclass
+class CheckResult:
+    url: str
+    steps: list[Step] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and all(step.ok for step in self.steps)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "ok": self.ok,
+            "error": self.error,
+            "steps": [asdict(step) | {"seconds": round(step.seconds, 4)} for step in self.steps],
+        }
+
+
+def server_base(url: str) -> str:
+    """The server's base URL from whatever the user gave: origin, /mcp or /sse URL."""
+    parsed = urlparse(url.strip())
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise UsageError(f"{url!r} is not an http(s) URL.")
+    if parsed.scheme == "http" and not is_loopback_url(url):
+        raise UsageError(f"{url} uses plain http; remote MCP servers need https.")
+    path = parsed.path.rstrip("/")
+    for suffix in ("/mcp", "/sse"):
+        if path.endswith(suffix):
+            path = path[: -len(suffix)]
+    return f"{parsed.scheme}://{parsed.netloc}{path}"
+
+
+class _Recorder:
+    """Names and times the OAuth steps from the HTTP requests the SDK makes."""
+
+    def __init__(self, emit: Callable[[Step], None]):
+        self.emit = emit
+        self.current = "connect"
+        self.last_error: str | None = None
+        self._seen: set[str] = set()
+
+    def classify(self, method: str, path: str, status: int) -> str | None:
+        if path.endswith(("/mcp", "/sse")) and status == 401:
+            return "401 challenge"
+        if "/.well-known/oauth-protected-resource" in path:
+            return "protected-resource metadata"
+        if "/.well-known/oauth-authorization-server" in path or "openid-configuration" in path:
+            return "authorization-server metadata"
+        if method == "POST" and path.endswith("/register"):
+            return "client registration"
+        if method == "POST" and path.endswith("/token"):
+            return "token" if "token" not in self._seen else "token refresh"
+        return None
+
+    async def on_request(self, request: Any) -> None:
+        request.extensions["cfmcp_started"] = time.perf_counter()
+        guess = self.classify(request.method, request.url.path, 401)
+        if guess and guess != "401 challenge":
+            self.current = guess
+
+    async def on_response(self, response: Any) -> None:
+        request = response.request
+        seconds = time.perf_counter() - request.extensions.get("cfmcp_started", time.perf_counter())
+        name = self.classify(request.method, request.url.path, response.status_code)
+        if response.status_code >= 400 and name != "401 challenge":
+            body = ""
+            if not request.url.path.endswith(("/sse", "/mcp")) or response.status_code != 401:
+                try:
+                    body = (await response.aread()).decode(errors="replace")[:300]
+                except Exception:  # a streamed body we may not read: the status is enough
+                    body = ""
+            self.last_error = (
+                f"{request.method} {request.url.path} answered {response.status_code}"
+                + (f": {body.strip()}" if body.strip() else "")
+            )
+            return
+        if name and name not in self._seen:
+            self._seen.add(name)
+            detail = ""
+            if name == "401 challenge":
+                detail = response.headers.get("www-authenticate", "")[:200]
+            self.emit(Step(name, seconds, True, detail))
+
+
+class _MemoryStorage:
+    def __init__(self) -> None:
+        self.tokens: Any = None
+        self.client_info: Any = None
+
+    async def get_tokens(self) -> Any:
+        return self.tokens
+
+    async def set_tokens(self, tokens: Any) -> None:
+        self.tokens = tokens
+
+    async def get_client_info(self) -> Any:
+        return self.client_info
+
+    async def set_client_info(self, client_info: Any) -> None:
+        self.client_info = client_info
+
+
+class _LoopbackCallback:
+    """Catches the browser's redirect back to us on a loopback port."""
+
+    def __init__(self) -> None:
+        from starlette.applications import Starlette
+        from starlette.responses import HTMLResponse
+        from starlette.routing import Route
+
+        from cfmcp.dev.server import BackgroundServer
+
+        self.params: dict[str, str] = {}
+        self.arrived = threading.Event()
+
+        async def callback(request: Any) -> HTMLResponse:
+            self.params = dict(request.query_params)
+            self.arrived.set()
+            message = "Signed in. You can close this tab and return to the terminal."
+            if "error" in self.params:
+                message = f"Authorization failed: {self.params['error']}."
+            return HTMLResponse(f"<!doctype html><p>{message}</p>")
+
+        self.server = BackgroundServer(Starlette(routes=[Route("/callback", callback)]))
+        self.redirect_uri = f"http://127.0.0.1:{self.server.port}/callback"
+
+    async def wait(self, timeout: float) -> dict[str, str]:
+        import anyio
+
+        arrived = await anyio.to_thread.run_sync(self.arrived.wait, timeout)
+        if not arrived:
+            raise CfmcpError(f"No sign-in arrived within {timeout:.0f} s.")
+        return self.params
+
+
+async def run_check(
+    url: str,
+    *,
+    headless: bool = False,
+    tool: str = DEFAULT_TOOL,
+    arguments: dict[str, Any] | None = None,
+    expect: str | None = None,
+    transports: Sequence[str] = ("mcp", "sse"),
+    on_step: Callable[[Step], None] = lambda step: None,
+    on_open_browser: Callable[[str], None] = lambda url: None,
+    sign_in_timeout: float = 300.0,
+) -> CheckResult:
+    """Sign in to the MCP server at `url` and call `tool`; every step lands in the result."""
+    import httpx2
+    from mcp.client.auth import AuthorizationCodeResult, OAuthClientProvider
+    from mcp.client.session import ClientSession
+    from mcp.client.sse import sse_client
+    from mcp.client.streamable_http import streamable_http_client
+    from mcp.shared.auth import OAuthClientMetadata
+
+    base = server_base(url)
+    if headless:
+        require_loopback(base, "the server")
+    if arguments is None:
+        arguments = DEFAULT_ARGUMENTS if tool == DEFAULT_TOOL else {}
+    if expect is None and tool == DEFAULT_TOOL and arguments == DEFAULT_ARGUMENTS:
+        expect = DEFAULT_EXPECT
+    result = CheckResult(url=base)
+
+    def emit(step: Step) -> None:
+        result.steps.append(step)
+        on_step(step)
+
+    recorder = _Recorder(emit)
+    callback = _LoopbackCallback()
+    authorization: dict[str, Any] = {}
+
+    async def redirect_handler(authorization_url: str) -> None:
+        recorder.current = "authorization"
+        authorization["started"] = time.perf_counter()
+        if headless:
+            authorization["redirect"] = await authorize_headless(
+                authorization_url, callback.redirect_uri
+            )
+        else:
+            callback.server.start()
+            on_open_browser(authorization_url)
+            webbrowser.open(authorization_url)
+
+    async def callback_handler() -> AuthorizationCodeResult:
+        if headless:
+            redirect = authorization["redirect"]
+            code, state, iss = redirect.code, redirect.state, redirect.iss
+        else:
+            params = await callback.wait(sign_in_timeout)
+            if "error" in params:
+                reason = f"{params['error']} {params.get('error_description', '')}".strip()
+                raise CfmcpError(f"Authorization refused: {reason}")
+            code, state, iss = params.get("code", ""), params.get("state"), params.get("iss")
+        emit(Step("authorization (PKCE S256)", time.perf_counter() - authorization["started"]))
+        recorder.current = "token"
+        return AuthorizationCodeResult(code=code, state=state, iss=iss)
+
+    provider = OAuthClientProvider(
+        server_url=f"{base}/mcp",
+        client_metadata=OAuthClientMetadata(
+            client_name="cfmcp check",
+            redirect_uris=[callback.redirect_uri],
+            grant_types=["authorization_code", "refresh_token"],
+            response_types=["code"],
+            token_endpoint_auth_method="none",
+        ),
+        storage=_MemoryStorage(),
+        redirect_handler=redirect_handler,
+        callback_handler=callback_handler,
+    )
+    hooks = {"request": [recorder.on_request], "response": [recorder.on_response]}
+
+    def client_factory(
+        headers: dict[str, str] | None = None,
+        timeout: httpx2.Timeout | None = None,
+        auth: httpx2.Auth | None = None,
+    ) -> httpx2.AsyncClient:
+        return httpx2.AsyncClient(
+            headers=headers,
+            timeout=timeout or httpx2.Timeout(30, read=300),
+            auth=auth,
+            event_hooks=hooks,
+        )
+
+    async def exercise(session: ClientSession, label: str) -> None:
+        recorder.current = f"initialize ({label})"
+        started = time.perf_counter()
+        init = await session.initialize()
+        server = f"{init.server_info.name} {init.server_info.version}"
+        emit(Step(f"initialize ({label})", time.perf_counter() - started, True, server))
+
+        recorder.current = f"tools/list ({label})"
+        started = time.perf_counter()
+        listed = await session.list_tools()
+        names = [t.name for t in listed.tools]
+        emit(Step(f"tools/list ({label})", time.perf_counter() - started, True, ", ".join(names)))
+        if tool not in names:
+            raise CfmcpError(f"The server has no tool {tool!r} (it has: {', '.join(names)}).")
+
+        recorder.current = f"tools/call {tool} ({label})"
+        started = time.perf_counter()
+        called = await session.call_tool(tool, arguments)
+        seconds = time.perf_counter() - started
+        text = " ".join(" ".join(getattr(item, "text", "").split()) for item in called.content)
+        ok = not called.is_error and (expect is None or text == expect)
+        detail = f"{text}" if expect is None else f"{text} (expected {expect})"
+        emit(Step(f"tools/call {tool} ({label})", seconds, ok, detail))
+
+    try:
+        for transport in transports:
+            label = TRANSPORTS[transport]
+            recorder.current = f"connect ({label})"
+            if transport == "mcp":
+                async with (
+                    client_factory(auth=provider) as http,
+                    streamable_http_client(f"{base}/mcp", http_client=http) as (read, write),
+                    ClientSession(read, write) as session,
+                ):
+                    await exercise(session, label)
+            else:
+                async with (
+                    sse_client(
+                        f"{base}/sse", auth=provider, httpx_client_factory=client_factory
+                    ) as (read, write),
+                    ClientSession(read, write) as session,
+                ):
+                    await exercise(session, label)
+    except Exception as exc:  # report the failing step with the server's words
+        cause = _root_cause(exc)
+        message = str(cause) or type(cause).__name__
+        if isinstance(cause, CfmcpError):
+            message = cause.message
+        if recorder.last_error and recorder.last_error not in message:
+            message = f"{message} ({recorder.last_error})"
+        result.error = message
+        emit(Step(recorder.current, 0.0, False, message))
+    finally:
+        if callback.server._thread.is_alive():
+            callback.server.stop()
+    return result
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    if isinstance(exc, BaseExceptionGroup):
+        return exc
+    return exc
+
+
+def parse_arguments(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"--args is not valid JSON: {exc.msg} (column {exc.colno}).") from exc
+    if not isinstance(value, dict):
+        raise UsageError('--args must be a JSON object, like \'{"a": 1, "b": 2}\'.')
+    return value
+
+
+# --- the command ------------------------------------------------------------------------------
+
+
+def default_url(env: str | None) -> str:
+    """The running `cfmcp dev` of this project, else the deployed URL recorded for `env`."""
+    from cfmcp.dev.supervisor import running_dev_url
+    from cfmcp.project import find_project
+
+    try:
+        project = find_project()
+    except CfmcpError:
+        project = None
+    if project is not None:
+        if env is None:
+            running = running_dev_url(project)
+            if running:
+                return running
+        deployed = project.env_state(env).get("url")
+        if deployed:
+            return str(deployed)
+    raise CfmcpError(
+        "No server to check: no cfmcp dev is running here and no deployed URL is recorded.",
+        hint="Start `cfmcp dev` (then `cfmcp check --headless`), deploy with `cfmcp deploy`, "
+        "or pass the URL: cfmcp check https://…",
+    )
+
+
+def check_command(
+    *,
+    url: str | None,
+    headless: bool,
+    tool: str,
+    args: str | None,
+    expect: str | None,
+    transport: str,
+    env: str | None,
+    as_json: bool,
+) -> int:
+    import anyio
+
+    from cfmcp import console
+
+    transports = {"both": ("mcp", "sse"), "mcp": ("mcp",), "sse": ("sse",)}.get(transport)
+    if transports is None:
+        raise UsageError(f"--transport must be mcp, sse or both, not {transport!r}.")
+    arguments = parse_arguments(args)
+    target = server_base(url or default_url(env))
+    if headless:
+        require_loopback(target, "the server")
+
+    def show_step(step: Step) -> None:
+        if as_json:
+            return
+        mark = "[green]✓[/green]" if step.ok else "[red]✗[/red]"
+        timing = f"{step.seconds * 1000:7.0f} ms" if step.ok else " " * 10
+        detail = f"  [dim]{console._escape(step.detail)}[/dim]" if step.detail else ""
+        console.err_console().print(f"{mark} {step.name:<34} {timing}{detail}", soft_wrap=True)
+
+    def show_browser(authorization_url: str) -> None:
+        if not as_json:
+            console.info("Opening your browser to sign in. If it does not open, visit:")
+            console.info(authorization_url)
+
+    if not as_json:
+        console.info(f"Checking {target}")
+    result = anyio.run(
+        lambda: run_check(
+            target,
+            headless=headless,
+            tool=tool,
+            arguments=arguments,
+            expect=expect,
+            transports=transports,
+            on_step=show_step,
+            on_open_browser=show_browser,
+        )
+    )
+    if as_json:
+        console.print_json(result.as_dict())
+    elif result.ok:
+        total = sum(step.seconds for step in result.steps)
+        console.success(f"All {len(result.steps)} steps passed in {total:.2f} s")
+    else:
+        failed = next((s for s in result.steps if not s.ok), None)
+        where = f" at {failed.name}" if failed else ""
+        reason = result.error or (failed.detail if failed else "")
+        console.err_console().print(
+            f"[bold red]check failed{where}:[/bold red] {console._escape(reason)}", soft_wrap=True
+        )
+    return 0 if result.ok else 1

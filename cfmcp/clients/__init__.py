@@ -1,0 +1,323 @@
+"""`cfmcp client-config`: put the server into an AI client's config file, in the shape that
+client expects, without damaging anything already there.
+
+The CLI calls, in order: `resolve_target` (which client, URL, name and file), `plan`
+(read, validate, compute the new text; nothing written), then either shows the plan
+(--dry-run) or calls `check_replacement` and `apply` (backup, then atomic write).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cfmcp.clients import claude_code, claude_desktop, cursor, paths, vscode, windsurf
+from cfmcp.clients.base import (
+    SCOPES,
+    ApplyResult,
+    ClientSpec,
+    EditPlan,
+    Endpoints,
+    Location,
+    Scope,
+    apply_plan,
+    build_entry,
+    normalise_url,
+    plan_edit,
+    show_diff,
+)
+from cfmcp.errors import CfmcpError, UsageError
+
+if TYPE_CHECKING:
+    from cfmcp.project import Project
+
+__all__ = [
+    "CLIENTS",
+    "LOCAL_URL",
+    "ApplyResult",
+    "EditPlan",
+    "Request",
+    "Target",
+    "apply",
+    "check_replacement",
+    "plan",
+    "print_report",
+    "resolve_target",
+    "result_json",
+    "show_dry_run",
+    "stdin_is_interactive",
+]
+
+CLIENTS: dict[str, ClientSpec] = {
+    spec.name: spec
+    for spec in (claude_desktop.SPEC, claude_code.SPEC, cursor.SPEC, vscode.SPEC, windsurf.SPEC)
+}
+LOCAL_URL = "http://localhost:8788"
+
+
+@dataclass(frozen=True)
+class Request:
+    """What was asked for on the command line."""
+
+    client: str
+    url: str | None = None
+    local: bool = False
+    name: str | None = None
+    scope: str | None = None
+    bridge: bool = False
+    config_path: Path | None = None
+    env: str | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """What will be written, and where."""
+
+    spec: ClientSpec
+    name: str
+    url: str  # the endpoint the entry points at
+    entry: dict[str, Any]
+    scope: Scope
+    location: Location
+
+    @property
+    def snippet(self) -> dict[str, Any]:
+        return {self.name: self.entry}
+
+
+def get_client(name: str) -> ClientSpec:
+    spec = CLIENTS.get(name.lower())
+    if spec is None:
+        choices = ", ".join(f"{key} ({spec.title})" for key, spec in sorted(CLIENTS.items()))
+        raise UsageError(f"Unknown client {name!r}.", hint=f"Choose one of: {choices}.")
+    return spec
+
+
+def resolve_target(request: Request) -> Target:
+    spec = get_client(request.client)
+    if request.url is not None and request.local:
+        raise UsageError("--url and --local cannot be used together.")
+    project = _project_or_none()
+    scope = _scope(spec, request, project)
+    endpoints = _endpoints(request, project)
+    name = _name(request, project)
+    entry, url = build_entry(
+        spec, endpoints, bridge=request.bridge, platform=paths.current_platform()
+    )
+    if request.config_path is not None:
+        path = Path(request.config_path).expanduser().absolute()
+        location = Location(path, install_dir=path.parent, chosen=True)
+    else:
+        root = project.root if project is not None else Path.cwd()
+        location = spec.locate(scope, root)
+    return Target(spec, name, url, entry, scope, location)
+
+
+def plan(target: Target, *, force: bool) -> EditPlan:
+    return plan_edit(
+        target.spec,
+        target.location,
+        name=target.name,
+        url=target.url,
+        entry=target.entry,
+        force=force,
+    )
+
+
+def check_replacement(
+    plan: EditPlan,
+    *,
+    force: bool,
+    confirm: Callable[[str], bool] | None,
+    show: bool = True,
+) -> None:
+    """Allow replacing an entry of the same name only with --force or a yes at the prompt
+    (`confirm` is None when nobody can be asked). Raises CfmcpError otherwise."""
+    if not plan.conflict or force:
+        return
+    if show:
+        from cfmcp import console
+
+        console.warn(f"{plan.path} already has a server named {plan.name} with other settings:")
+        show_diff(plan.entry_diff())
+    if confirm is None:
+        raise CfmcpError(
+            f"{plan.path} already has a server named {plan.name!r} with other settings; "
+            "left the file untouched.",
+            hint="Pass --force to replace it (the file is backed up first), or --name to add "
+            "this one under another name.",
+        )
+    if not confirm(f"Replace {plan.name} in {plan.path}?"):
+        raise CfmcpError(f"Left {plan.path} untouched.", hint="--force replaces without asking.")
+
+
+def apply(plan: EditPlan) -> ApplyResult:
+    return apply_plan(plan)
+
+
+def stdin_is_interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def result_json(
+    target: Target, action: str, *, backup: Path | None = None, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "client": target.spec.name,
+        "path": str(target.location.path),
+        "name": target.name,
+        "url": target.url,
+        "action": action,
+        "backup": None if backup is None else str(backup),
+        **extra,
+    }
+
+
+def show_dry_run(plan: EditPlan) -> None:
+    from rich.markup import escape
+
+    from cfmcp import console
+
+    where = escape(str(plan.path))
+    if plan.action == "unchanged":
+        console.info(f"{plan.name} is already configured in {where}; nothing would change.")
+        return
+    show_diff(plan.diff())
+    name = f"[bold]{escape(plan.name)}[/bold]"
+    would = {
+        "created": f"create {where} with {name}",
+        "added": f"add {name} to {where}",
+        "updated": f"replace {name} in {where}",
+    }[plan.action]
+    console.info(f"Dry run: would {would}.")
+    if plan.make_dirs:
+        console.info(f"  and create the folder {escape(str(plan.write_path.parent))}")
+    if plan.conflict:
+        console.info("  replacing an existing entry needs --force (or a yes at the prompt)")
+    console.info("Nothing was written.")
+
+
+def print_report(plan: EditPlan, result: ApplyResult) -> None:
+    from rich.markup import escape
+
+    from cfmcp import console
+
+    name, where, url = escape(plan.name), escape(str(plan.path)), escape(plan.url)
+    messages = {
+        "created": f"Created {where} with the server [bold]{name}[/bold] → {url}",
+        "added": f"Added [bold]{name}[/bold] → {url} to {where}",
+        "updated": f"Replaced [bold]{name}[/bold] in {where}; it now points at {url}",
+        "unchanged": f"[bold]{name}[/bold] is already configured in {where}; nothing changed.",
+    }
+    console.success(messages[result.action])
+    if result.backup is not None:
+        console.info(f"  backup of the previous file: {escape(str(result.backup))}")
+    if result.action == "unchanged":
+        return
+    if plan.spec is claude_desktop.SPEC:
+        console.warn(
+            "Restart Claude Desktop (quit it completely, then open it) to load the server."
+        )
+        console.warn(
+            "If Claude Desktop was running, it may overwrite this file with its own copy: "
+            "if the server is missing after the restart, run this command again."
+        )
+    if plan.entry.get("command") in ("npx", "cmd"):
+        console.info(
+            "  The client starts the server through `npx mcp-remote`: Node.js must be "
+            "installed. The first connection opens a browser to sign in."
+        )
+    else:
+        console.info(f"  {plan.spec.title} signs in with a browser on the first connection.")
+
+
+# --- resolving the request ----------------------------------------------------------------
+
+
+def _project_or_none() -> Project | None:
+    from cfmcp.project import find_project
+
+    try:
+        return find_project()
+    except CfmcpError:
+        return None
+
+
+def _scope(spec: ClientSpec, request: Request, project: Project | None) -> Scope:
+    requested = request.scope
+    if requested is None:
+        return spec.default_scope
+    scope = next((s for s in SCOPES if s == requested.lower()), None)
+    if scope is None:
+        raise UsageError(f"Unknown --scope {requested!r}: use user or project.")
+    if scope in spec.scopes:
+        return scope
+    if spec.scope_hint is not None:
+        hint = spec.scope_hint(scope, *_name_and_url_for_hint(spec, request, project))
+    else:
+        hint = (
+            f"{spec.title} has a {spec.default_scope} config only: leave out --scope "
+            "(or use --config-path FILE)."
+        )
+    raise UsageError(f"{spec.title} has no {scope}-scope config file cfmcp can edit.", hint=hint)
+
+
+def _name_and_url_for_hint(
+    spec: ClientSpec, request: Request, project: Project | None
+) -> tuple[str, str]:
+    try:
+        name = _name(request, project)
+    except CfmcpError:
+        name = "NAME"
+    try:
+        endpoints = _endpoints(request, project)
+    except CfmcpError:
+        return name, "URL"
+    return name, endpoints.sse if request.bridge else endpoints.mcp
+
+
+def _endpoints(request: Request, project: Project | None) -> Endpoints:
+    if request.local:
+        return normalise_url(LOCAL_URL)
+    if request.url is not None:
+        return normalise_url(request.url)
+    if project is None:
+        raise CfmcpError(
+            "No URL to connect to: this is not a cfmcp project, so there is no deploy record.",
+            hint="Pass --url https://NAME.SUBDOMAIN.workers.dev (or --local for `cfmcp dev`), "
+            "or run this inside the project after `cfmcp deploy`.",
+        )
+    from cfmcp.project import env_key
+
+    recorded = project.env_state(request.env).get("url")
+    if not isinstance(recorded, str) or not recorded:
+        raise CfmcpError(
+            f"No deployed URL recorded for {env_key(request.env)} in {project.state_path}.",
+            hint="Run `cfmcp deploy` first, or pass --url URL (or --local for `cfmcp dev`).",
+        )
+    try:
+        return normalise_url(recorded)
+    except UsageError as exc:
+        raise CfmcpError(
+            f"The URL recorded in {project.state_path} is not usable: {exc.message}",
+            hint="Run `cfmcp deploy` again, or pass --url URL.",
+        ) from exc
+
+
+def _name(request: Request, project: Project | None) -> str:
+    if request.name is not None:
+        name = request.name.strip()
+        if not name or any(ord(char) < 32 for char in name):
+            raise UsageError(
+                f"Invalid --name {request.name!r}.", hint="For example: --name my-mcp-server"
+            )
+        return name
+    if project is None:
+        raise UsageError(
+            "--name is required outside a cfmcp project.",
+            hint="Pass --name my-mcp-server, or run this inside the project folder.",
+        )
+    return project.worker_name(request.env)

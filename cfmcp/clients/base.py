@@ -1,0 +1,378 @@
+"""What every client shares: the spec of a client, the entry to write, and the safe edit of
+its config file (read, validate, compute the new text, diff; then backup and atomic write)."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from cfmcp.clients import jsonc, jsonfile
+from cfmcp.clients.paths import Platform
+from cfmcp.errors import CfmcpError, UsageError
+from cfmcp.fsutil import atomic_write_text, backup_file
+
+Scope = Literal["user", "project"]
+SCOPES: tuple[Scope, ...] = ("user", "project")
+Action = Literal["created", "added", "updated", "unchanged"]
+
+BOM = "\ufeff"
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+@dataclass(frozen=True)
+class Location:
+    """A config file, and the folder whose absence means the client is not installed
+    (None: the folders are created freely, as for project files)."""
+
+    path: Path
+    install_dir: Path | None = None
+    chosen: bool = False  # given with --config-path rather than the client's usual place
+
+
+@dataclass(frozen=True)
+class ClientSpec:
+    name: str  # as typed on the command line
+    title: str  # as shown to people
+    servers_key: str  # the top-level key that holds the servers
+    scopes: tuple[Scope, ...]  # the supported scopes; the first is the default
+    locate: Callable[[Scope, Path], Location]  # (scope, project root) -> file
+    remote_entry: Callable[[str], dict[str, Any]] | None  # None: stdio servers only
+    stdio_type: str | None = None  # a "type" for stdio entries, where the client wants one
+    windows_cmd: bool = False  # wrap npx in `cmd /c` on Windows
+    jsonc: bool = False  # the file may hold comments and trailing commas
+    scope_hint: Callable[[Scope, str, str], str] | None = None  # (scope, name, url)
+
+    @property
+    def default_scope(self) -> Scope:
+        return self.scopes[0]
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """A server's base URL (origin and base path, no trailing slash) and its two endpoints."""
+
+    base: str
+
+    @property
+    def mcp(self) -> str:
+        return self.base + "/mcp"
+
+    @property
+    def sse(self) -> str:
+        return self.base + "/sse"
+
+
+def normalise_url(raw: str) -> Endpoints:
+    """The server's base URL from what a user typed: `https://x.dev/mcp`, `https://x.dev/sse`
+    and `https://x.dev/` all give `https://x.dev`. Raises UsageError for anything that is not
+    an https URL (or http on this machine's loopback)."""
+    text = raw.strip()
+    example = "--url https://my-mcp.my-account.workers.dev"
+    if not text or any(char.isspace() or ord(char) < 32 for char in text):
+        raise UsageError(f"Invalid URL {raw!r}.", hint=f"Pass the server's URL, e.g. {example}")
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        raise UsageError(f"Invalid port in {text}.") from exc
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(
+            f"{text} is not an http(s) URL.", hint=f"Pass the server's URL, e.g. {example}"
+        )
+    if parts.username is not None or parts.password is not None:
+        raise UsageError(  # without the URL: it holds a secret
+            "The URL holds a user name or password; config files are no place for those."
+        )
+    if parts.query or parts.fragment:
+        raise UsageError(
+            f"{text} has a query or fragment; pass the server's base URL.",
+            hint="cfmcp adds /mcp or /sse itself.",
+        )
+    if scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+        raise UsageError(
+            f"{text} uses plain http: remote MCP servers need https (http is accepted only for "
+            "localhost, 127.0.0.1 and ::1).",
+            hint=f"Use https://{parts.netloc}{parts.path}",
+        )
+    path = parts.path.rstrip("/")
+    for endpoint in ("/mcp", "/sse"):
+        if path.endswith(endpoint):
+            path = path[: -len(endpoint)].rstrip("/")
+            break
+    return Endpoints(f"{scheme}://{parts.netloc.lower()}{path}")
+
+
+def build_entry(
+    spec: ClientSpec, endpoints: Endpoints, *, bridge: bool, platform: Platform
+) -> tuple[dict[str, Any], str]:
+    """The entry for `spec` and the endpoint URL it points at."""
+    if spec.remote_entry is not None and not bridge:
+        return spec.remote_entry(endpoints.mcp), endpoints.mcp
+    url = endpoints.sse
+    args = ["-y", "mcp-remote", url]
+    entry: dict[str, Any] = {}
+    if spec.stdio_type:
+        entry["type"] = spec.stdio_type
+    if spec.windows_cmd and platform == "windows":
+        if any(char in url for char in '&|<>^%"'):
+            raise CfmcpError(
+                f"{url} has characters that cmd.exe would interpret; it cannot be passed "
+                "safely to npx on Windows.",
+                hint="Use the server's plain base URL.",
+            )
+        entry.update(command="cmd", args=["/c", "npx", *args])
+    else:
+        entry.update(command="npx", args=args)
+    return entry, url
+
+
+# --- planning an edit ---------------------------------------------------------------------
+
+
+@dataclass
+class EditPlan:
+    spec: ClientSpec
+    path: Path  # as the user knows it
+    write_path: Path  # where the bytes go (the target when `path` is a symlink)
+    name: str
+    url: str
+    entry: dict[str, Any]
+    old_bytes: bytes | None  # None: the file does not exist
+    old_text: str
+    new_text: str
+    old_entry: Any  # the entry of the same name already there, or None
+    action: Action
+    make_dirs: bool
+
+    @property
+    def conflict(self) -> bool:
+        return self.action == "updated"
+
+    def diff(self) -> str:
+        before = "/dev/null" if self.old_bytes is None else f"{self.path} (current)"
+        return _unified(self.old_text, self.new_text, before, f"{self.path} (new)")
+
+    def entry_diff(self) -> str:
+        where = f"{self.spec.servers_key}.{self.name}"
+        old = "" if self.old_entry is None else jsonfile.dumps(self.old_entry) + "\n"
+        new = jsonfile.dumps(self.entry) + "\n"
+        return _unified(old, new, f"{where} (current)", f"{where} (new)")
+
+
+def _unified(old: str, new: str, before: str, after: str) -> str:
+    lines = difflib.unified_diff(
+        old.splitlines(), new.splitlines(), before, after, lineterm="", n=3
+    )
+    return "\n".join(lines)
+
+
+def plan_edit(
+    spec: ClientSpec,
+    location: Location,
+    *,
+    name: str,
+    url: str,
+    entry: dict[str, Any],
+    force: bool,
+) -> EditPlan:
+    """Everything decided and checked, nothing written."""
+    path = location.path
+    write_path = path.resolve() if path.is_symlink() else path
+    if write_path.is_dir():
+        raise CfmcpError(f"{path} is a folder, not a config file.")
+    old_bytes = _read_bytes(path, write_path)
+    make_dirs = False
+    if old_bytes is None:
+        _check_install_dir(spec, location, force=force)
+        make_dirs = not write_path.parent.is_dir()
+
+    text = "" if old_bytes is None else _decode(path, old_bytes)
+    bom = BOM if text.startswith(BOM) else ""
+    text = text[len(bom) :]
+    newline = "\r\n" if "\r\n" in text else "\n"
+    key = spec.servers_key
+
+    data = _load(spec, path, text)
+    servers = data.get(key, {})
+    if not isinstance(servers, dict):
+        raise CfmcpError(
+            f"{path}: `{key}` is {_kind(servers)}, not an object; left the file untouched.",
+            hint=f'`{key}` should map server names to entries: "{key}": {{"{name}": {{…}}}}.',
+        )
+    old_entry = servers.get(name)
+    if old_entry == entry:
+        action: Action = "unchanged"
+        new_text = text
+    else:
+        action = "created" if old_bytes is None else "added" if old_entry is None else "updated"
+        expected = dict(data)
+        expected[key] = {**servers, name: entry}
+        if spec.jsonc:
+            new_text = jsonc.set_member(text, key, name, entry, newline=newline)
+        else:
+            new_text = jsonfile.dumps(expected).replace("\n", newline) + newline
+        _verify(spec, path, new_text, expected)
+    return EditPlan(
+        spec=spec,
+        path=path,
+        write_path=write_path,
+        name=name,
+        url=url,
+        entry=entry,
+        old_bytes=old_bytes,
+        old_text=bom + text,
+        new_text=bom + new_text,
+        old_entry=old_entry,
+        action=action,
+        make_dirs=make_dirs,
+    )
+
+
+def _read_bytes(path: Path, write_path: Path) -> bytes | None:
+    try:
+        return write_path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise CfmcpError(f"Cannot read {path}: {exc.strerror}.") from exc
+
+
+def _decode(path: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start].decode("utf-8")
+        line, column = jsonc.position(before, len(before))
+        raise CfmcpError(
+            f"{path} is not UTF-8 text (line {line}, column {column}); left it untouched.",
+            hint="Save the file as UTF-8, then run the command again.",
+        ) from exc
+
+
+def _check_install_dir(spec: ClientSpec, location: Location, *, force: bool) -> None:
+    folder = location.install_dir
+    if folder is None or folder.is_dir() or force:
+        return
+    if location.chosen:
+        raise CfmcpError(
+            f"The folder {folder} does not exist.",
+            hint="Check the path, or pass --force to create the folder.",
+        )
+    raise CfmcpError(
+        f"{folder} does not exist: {spec.title} does not seem to be installed here.",
+        hint=f"Install {spec.title} and open it once, or pass --force to create the folder "
+        "(or --config-path FILE to write somewhere else).",
+    )
+
+
+def _load(spec: ClientSpec, path: Path, text: str) -> dict[str, Any]:
+    kind = "JSON (with comments)" if spec.jsonc else "JSON"
+    try:
+        if spec.jsonc:
+            data = {} if jsonc.is_blank(text) else jsonc.parse(text)
+        else:
+            data = {} if not text.strip() else jsonfile.loads(text)
+    except jsonc.JsoncError as exc:
+        raise _invalid(path, kind, exc.message, exc.line, exc.column) from exc
+    except json.JSONDecodeError as exc:
+        raise _invalid(path, kind, exc.msg, exc.lineno, exc.colno) from exc
+    except jsonfile.DuplicateKeyError as exc:
+        raise CfmcpError(
+            f"{path}: {exc}; left the file untouched.",
+            hint="Remove one of the two, then run the command again.",
+        ) from exc
+    if not isinstance(data, dict):
+        raise CfmcpError(
+            f"{path} holds {_kind(data)}, not a JSON object; left it untouched.",
+            hint=f'The file should look like {{"{spec.servers_key}": {{…}}}}.',
+        )
+    return data
+
+
+def _invalid(path: Path, kind: str, message: str, line: int, column: int) -> CfmcpError:
+    return CfmcpError(
+        f"{path} is not valid {kind}: {message} (line {line}, column {column}); left it untouched.",
+        hint="Fix the file (or move it aside), then run the command again.",
+    )
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, jsonfile.RawNumber):
+        return "a number"
+    return "an object"
+
+
+def _verify(spec: ClientSpec, path: Path, new_text: str, expected: dict[str, Any]) -> None:
+    """Parse what would be written: it must say exactly what was meant, and nothing else."""
+    try:
+        written = jsonc.parse(new_text) if spec.jsonc else jsonfile.loads(new_text)
+    except ValueError as exc:  # JsoncError, JSONDecodeError and DuplicateKeyError
+        written = exc
+    if written != expected:
+        raise CfmcpError(
+            f"cfmcp could not edit {path} safely; left it untouched.",
+            hint="Please report this, with the file if you can; meanwhile add the entry by "
+            "hand (see `cfmcp client-config … --print`).",
+        )
+
+
+# --- applying it --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    action: Action
+    backup: Path | None
+
+
+def apply_plan(plan: EditPlan) -> ApplyResult:
+    """Back up the file, then replace it in one step. Nothing happens for "unchanged"."""
+    if plan.action == "unchanged":
+        return ApplyResult(plan.action, None)
+    if _read_bytes(plan.path, plan.write_path) != plan.old_bytes:
+        raise CfmcpError(
+            f"{plan.path} changed while cfmcp was working on it; left it as it is now.",
+            hint="Run the command again.",
+        )
+    try:
+        if plan.make_dirs:
+            plan.write_path.parent.mkdir(parents=True, exist_ok=True)
+        backup = backup_file(plan.write_path) if plan.old_bytes is not None else None
+        atomic_write_text(plan.write_path, plan.new_text)
+    except OSError as exc:
+        raise CfmcpError(f"Cannot write {plan.path}: {exc.strerror or exc}.") from exc
+    return ApplyResult(plan.action, backup)
+
+
+def show_diff(diff: str) -> None:
+    """A unified diff on stderr, coloured on a terminal."""
+    from rich.text import Text
+
+    from cfmcp.console import err_console
+
+    console = err_console()
+    for line in diff.splitlines():
+        style = ""
+        if line.startswith(("+++", "---")):
+            style = "bold"
+        elif line.startswith("+"):
+            style = "green"
+        elif line.startswith("-"):
+            style = "red"
+        elif line.startswith("@@"):
+            style = "cyan"
+        console.print(Text(line, style=style), soft_wrap=True)

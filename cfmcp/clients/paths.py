@@ -1,0 +1,63 @@
+"""Where things live on each operating system.
+
+Every platform question goes through `current_platform()` and every folder is derived from
+`Path.home()` and `os.environ`, so tests can patch the platform and point HOME, APPDATA,
+LOCALAPPDATA and XDG_CONFIG_HOME at a temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Literal
+
+Platform = Literal["darwin", "windows", "linux"]
+
+
+def current_platform() -> Platform:
+    if sys.platform == "darwin":
+        return "darwin"
+    if sys.platform.startswith(("win32", "cygwin")):
+        return "windows"
+    return "linux"
+
+
+def home() -> Path:
+    return Path.home()
+
+
+def _env_folder(variable: str) -> Path | None:
+    value = os.environ.get(variable)
+    if value and Path(value).is_absolute():
+        return Path(value)
+    return None
+
+
+def appdata() -> Path:
+    """%APPDATA% (the roaming profile folder) on Windows."""
+    return _env_folder("APPDATA") or home() / "AppData" / "Roaming"
+
+
+def local_appdata() -> Path:
+    """%LOCALAPPDATA% on Windows."""
+    return _env_folder("LOCALAPPDATA") or home() / "AppData" / "Local"
+
+
+def xdg_config_home() -> Path:
+    return _env_folder("XDG_CONFIG_HOME") or home() / ".config"
+
+
+def application_support() -> Path:
+    """~/Library/Application Support on macOS."""
+    return home() / "Library" / "Application Support"
+
+
+def user_config_root() -> Path:
+    """Where Electron apps (Claude Desktop, VS Code) keep per-user settings on this platform."""
+    platform = current_platform()
+    if platform == "darwin":
+        return application_support()
+    if platform == "windows":
+        return appdata()
+    return xdg_config_home()

@@ -1,0 +1,159 @@
+"""`cfmcp dev`: start, show where everything is, stream both logs, stop cleanly."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from typing import Any
+
+from cfmcp import console
+from cfmcp.errors import CfmcpError, UsageError
+from cfmcp.project import Project, find_project
+
+UPSTREAMS = ("local", "cloudflare")
+
+
+class _Stop(Exception):
+    """Raised in the main thread by a stop signal (SIGINT, SIGTERM, SIGHUP)."""
+
+
+def run_dev(*, port: int, upstream: str, user: str, token_ttl: int) -> None:
+    from cfmcp.dev.supervisor import DevConfig, start
+
+    if upstream not in UPSTREAMS:
+        raise UsageError(f"--upstream must be local or cloudflare, not {upstream!r}.")
+    if not 1 <= port <= 65535:
+        raise UsageError(f"--port {port} is not a port number.")
+    project = find_project()
+    _ensure_packages(project)
+    upstream_values = (
+        _cloudflare_upstream_values(project, port) if upstream == "cloudflare" else None
+    )
+
+    started = threading.Event()
+    lock = threading.Lock()
+
+    def worker_line(line: str) -> None:
+        if started.is_set() and line.strip():
+            with lock:
+                console.err_console().print(
+                    f"[cyan]worker[/cyan] │ {_escape(line)}", soft_wrap=True
+                )
+
+    def signin_event(message: str) -> None:
+        with lock:
+            console.err_console().print(
+                f"[magenta]signin[/magenta] │ {_escape(message)}", soft_wrap=True
+            )
+
+    config = DevConfig(port=port, upstream=upstream, user=user, access_token_ttl=token_ttl)
+    # Handle SIGINT ourselves too: a parent may start us with SIGINT ignored.
+    stop_signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, _raise_stop) for sig in stop_signals}
+    server = None
+    try:
+        with console.spinner(f"Starting the Worker on port {port}…") as timer:
+            server = start(
+                project,
+                config,
+                on_worker_line=worker_line,
+                on_signin_event=signin_event,
+                upstream_values=upstream_values,
+            )
+        _show_panel(project, server, timer.stop())
+        started.set()
+        code = server.wait()
+        while code is None:
+            code = server.wait(0.5)
+        raise CfmcpError(
+            f"wrangler dev stopped by itself (exit {code}).",
+            hint="See its output above; fix the cause and run cfmcp dev again.",
+        )
+    except (KeyboardInterrupt, _Stop):
+        console.info("\nStopping…")
+    finally:
+        for sig in stop_signals:  # a second Ctrl-C must not cut the clean-up short
+            signal.signal(sig, signal.SIG_IGN)
+        if server is not None:
+            server.stop()
+            console.success("Stopped the Worker and the local sign-in.")
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _raise_stop(signum: int, frame: Any) -> None:
+    raise _Stop()
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _ensure_packages(project: Project) -> None:
+    if project.has_node_modules:
+        return
+    from cfmcp.node import find_toolchain, npm_ci
+
+    if not sys.stdin.isatty():
+        raise CfmcpError(
+            f"The Worker's packages are not installed in {project.root}.",
+            hint=f"Run `npm ci` in {project.root}, then cfmcp dev again.",
+        )
+    import typer
+
+    if not typer.confirm("The Worker's packages are not installed. Run npm ci now?", default=True):
+        raise CfmcpError("cfmcp dev needs the packages.", hint="Run `npm ci` in the project.")
+    toolchain = find_toolchain()
+    with console.spinner("Installing the Worker's packages (npm ci)…") as timer:
+        npm_ci(project.root, toolchain)
+    console.success(f"Installed packages in {timer.stop():.1f} s")
+
+
+def _cloudflare_upstream_values(project: Project, port: int) -> dict[str, str]:
+    """The developer's own dev OAuth client, for real Cloudflare sign-in."""
+    from cfmcp.secrets import dev_upstream_credentials
+
+    values = dev_upstream_credentials(project)
+    missing = [
+        name
+        for name in ("CLOUDFLARE_CLIENT_ID", "CLOUDFLARE_CLIENT_SECRET")
+        if not values.get(name)
+    ]
+    if missing:
+        raise CfmcpError(
+            f"--upstream cloudflare needs your dev OAuth client ({', '.join(missing)} not found "
+            "in .dev.vars or the keyring).",
+            hint="Create one with `cfmcp oauth-client create --dev` (or in the dashboard, with "
+            f"redirect URI http://localhost:{port}/callback), then `cfmcp secrets set --local`.",
+        )
+    return values
+
+
+def _show_panel(project: Project, server: Any, seconds: float) -> None:
+    from rich.panel import Panel
+    from rich.table import Table
+
+    url = server.url
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("MCP (streamable HTTP)", f"{url}/mcp")
+    table.add_row("MCP (SSE)", f"{url}/sse")
+    if server.config.upstream == "local":
+        table.add_row(
+            "Sign-in",
+            f"local stand-in for Cloudflare, as {server.config.user} ({server.signin_url})",
+        )
+    else:
+        table.add_row("Sign-in", f"Cloudflare; your OAuth client must allow {server.redirect_uri}")
+    table.add_row("Check it", "cfmcp check --headless")
+    table.add_row("MCP Inspector", f"npx @modelcontextprotocol/inspector  → connect to {url}/mcp")
+    table.add_row("mcp-remote", f"npx -y mcp-remote {url}/sse")
+    table.add_row("Your clients", "cfmcp client-config cursor --local  (or claude, vscode, …)")
+    table.add_row("Stop", "Ctrl-C")
+    name = project.root.name
+    title = f"cfmcp dev · {name} · ready in {seconds:.1f} s"
+    console.err_console().print(Panel(table, title=title, title_align="left", expand=False))

@@ -1,0 +1,342 @@
+"""A local stand-in for the parts of Cloudflare that the Worker calls during sign-in.
+
+- `GET /oauth2/auth` shows a sign-in page for a dev identity; `POST /oauth2/auth` signs in
+  and redirects back with a code (or `error=access_denied` on Cancel).
+- `POST /oauth2/token` exchanges a code (client id and secret, redirect URI and S256 PKCE
+  verifier checked; codes single-use with a short lifetime) or a refresh token (rotated).
+- `GET /client/v4/user` and `/client/v4/accounts` answer valid bearer tokens in Cloudflare's
+  response envelope.
+
+Everything lives in memory: restart `cfmcp dev` and every upstream token is gone.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import html
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+CODE_TTL_SECONDS = 60
+DEFAULT_ACCESS_TOKEN_TTL = 3600
+
+
+@dataclass(frozen=True)
+class DevIdentity:
+    email: str = "dev@localhost"
+
+    @property
+    def user_id(self) -> str:
+        return hashlib.sha256(self.email.encode()).hexdigest()[:32]
+
+    @property
+    def account_id(self) -> str:
+        return hashlib.sha256(f"account:{self.email}".encode()).hexdigest()[:32]
+
+    def user(self) -> dict[str, Any]:
+        local = self.email.split("@", 1)[0]
+        return {
+            "id": self.user_id,
+            "email": self.email,
+            "first_name": local.capitalize(),
+            "last_name": "(local dev)",
+            "username": local,
+            "two_factor_authentication_enabled": False,
+            "suspended": False,
+        }
+
+    def accounts(self) -> list[dict[str, Any]]:
+        return [{"id": self.account_id, "name": f"{self.email}'s Account", "type": "standard"}]
+
+
+@dataclass
+class _Code:
+    client_id: str
+    redirect_uri: str
+    challenge: str
+    scope: str
+    expires_at: float
+
+
+@dataclass
+class _Grant:
+    client_id: str
+    scope: str
+    expires_at: float = 0.0  # access tokens only
+
+
+@dataclass
+class LocalCloudflare:
+    client_id: str
+    client_secret: str
+    redirect_uris: list[str]
+    identity: DevIdentity = field(default_factory=DevIdentity)
+    access_token_ttl: int = DEFAULT_ACCESS_TOKEN_TTL
+    log: Callable[[str], None] = lambda message: None
+    clock: Callable[[], float] = time.time
+    _codes: dict[str, _Code] = field(default_factory=dict)
+    _access: dict[str, _Grant] = field(default_factory=dict)
+    _refresh: dict[str, _Grant] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def app(self) -> Starlette:
+        return Starlette(
+            routes=[
+                Route("/oauth2/auth", self.authorize_page, methods=["GET"]),
+                Route("/oauth2/auth", self.authorize_submit, methods=["POST"]),
+                Route("/oauth2/token", self.token, methods=["POST"]),
+                Route("/client/v4/user", self.user, methods=["GET"]),
+                Route("/client/v4/accounts", self.accounts, methods=["GET"]),
+                Route("/", self.home, methods=["GET"]),
+            ]
+        )
+
+    # --- sign-in ----------------------------------------------------------------------------
+
+    def _check_authorize_request(self, params: Any) -> tuple[dict[str, str], Response | None]:
+        values = {
+            key: str(params.get(key, ""))
+            for key in (
+                "response_type", "client_id", "redirect_uri", "scope", "state",
+                "code_challenge", "code_challenge_method",
+            )
+        }  # fmt: skip
+        if values["client_id"] != self.client_id:
+            return values, _error_page("Unknown client_id.", 400)
+        if values["redirect_uri"] not in self.redirect_uris:
+            # Never redirect to an unregistered URI: show the error here instead.
+            return values, _error_page(f"Unregistered redirect_uri {values['redirect_uri']}.", 400)
+        if values["response_type"] != "code":
+            return values, self._redirect_error(values, "unsupported_response_type")
+        if values["code_challenge_method"] != "S256" or not values["code_challenge"]:
+            return values, self._redirect_error(values, "invalid_request", "S256 PKCE required")
+        return values, None
+
+    def _redirect_error(
+        self, values: dict[str, str], error: str, description: str = ""
+    ) -> RedirectResponse:
+        query = {"error": error, "state": values["state"]}
+        if description:
+            query["error_description"] = description
+        return RedirectResponse(f"{values['redirect_uri']}?{urlencode(query)}", status_code=302)
+
+    async def authorize_page(self, request: Request) -> Response:
+        values, problem = self._check_authorize_request(request.query_params)
+        if problem:
+            self.log(f"sign-in refused: {_describe(problem)}")
+            return problem
+        hidden = "".join(
+            f'<input type="hidden" name="{name}" value="{html.escape(value)}">'
+            for name, value in values.items()
+        )
+        email = html.escape(self.identity.email)
+        return HTMLResponse(_SIGN_IN_PAGE.format(email=email, hidden=hidden))
+
+    async def authorize_submit(self, request: Request) -> Response:
+        form = await request.form()
+        values, problem = self._check_authorize_request(form)
+        if problem:
+            self.log(f"sign-in refused: {_describe(problem)}")
+            return problem
+        if form.get("decision") != "allow":
+            self.log("sign-in cancelled")
+            return self._redirect_error(values, "access_denied", "The user cancelled sign-in.")
+        code = secrets.token_urlsafe(24)
+        with self._lock:
+            self._codes[code] = _Code(
+                client_id=values["client_id"],
+                redirect_uri=values["redirect_uri"],
+                challenge=values["code_challenge"],
+                scope=values["scope"],
+                expires_at=self.clock() + CODE_TTL_SECONDS,
+            )
+        self.log(f"signed in as {self.identity.email}")
+        query = urlencode({"code": code, "state": values["state"]})
+        return RedirectResponse(f"{values['redirect_uri']}?{query}", status_code=302)
+
+    # --- token ------------------------------------------------------------------------------
+
+    async def token(self, request: Request) -> Response:
+        form = await request.form()
+        client_id, client_secret = _client_credentials(request, form)
+        if not (
+            client_id == self.client_id
+            and client_secret is not None
+            and hmac.compare_digest(client_secret, self.client_secret)
+        ):
+            self.log("token refused: wrong client id or secret")
+            return _oauth_error("invalid_client", "Client authentication failed.", 401)
+        grant_type = form.get("grant_type")
+        if grant_type == "authorization_code":
+            return self._exchange_code(form)
+        if grant_type == "refresh_token":
+            return self._refresh_tokens(form)
+        return _oauth_error("unsupported_grant_type", f"Unsupported grant_type {grant_type!r}.")
+
+    def _exchange_code(self, form: Any) -> Response:
+        with self._lock:
+            code = self._codes.pop(str(form.get("code", "")), None)  # single use, even on failure
+        if code is None:
+            self.log("token refused: unknown or reused code")
+            return _oauth_error("invalid_grant", "The authorization code is invalid or used.")
+        if code.expires_at < self.clock():
+            return _oauth_error("invalid_grant", "The authorization code has expired.")
+        if form.get("redirect_uri") != code.redirect_uri:
+            return _oauth_error("invalid_grant", "redirect_uri does not match the authorization.")
+        verifier = str(form.get("code_verifier", ""))
+        if not verifier or not hmac.compare_digest(_s256(verifier), code.challenge):
+            self.log("token refused: PKCE verifier does not match")
+            return _oauth_error("invalid_grant", "PKCE verification failed.")
+        self.log("issued upstream tokens")
+        return self._issue(code.client_id, code.scope)
+
+    def _refresh_tokens(self, form: Any) -> Response:
+        with self._lock:
+            grant = self._refresh.pop(str(form.get("refresh_token", "")), None)  # rotation
+        if grant is None or grant.client_id != self.client_id:
+            self.log("refresh refused: unknown refresh token")
+            return _oauth_error("invalid_grant", "The refresh token is invalid.")
+        self.log("refreshed upstream tokens")
+        return self._issue(grant.client_id, grant.scope)
+
+    def _issue(self, client_id: str, scope: str) -> JSONResponse:
+        access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        with self._lock:
+            self._access[access] = _Grant(client_id, scope, self.clock() + self.access_token_ttl)
+            self._refresh[refresh] = _Grant(client_id, scope)
+        body = {
+            "access_token": access,
+            "token_type": "bearer",
+            "expires_in": self.access_token_ttl,
+            "refresh_token": refresh,
+            "scope": scope,
+        }
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+    # --- API --------------------------------------------------------------------------------
+
+    def _bearer_ok(self, request: Request) -> bool:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return False
+        with self._lock:
+            grant = self._access.get(token)
+        return grant is not None and grant.expires_at > self.clock()
+
+    async def user(self, request: Request) -> Response:
+        if not self._bearer_ok(request):
+            self.log("API refused: invalid or expired bearer token")
+            return _api_error(10000, "Authentication error", 401)
+        return _api_result(self.identity.user())
+
+    async def accounts(self, request: Request) -> Response:
+        if not self._bearer_ok(request):
+            self.log("API refused: invalid or expired bearer token")
+            return _api_error(10000, "Authentication error", 401)
+        accounts = self.identity.accounts()
+        info = {"page": 1, "per_page": 20, "count": len(accounts), "total_count": len(accounts)}
+        return _api_result(accounts, result_info=info)
+
+    async def home(self, request: Request) -> Response:
+        return HTMLResponse(
+            _message_page("cfmcp local sign-in", "Stand-in for Cloudflare sign-in.")
+        )
+
+
+def _client_credentials(request: Request, form: Any) -> tuple[str | None, str | None]:
+    header = request.headers.get("authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() == "basic" and encoded:
+        try:
+            decoded = base64.b64decode(encoded).decode()
+        except (ValueError, UnicodeDecodeError):
+            return None, None
+        client_id, _, secret = decoded.partition(":")
+        return client_id, secret
+    secret = form.get("client_secret")
+    return form.get("client_id"), str(secret) if secret is not None else None
+
+
+def _s256(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _oauth_error(error: str, description: str, status: int = 400) -> JSONResponse:
+    return JSONResponse(
+        {"error": error, "error_description": description},
+        status_code=status,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _api_result(result: Any, **extra: Any) -> JSONResponse:
+    return JSONResponse({"success": True, "errors": [], "messages": [], "result": result, **extra})
+
+
+def _api_error(code: int, message: str, status: int) -> JSONResponse:
+    body = {"success": False, "errors": [{"code": code, "message": message}], "messages": []}
+    return JSONResponse(body, status_code=status)
+
+
+def _describe(response: Response) -> str:
+    if isinstance(response, RedirectResponse):
+        return f"redirected with an error to {response.headers['location'].split('?')[0]}"
+    return bytes(response.body).decode(errors="replace").split("<p>")[-1].split("</p>")[0]
+
+
+def _error_page(message: str, status: int) -> HTMLResponse:
+    return HTMLResponse(_message_page("Sign-in error", message), status_code=status)
+
+
+def _message_page(title: str, message: str) -> str:
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"</head><body><h1>{html.escape(title)}</h1><p>{html.escape(message)}</p></body></html>"
+    )
+
+
+_SIGN_IN_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign in (local Cloudflare stand-in)</title>
+<style>
+  body {{ font-family: system-ui, sans-serif; background: #f7f7f8; margin: 0; }}
+  main {{ max-width: 28rem; margin: 5rem auto; background: #fff; border-radius: 12px;
+         padding: 2rem; box-shadow: 0 2px 12px rgb(0 0 0 / 8%); }}
+  .badge {{ display: inline-block; background: #fff6e5; color: #9a4d00; border-radius: 6px;
+           padding: .15rem .5rem; font-size: .8rem; }}
+  button {{ font-size: 1rem; padding: .55rem 1.2rem; border-radius: 8px; cursor: pointer;
+           border: 1px solid #c7c7cc; background: #fff; }}
+  button.primary {{ background: #f6821f; color: #fff; border-color: #f6821f; }}
+</style>
+</head>
+<body>
+<main>
+  <span class="badge">cfmcp dev · local sign-in</span>
+  <h1>Sign in</h1>
+  <p>This stands in for Cloudflare's sign-in while you develop. You will be signed in as
+     <strong>{email}</strong>.</p>
+  <form method="post" action="/oauth2/auth">
+    {hidden}
+    <button type="submit" name="decision" value="cancel">Cancel</button>
+    <button type="submit" name="decision" value="allow" class="primary">Sign in as {email}</button>
+  </form>
+</main>
+</body>
+</html>"""

@@ -1,0 +1,266 @@
+"""Run the Worker under `wrangler dev` beside the local sign-in server, and stop both cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cfmcp.errors import CfmcpError
+from cfmcp.process import stop_process
+from cfmcp.project import Project
+from cfmcp.wrangler import start_dev
+
+DEFAULT_PORT = 8788
+RUNTIME_FILE = Path(".wrangler") / "cfmcp-dev.json"
+LineSink = Callable[[str], None]
+
+
+@dataclass
+class DevConfig:
+    port: int = DEFAULT_PORT
+    upstream: str = "local"  # or "cloudflare"
+    user: str = "dev@localhost"
+    inspector_port: int | None = None
+    # Lifetime of the local stand-in's access tokens; the Worker mirrors it (60 s at least).
+    access_token_ttl: int = 3600
+    ready_timeout: float = 90.0
+
+
+@dataclass
+class DevServer:
+    project: Project
+    config: DevConfig
+    process: subprocess.Popen
+    scratch: Path
+    signin: object | None = None  # BackgroundServer serving LocalCloudflare
+    signin_url: str | None = None
+    log_tail: deque[str] = field(default_factory=lambda: deque(maxlen=40))
+    _reader: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://localhost:{self.config.port}"
+
+    @property
+    def redirect_uri(self) -> str:
+        return f"{self.url}/callback"
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self) -> None:
+        stop_process(self.process)
+        if self._reader is not None:
+            self._reader.join(timeout=5)
+        if self.signin is not None:
+            self.signin.stop()  # type: ignore[attr-defined]
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        _remove_runtime_record(self.project, self.process.pid)
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def preflight(project: Project, config: DevConfig) -> None:
+    if not project.has_node_modules:
+        raise CfmcpError(
+            f"The Worker's packages are not installed in {project.root}.",
+            hint="Run `npm ci` in the project (or answer yes when cfmcp dev offers it).",
+        )
+    if port_in_use(config.port):
+        raise CfmcpError(
+            f"Port {config.port} is already in use (another `cfmcp dev` or `wrangler dev`?).",
+            hint=f"Stop the other server, or pick another port: cfmcp dev --port {config.port + 1}",
+        )
+
+
+def _write_env_file(path: Path, values: dict[str, str]) -> Path:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        for key, value in values.items():
+            handle.write(f"{key}={value}\n")
+    return path
+
+
+def start(
+    project: Project,
+    config: DevConfig,
+    *,
+    on_worker_line: LineSink,
+    on_signin_event: LineSink,
+    upstream_values: dict[str, str] | None = None,
+) -> DevServer:
+    """Start everything and return once the Worker answers; raises CfmcpError otherwise.
+
+    For the local upstream, a LocalCloudflare server and throwaway credentials are made here;
+    for the real one, `upstream_values` carries the developer's client id and secret.
+    """
+    preflight(project, config)
+    scratch = Path(tempfile.mkdtemp(prefix="cfmcp-dev-"))  # mode 0700
+    signin = None
+    signin_url = None
+    try:
+        if config.upstream == "local":
+            from cfmcp.dev.local_cloudflare import DevIdentity, LocalCloudflare
+            from cfmcp.dev.server import BackgroundServer
+
+            client_id = "cfmcp-dev-" + secrets.token_hex(6)
+            client_secret = secrets.token_urlsafe(32)
+            local = LocalCloudflare(
+                client_id=client_id,
+                client_secret=client_secret,
+                redirect_uris=[
+                    f"http://localhost:{config.port}/callback",
+                    f"http://127.0.0.1:{config.port}/callback",
+                ],
+                identity=DevIdentity(config.user),
+                access_token_ttl=config.access_token_ttl,
+                log=on_signin_event,
+            )
+            signin = BackgroundServer(local.app()).start()
+            signin_url = signin.url
+            values = {
+                "CLOUDFLARE_CLIENT_ID": client_id,
+                "CLOUDFLARE_CLIENT_SECRET": client_secret,
+                "COOKIE_ENCRYPTION_KEY": secrets.token_hex(32),
+                "CLOUDFLARE_OAUTH_URL": f"{signin_url}/oauth2",
+                "CLOUDFLARE_API_URL": f"{signin_url}/client/v4",
+            }
+        else:
+            values = dict(upstream_values or {})
+        env_files = []
+        if project.dev_vars.exists():
+            env_files.append(project.dev_vars)  # the developer's other secrets stay available
+        if values:
+            env_files.append(_write_env_file(scratch / "cfmcp-dev.env", values))
+        process = start_dev(
+            project,
+            port=config.port,
+            inspector_port=config.inspector_port or free_port(),
+            env_files=env_files,
+        )
+    except BaseException:
+        if signin is not None:
+            signin.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    server = DevServer(project, config, process, scratch, signin, signin_url)
+    server._reader = threading.Thread(
+        target=_pump, args=(process, server.log_tail, on_worker_line), daemon=True
+    )
+    server._reader.start()
+    try:
+        _wait_ready(server)
+    except BaseException:
+        server.stop()
+        raise
+    _write_runtime_record(server)
+    return server
+
+
+def _pump(process: subprocess.Popen, tail: deque[str], sink: LineSink) -> None:
+    assert process.stdout is not None
+    for line in process.stdout:
+        line = line.rstrip("\n")
+        tail.append(line)
+        sink(line)
+
+
+def _wait_ready(server: DevServer) -> None:
+    import httpx2
+
+    deadline = time.monotonic() + server.config.ready_timeout
+    probe = f"http://127.0.0.1:{server.config.port}/"
+    while True:
+        code = server.process.poll()
+        if code is not None:
+            server._reader and server._reader.join(timeout=5)
+            raise CfmcpError(
+                f"The Worker failed to start (wrangler dev exited with {code}).\n"
+                + "\n".join(list(server.log_tail)[-15:]),
+                hint=_start_failure_hint(server.log_tail),
+            )
+        try:
+            httpx2.get(probe, timeout=2)
+            return
+        except httpx2.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise CfmcpError(
+                f"The Worker did not answer on port {server.config.port} within "
+                f"{server.config.ready_timeout:.0f} s.",
+                hint="See the wrangler output above.",
+            )
+        time.sleep(0.1)
+
+
+def _start_failure_hint(lines: deque[str]) -> str:
+    text = "\n".join(lines)
+    if "Address already in use" in text:
+        return "Another program holds the port; stop it or use --port."
+    return (
+        "Fix the error above (run `npm run typecheck` for type errors), then run cfmcp dev again."
+    )
+
+
+def _write_runtime_record(server: DevServer) -> None:
+    path = server.project.root / RUNTIME_FILE
+    path.parent.mkdir(exist_ok=True)
+    record = {
+        "url": server.url,
+        "pid": server.process.pid,
+        "port": server.config.port,
+        "upstream": server.config.upstream,
+        "signin_url": server.signin_url,
+        "started_at": time.time(),
+    }
+    path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+
+
+def _remove_runtime_record(project: Project, pid: int) -> None:
+    path = project.root / RUNTIME_FILE
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if record.get("pid") == pid:
+        path.unlink(missing_ok=True)
+
+
+def running_dev_url(project: Project) -> str | None:
+    """The URL of a `cfmcp dev` running for this project, if its record is live."""
+    path = project.root / RUNTIME_FILE
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        pid = int(record["pid"])
+        os.kill(pid, 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return str(record.get("url")) or None

@@ -1,0 +1,439 @@
+"""`cfmcp dev` for real: wrangler, workerd and the local sign-in, with real MCP clients."""
+
+import base64
+import hashlib
+import json
+import re
+import secrets
+import signal
+import socket
+import sys
+import time
+from html import unescape
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import anyio
+import httpx2
+import pytest
+
+from cfmcp.dev.supervisor import port_in_use
+from cfmcp.headless import authorize_headless
+from cfmcp.process import group_alive, wait_group_gone
+from tests.conftest import copy_project, free_port, run_cfmcp
+from tests.devserver import cfmcp_dev
+from tests.test_worker import Browser, handle_from
+
+pytestmark = pytest.mark.integration
+
+CALLBACK = "http://127.0.0.1:9/callback"
+
+
+@pytest.fixture(scope="module")
+def dev_project(worker_project: Path, tmp_path_factory) -> Path:
+    return copy_project(worker_project, tmp_path_factory.mktemp("dev") / "dev-mcp")
+
+
+@pytest.fixture(scope="module")
+def dev(dev_project: Path):
+    # Upstream tokens (and so the Worker's) last 60 s, KV's minimum, for the expiry test.
+    with cfmcp_dev(dev_project, "--user", "ada@example.dev", "--token-ttl", "60") as running:
+        yield running
+
+
+# --- helpers: a client that registers and signs in by hand --------------------------------
+
+
+def register(base: str, redirect_uri: str = CALLBACK) -> str:
+    response = httpx2.post(
+        f"{base}/register",
+        json={
+            "redirect_uris": [redirect_uri],
+            "client_name": "test client",
+            "token_endpoint_auth_method": "none",
+            "grant_types": ["authorization_code", "refresh_token"],
+            "response_types": ["code"],
+        },
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["client_id"]
+
+
+def pkce() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(32)
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def authorization_url(base: str, client_id: str, challenge: str, state: str = "st") -> str:
+    query = httpx2.QueryParams(
+        {
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": CALLBACK,
+            "state": state,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+            "resource": base,
+        }
+    )
+    return f"{base}/authorize?{query}"
+
+
+def get_code(base: str) -> tuple[str, str, str]:
+    """Register, approve, sign in: (client_id, code, verifier)."""
+    client_id = register(base)
+    verifier, challenge = pkce()
+    redirect = anyio.run(
+        authorize_headless, authorization_url(base, client_id, challenge), CALLBACK
+    )
+    return client_id, redirect.code, verifier
+
+
+def token_request(base: str, client_id: str, **form: str) -> httpx2.Response:
+    return httpx2.post(f"{base}/token", data={"client_id": client_id, **form})
+
+
+def tokens_for(base: str) -> dict:
+    client_id, code, verifier = get_code(base)
+    response = token_request(
+        base,
+        client_id,
+        grant_type="authorization_code",
+        code=code,
+        redirect_uri=CALLBACK,
+        code_verifier=verifier,
+    )
+    assert response.status_code == 200, response.text
+    return {"client_id": client_id, **response.json()}
+
+
+def mcp_initialize(base: str, token: str) -> httpx2.Response:
+    return httpx2.post(
+        f"{base}/mcp",
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/json, text/event-stream",
+            "Content-Type": "application/json",
+        },
+        json={
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "test", "version": "0"},
+            },
+        },
+        timeout=30,
+    )
+
+
+# --- the happy paths -----------------------------------------------------------------------
+
+
+def test_sdk_oauth_client_calls_add_and_whoami(dev):
+    """The Python MCP SDK's own OAuth client, with a headless 'browser', end to end."""
+    from mcp.client.auth import AuthorizationCodeResult, OAuthClientProvider
+    from mcp.client.session import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+    from mcp.shared.auth import OAuthClientMetadata
+
+    class Storage:
+        tokens = client_info = None
+
+        async def get_tokens(self):
+            return self.tokens
+
+        async def set_tokens(self, tokens):
+            self.tokens = tokens
+
+        async def get_client_info(self):
+            return self.client_info
+
+        async def set_client_info(self, info):
+            self.client_info = info
+
+    redirects: dict = {}
+
+    async def redirect_handler(url: str) -> None:
+        redirects["result"] = await authorize_headless(url, CALLBACK)
+
+    async def callback_handler() -> AuthorizationCodeResult:
+        found = redirects["result"]
+        return AuthorizationCodeResult(code=found.code, state=found.state, iss=found.iss)
+
+    async def scenario() -> tuple[str, str]:
+        provider = OAuthClientProvider(
+            server_url=f"{dev.url}/mcp",
+            client_metadata=OAuthClientMetadata(
+                client_name="sdk test",
+                redirect_uris=[CALLBACK],
+                grant_types=["authorization_code", "refresh_token"],
+                response_types=["code"],
+                token_endpoint_auth_method="none",
+            ),
+            storage=Storage(),
+            redirect_handler=redirect_handler,
+            callback_handler=callback_handler,
+        )
+        async with (
+            httpx2.AsyncClient(auth=provider, timeout=30) as http,
+            streamable_http_client(f"{dev.url}/mcp", http_client=http) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            added = await session.call_tool("add", {"a": 2, "b": 40})
+            whoami = await session.call_tool("whoami", {})
+            return added.content[0].text, whoami.content[0].text
+
+    added, whoami = anyio.run(scenario)
+    assert added == "42"
+    user = json.loads(whoami)
+    assert user["email"] == "ada@example.dev"
+    assert "accessToken" not in whoami and "refreshToken" not in whoami
+    assert user["accounts"][0]["name"] == "ada@example.dev's Account"
+
+
+def test_cfmcp_check_headless_passes_on_mcp_and_sse(dev):
+    result = run_cfmcp("check", dev.url, "--headless", "--json", timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] is True
+    names = [step["name"] for step in report["steps"]]
+    for expected in (
+        "401 challenge",
+        "protected-resource metadata",
+        "authorization-server metadata",
+        "client registration",
+        "authorization (PKCE S256)",
+        "token",
+        "initialize (streamable HTTP)",
+        "tools/list (streamable HTTP)",
+        "tools/call add (streamable HTTP)",
+        "initialize (SSE)",
+        "tools/list (SSE)",
+        "tools/call add (SSE)",
+    ):
+        assert expected in names
+    assert all(step["ok"] for step in report["steps"])
+
+
+def test_cfmcp_check_finds_the_running_dev_server(dev, dev_project):
+    result = run_cfmcp("check", "--headless", "--transport", "mcp", cwd=dev_project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"Checking {dev.url}" in result.stderr
+    assert "42 (expected 42)" in result.stderr
+
+
+def test_cfmcp_check_fails_with_the_failing_step(dev):
+    result = run_cfmcp("check", dev.url, "--headless", "--tool", "add", "--expect", "41")
+    assert result.returncode == 1
+    assert "check failed at tools/call add" in result.stderr
+    missing = run_cfmcp("check", dev.url, "--headless", "--tool", "nope", "--transport", "sse")
+    assert missing.returncode == 1 and "no tool 'nope'" in missing.stderr
+
+
+def test_headless_refuses_remote_servers():
+    result = run_cfmcp("check", "https://example.com", "--headless")
+    assert result.returncode == 2
+    assert "not a loopback URL" in result.stderr
+
+
+def test_dev_panel_and_logs(dev):
+    log = dev.log()
+    assert f"http://localhost:{dev.port}/mcp" in log
+    assert f"http://localhost:{dev.port}/sse" in log
+    assert "npx -y mcp-remote" in log and "client-config" in log
+    assert "signin │ signed in as ada@example.dev" in log
+    assert "worker │ [wrangler:info]" in log
+
+
+# --- the bad paths -------------------------------------------------------------------------
+
+
+def test_wrong_pkce_verifier_is_refused(dev):
+    client_id, code, _ = get_code(dev.url)
+    response = token_request(
+        dev.url,
+        client_id,
+        grant_type="authorization_code",
+        code=code,
+        redirect_uri=CALLBACK,
+        code_verifier="w" * 43,
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+
+
+def test_reused_code_is_refused(dev):
+    client_id, code, verifier = get_code(dev.url)
+    form = dict(
+        grant_type="authorization_code", code=code, redirect_uri=CALLBACK, code_verifier=verifier
+    )
+    assert token_request(dev.url, client_id, **form).status_code == 200
+    again = token_request(dev.url, client_id, **form)
+    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+
+
+def test_unregistered_redirect_uri_is_refused(dev):
+    client_id = register(dev.url)
+    _, challenge = pkce()
+    url = authorization_url(dev.url, client_id, challenge).replace(
+        "127.0.0.1%3A9%2Fcallback", "127.0.0.1%3A9%2Felsewhere"
+    )
+    response = httpx2.get(url, follow_redirects=False)
+    assert response.status_code == 400
+    assert "location" not in response.headers
+
+
+def test_bad_bearer_tokens_are_refused(dev):
+    tokens = tokens_for(dev.url)
+    assert mcp_initialize(dev.url, tokens["access_token"]).status_code == 200
+    for bad in ("nope", tokens["access_token"][:-2] + "xx", tokens["refresh_token"]):
+        response = mcp_initialize(dev.url, bad)
+        assert response.status_code == 401
+        assert 'error="invalid_token"' in response.headers["www-authenticate"]
+
+
+def test_forged_csrf_token_and_tampered_approval_cookie(dev):
+    client_id = register(dev.url)
+    _, challenge = pkce()
+    browser = Browser(dev.url)
+    page = browser.request("GET", authorization_url(dev.url, client_id, challenge))
+    assert page.status_code == 200
+    forged = browser.request("POST", "/authorize", data={"handle": "f" * 43, "decision": "approve"})
+    assert forged.status_code == 400
+    approved = browser.request(
+        "POST", "/authorize", data={"handle": handle_from(page.text), "decision": "approve"}
+    )
+    assert approved.status_code == 302
+    # Remembered: straight to sign-in...
+    again = browser.request("GET", authorization_url(dev.url, client_id, challenge))
+    assert again.status_code == 302
+    # ...unless the approval cookie is tampered with: then the dialog is back.
+    name = next(n for n in browser.cookies if n.endswith("approvals"))
+    value = browser.cookies[name]
+    browser.cookies[name] = value[:-3] + ("AAA" if not value.endswith("AAA") else "BBB")
+    tampered = browser.request("GET", authorization_url(dev.url, client_id, challenge))
+    assert tampered.status_code == 200 and 'value="approve"' in tampered.text
+
+
+def test_denied_consent_and_cancelled_sign_in(dev):
+    client_id = register(dev.url)
+    _, challenge = pkce()
+    browser = Browser(dev.url)
+    page = browser.request("GET", authorization_url(dev.url, client_id, challenge, "s-deny"))
+    denied = browser.request(
+        "POST", "/authorize", data={"handle": handle_from(page.text), "decision": "deny"}
+    )
+    query = parse_qs(urlparse(denied.headers["location"]).query)
+    assert query["error"] == ["access_denied"] and query["state"] == ["s-deny"]
+
+    # Approve here, then Cancel at the (local) Cloudflare sign-in: the client hears access_denied.
+    page = browser.request("GET", authorization_url(dev.url, register(dev.url), challenge, "s-2"))
+    approved = browser.request(
+        "POST", "/authorize", data={"handle": handle_from(page.text), "decision": "approve"}
+    )
+    signin_url = approved.headers["location"]
+    signin = httpx2.get(signin_url)
+    fields = {k: unescape(v) for k, v in re.findall(r'name="([^"]+)" value="([^"]*)"', signin.text)}
+    cancelled = httpx2.post(
+        signin_url.split("?")[0], data={**fields, "decision": "cancel"}, follow_redirects=False
+    )
+    back = browser.request("GET", cancelled.headers["location"])
+    query = parse_qs(urlparse(back.headers["location"]).query)
+    assert query["error"] == ["access_denied"] and query["state"] == ["s-2"]
+
+
+def test_expired_token_is_refused_and_refresh_works(dev):
+    tokens = tokens_for(dev.url)
+    assert tokens["expires_in"] <= 60  # mirrors the upstream token's lifetime
+    assert mcp_initialize(dev.url, tokens["access_token"]).status_code == 200
+    time.sleep(tokens["expires_in"] + 2)
+    expired = mcp_initialize(dev.url, tokens["access_token"])
+    assert expired.status_code == 401
+    refreshed = token_request(
+        dev.url,
+        tokens["client_id"],
+        grant_type="refresh_token",
+        refresh_token=tokens["refresh_token"],
+    )
+    assert refreshed.status_code == 200, refreshed.text
+    assert mcp_initialize(dev.url, refreshed.json()["access_token"]).status_code == 200
+    assert "signin │ refreshed upstream tokens" in dev.log()
+
+
+# --- process handling ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_stops_everything_on_ctrl_c_and_sigterm(worker_project, tmp_path, sig):
+    project = copy_project(worker_project, tmp_path / "stop-test")
+    with cfmcp_dev(project) as running:
+        wrangler = running.wrangler_pid
+        assert group_alive(wrangler)
+        running.process.send_signal(sig)
+        assert running.process.wait(timeout=20) == 0
+        assert "Stopped the Worker" in running.log()
+    assert wait_group_gone(wrangler, timeout=5)
+    assert not port_in_use(running.port)
+    assert not (project / ".wrangler" / "cfmcp-dev.json").exists()
+
+
+def test_port_in_use_is_a_clear_error(worker_project, tmp_path):
+    project = copy_project(worker_project, tmp_path / "busy")
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = run_cfmcp("dev", "--port", str(port), cwd=project, timeout=60)
+    assert result.returncode == 1
+    assert f"Port {port} is already in use" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_node_modules_is_a_clear_error(worker_project, tmp_path):
+    project = copy_project(worker_project, tmp_path / "bare")
+    (project / "node_modules").unlink()
+    result = run_cfmcp("dev", "--port", str(free_port()), cwd=project, timeout=60)
+    assert result.returncode == 1
+    assert "packages are not installed" in result.stderr and "npm ci" in result.stderr
+
+
+def test_broken_worker_is_a_clear_error_and_leaves_nothing(worker_project, tmp_path):
+    project = copy_project(worker_project, tmp_path / "broken")
+    index = project / "src" / "index.ts"
+    index.write_text(index.read_text() + "\nthis is not typescript(\n")
+    port = free_port()
+    result = run_cfmcp("dev", "--port", str(port), cwd=project, timeout=120)
+    assert result.returncode == 1
+    assert "The Worker failed to start" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not port_in_use(port)
+    assert processes_mentioning(f"--port {port}") == []
+
+
+def processes_mentioning(text: str) -> list[str]:
+    """Command lines of running processes that contain `text` (read-only, from /proc)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (cmdline.parent / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if text in args and state != "Z":
+            found.append(args)
+    return found
+
+
+def test_outside_a_project(tmp_path):
+    result = run_cfmcp("dev", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "No wrangler.toml" in result.stderr
+
+
+def test_python_version_note():
+    assert sys.version_info >= (3, 10)

@@ -1,0 +1,203 @@
+"""The local stand-in for Cloudflare sign-in, served for real on a loopback port."""
+
+import base64
+import hashlib
+import re
+import secrets
+from html import unescape
+from urllib.parse import parse_qs, urlparse
+
+import httpx2
+import pytest
+
+from cfmcp.dev.local_cloudflare import CODE_TTL_SECONDS, DevIdentity, LocalCloudflare
+from cfmcp.dev.server import BackgroundServer
+
+REDIRECT = "http://localhost:8788/callback"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def upstream(clock):
+    events: list[str] = []
+    local = LocalCloudflare(
+        client_id="dev-client",
+        client_secret="dev-secret",
+        redirect_uris=[REDIRECT],
+        identity=DevIdentity("ada@example.dev"),
+        access_token_ttl=120,
+        log=events.append,
+        clock=clock,
+    )
+    with BackgroundServer(local.app()) as server:
+        client = httpx2.Client(base_url=server.url, follow_redirects=False, timeout=10)
+        client.events = events
+        yield client
+        client.close()
+
+
+def pkce() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(32)
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def sign_in(client, challenge: str, *, decision: str = "allow", **overrides) -> httpx2.Response:
+    params = {
+        "response_type": "code",
+        "client_id": "dev-client",
+        "redirect_uri": REDIRECT,
+        "scope": "user-details.read offline_access",
+        "state": "st-1",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        **overrides,
+    }
+    page = client.get("/oauth2/auth", params=params)
+    if page.status_code != 200:
+        return page
+    assert "ada@example.dev" in page.text
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', page.text))
+    fields = {key: unescape(value) for key, value in fields.items()}
+    return client.post("/oauth2/auth", data={**fields, "decision": decision})
+
+
+def code_from(response: httpx2.Response) -> str:
+    assert response.status_code == 302
+    query = parse_qs(urlparse(response.headers["location"]).query)
+    assert query["state"] == ["st-1"]
+    return query["code"][0]
+
+
+def exchange(client, code: str, verifier: str, *, secret: str = "dev-secret", **extra):
+    return client.post(
+        "/oauth2/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "code_verifier": verifier,
+            **extra,
+        },
+        auth=("dev-client", secret),
+    )
+
+
+def test_full_sign_in_and_identity(upstream):
+    verifier, challenge = pkce()
+    tokens = exchange(upstream, code_from(sign_in(upstream, challenge)), verifier)
+    assert tokens.status_code == 200, tokens.text
+    body = tokens.json()
+    assert body["token_type"] == "bearer" and body["expires_in"] == 120
+    headers = {"Authorization": f"Bearer {body['access_token']}"}
+    user = upstream.get("/client/v4/user", headers=headers).json()
+    assert user["success"] is True
+    assert user["result"]["email"] == "ada@example.dev"
+    assert user["result"]["id"] == DevIdentity("ada@example.dev").user_id
+    accounts = upstream.get("/client/v4/accounts", headers=headers).json()
+    assert accounts["success"] is True and len(accounts["result"]) == 1
+
+
+def test_wrong_client_secret_is_refused(upstream):
+    verifier, challenge = pkce()
+    code = code_from(sign_in(upstream, challenge))
+    refused = exchange(upstream, code, verifier, secret="not-the-secret")
+    assert refused.status_code == 401
+    assert refused.json()["error"] == "invalid_client"
+    assert "wrong client id or secret" in upstream.events[-1]
+
+
+def test_wrong_pkce_verifier_is_refused_and_burns_the_code(upstream):
+    verifier, challenge = pkce()
+    code = code_from(sign_in(upstream, challenge))
+    refused = exchange(upstream, code, "x" * 43)
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
+    assert exchange(upstream, code, verifier).status_code == 400  # single use, even on failure
+
+
+def test_code_is_single_use(upstream):
+    verifier, challenge = pkce()
+    code = code_from(sign_in(upstream, challenge))
+    assert exchange(upstream, code, verifier).status_code == 200
+    again = exchange(upstream, code, verifier)
+    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+
+
+def test_code_expires(upstream, clock):
+    verifier, challenge = pkce()
+    code = code_from(sign_in(upstream, challenge))
+    clock.now += CODE_TTL_SECONDS + 1
+    assert exchange(upstream, code, verifier).json()["error"] == "invalid_grant"
+
+
+def test_redirect_uri_must_match_the_authorization(upstream):
+    verifier, challenge = pkce()
+    code = code_from(sign_in(upstream, challenge))
+    response = exchange(upstream, code, verifier, redirect_uri="http://localhost:8788/other")
+    assert response.status_code == 400
+
+
+def test_unregistered_redirect_uri_is_never_followed(upstream):
+    _, challenge = pkce()
+    response = sign_in(upstream, challenge, redirect_uri="http://evil.example/callback")
+    assert response.status_code == 400
+    assert "location" not in response.headers
+
+
+def test_plain_pkce_is_refused(upstream):
+    response = sign_in(upstream, "abc", code_challenge_method="plain")
+    assert response.status_code == 302
+    assert "error=invalid_request" in response.headers["location"]
+
+
+def test_cancel_returns_access_denied(upstream):
+    _, challenge = pkce()
+    response = sign_in(upstream, challenge, decision="cancel")
+    assert response.status_code == 302
+    query = parse_qs(urlparse(response.headers["location"]).query)
+    assert query["error"] == ["access_denied"] and query["state"] == ["st-1"]
+
+
+def test_bad_and_expired_bearer_tokens(upstream, clock):
+    for header in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic abc"}):
+        response = upstream.get("/client/v4/user", headers=header)
+        assert response.status_code == 401
+        assert response.json()["success"] is False
+    verifier, challenge = pkce()
+    token = exchange(upstream, code_from(sign_in(upstream, challenge)), verifier).json()
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    assert upstream.get("/client/v4/user", headers=headers).status_code == 200
+    clock.now += 121
+    assert upstream.get("/client/v4/user", headers=headers).status_code == 401
+
+
+def test_refresh_rotates_the_refresh_token(upstream):
+    verifier, challenge = pkce()
+    first = exchange(upstream, code_from(sign_in(upstream, challenge)), verifier).json()
+
+    def refresh(token: str, secret: str = "dev-secret") -> httpx2.Response:
+        return upstream.post(
+            "/oauth2/token",
+            data={"grant_type": "refresh_token", "refresh_token": token},
+            auth=("dev-client", secret),
+        )
+
+    assert refresh(first["refresh_token"], secret="wrong").status_code == 401
+    second = refresh(first["refresh_token"])
+    assert second.status_code == 200
+    assert second.json()["access_token"] != first["access_token"]
+    assert refresh(first["refresh_token"]).json()["error"] == "invalid_grant"  # rotated
+    headers = {"Authorization": f"Bearer {second.json()['access_token']}"}
+    assert upstream.get("/client/v4/user", headers=headers).status_code == 200

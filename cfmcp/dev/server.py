@@ -8,14 +8,19 @@ import time
 from typing import Any
 
 
+def bind_loopback(port: int = 0, host: str = "127.0.0.1") -> socket.socket:
+    """A bound socket: the port is ours before anyone is told about it (no race on port 0)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
+
+
 class BackgroundServer:
-    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, app: Any, *, sock: socket.socket | None = None):
         import uvicorn
 
-        # Bind first: the port is ours before anyone is told about it (no race on port 0).
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((host, port))
+        self._socket = sock or bind_loopback()
         self.host, self.port = self._socket.getsockname()[:2]
         config = uvicorn.Config(app, log_level="error", access_log=False, lifespan="off")
         self._server = uvicorn.Server(config)

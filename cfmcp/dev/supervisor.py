@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import secrets
@@ -15,11 +16,15 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cfmcp.errors import CfmcpError
 from cfmcp.process import stop_process
 from cfmcp.project import Project
 from cfmcp.wrangler import start_dev
+
+if TYPE_CHECKING:
+    from cfmcp.dev.server import BackgroundServer
 
 DEFAULT_PORT = 8788
 RUNTIME_FILE = Path(".wrangler") / "cfmcp-dev.json"
@@ -43,7 +48,7 @@ class DevServer:
     config: DevConfig
     process: subprocess.Popen
     scratch: Path
-    signin: object | None = None  # BackgroundServer serving LocalCloudflare
+    signin: BackgroundServer | None = None  # serving LocalCloudflare
     signin_url: str | None = None
     log_tail: deque[str] = field(default_factory=lambda: deque(maxlen=40))
     _reader: threading.Thread | None = None
@@ -67,7 +72,7 @@ class DevServer:
         if self._reader is not None:
             self._reader.join(timeout=5)
         if self.signin is not None:
-            self.signin.stop()  # type: ignore[attr-defined]
+            self.signin.stop()
         shutil.rmtree(self.scratch, ignore_errors=True)
         _remove_runtime_record(self.project, self.process.pid)
 
@@ -121,40 +126,28 @@ def start(
 
     For the local upstream, a LocalCloudflare server and throwaway credentials are made here;
     for the real one, `upstream_values` carries the developer's client id and secret.
+    wrangler starts first: the sign-in server comes up while workerd boots.
     """
     preflight(project, config)
     scratch = Path(tempfile.mkdtemp(prefix="cfmcp-dev-"))  # mode 0700
+    signin_socket = None
     signin = None
-    signin_url = None
+    process = None
     try:
+        values = dict(upstream_values or {})
         if config.upstream == "local":
-            from cfmcp.dev.local_cloudflare import DevIdentity, LocalCloudflare
-            from cfmcp.dev.server import BackgroundServer
+            from cfmcp.dev.server import bind_loopback
 
+            signin_socket = bind_loopback()
+            signin_url = f"http://127.0.0.1:{signin_socket.getsockname()[1]}"
             client_id = "cfmcp-dev-" + secrets.token_hex(6)
-            client_secret = secrets.token_urlsafe(32)
-            local = LocalCloudflare(
-                client_id=client_id,
-                client_secret=client_secret,
-                redirect_uris=[
-                    f"http://localhost:{config.port}/callback",
-                    f"http://127.0.0.1:{config.port}/callback",
-                ],
-                identity=DevIdentity(config.user),
-                access_token_ttl=config.access_token_ttl,
-                log=on_signin_event,
-            )
-            signin = BackgroundServer(local.app()).start()
-            signin_url = signin.url
             values = {
                 "CLOUDFLARE_CLIENT_ID": client_id,
-                "CLOUDFLARE_CLIENT_SECRET": client_secret,
+                "CLOUDFLARE_CLIENT_SECRET": secrets.token_urlsafe(32),
                 "COOKIE_ENCRYPTION_KEY": secrets.token_hex(32),
                 "CLOUDFLARE_OAUTH_URL": f"{signin_url}/oauth2",
                 "CLOUDFLARE_API_URL": f"{signin_url}/client/v4",
             }
-        else:
-            values = dict(upstream_values or {})
         env_files = []
         if project.dev_vars.exists():
             env_files.append(project.dev_vars)  # the developer's other secrets stay available
@@ -166,11 +159,18 @@ def start(
             inspector_port=config.inspector_port or free_port(),
             env_files=env_files,
         )
+        if signin_socket is not None:
+            signin = _start_signin(config, values, signin_socket, on_signin_event)
     except BaseException:
+        if process is not None:
+            stop_process(process)
         if signin is not None:
             signin.stop()
+        elif signin_socket is not None:
+            signin_socket.close()
         shutil.rmtree(scratch, ignore_errors=True)
         raise
+    signin_url = signin.url if signin is not None else None
     server = DevServer(project, config, process, scratch, signin, signin_url)
     server._reader = threading.Thread(
         target=_pump, args=(process, server.log_tail, on_worker_line), daemon=True
@@ -185,6 +185,26 @@ def start(
     return server
 
 
+def _start_signin(
+    config: DevConfig, values: dict[str, str], sock: socket.socket, log: LineSink
+) -> BackgroundServer:
+    from cfmcp.dev.local_cloudflare import DevIdentity, LocalCloudflare
+    from cfmcp.dev.server import BackgroundServer
+
+    local = LocalCloudflare(
+        client_id=values["CLOUDFLARE_CLIENT_ID"],
+        client_secret=values["CLOUDFLARE_CLIENT_SECRET"],
+        redirect_uris=[
+            f"http://localhost:{config.port}/callback",
+            f"http://127.0.0.1:{config.port}/callback",
+        ],
+        identity=DevIdentity(config.user),
+        access_token_ttl=config.access_token_ttl,
+        log=log,
+    )
+    return BackgroundServer(local.app(), sock=sock).start()
+
+
 def _pump(process: subprocess.Popen, tail: deque[str], sink: LineSink) -> None:
     assert process.stdout is not None
     for line in process.stdout:
@@ -194,31 +214,39 @@ def _pump(process: subprocess.Popen, tail: deque[str], sink: LineSink) -> None:
 
 
 def _wait_ready(server: DevServer) -> None:
-    import httpx2
-
     deadline = time.monotonic() + server.config.ready_timeout
-    probe = f"http://127.0.0.1:{server.config.port}/"
     while True:
         code = server.process.poll()
         if code is not None:
-            server._reader and server._reader.join(timeout=5)
+            if server._reader is not None:
+                server._reader.join(timeout=5)
             raise CfmcpError(
                 f"The Worker failed to start (wrangler dev exited with {code}).\n"
                 + "\n".join(list(server.log_tail)[-15:]),
                 hint=_start_failure_hint(server.log_tail),
             )
-        try:
-            httpx2.get(probe, timeout=2)
+        if _answers(server.config.port):
             return
-        except httpx2.TransportError:
-            pass
         if time.monotonic() > deadline:
             raise CfmcpError(
                 f"The Worker did not answer on port {server.config.port} within "
                 f"{server.config.ready_timeout:.0f} s.",
                 hint="See the wrangler output above.",
             )
-        time.sleep(0.1)
+        time.sleep(0.02)
+
+
+def _answers(port: int) -> bool:
+    """Whether something answers HTTP on the port (any status will do)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        connection.request("GET", "/")
+        connection.getresponse().read()
+        return True
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
 
 
 def _start_failure_hint(lines: deque[str]) -> str:

@@ -1,0 +1,165 @@
+"""How long until the Worker answers: `cfmcp dev` against bare `wrangler dev` of the same
+project, runs interleaved; then the time of `cfmcp check --headless` against the running dev
+server (the whole command, and the check alone in-process).
+
+    python bench/bench_dev.py [--runs N] [--project PATH]
+
+Without --project it generates and installs a project first (npm ci).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import anyio
+import httpx2
+
+from cfmcp.check import run_check
+from cfmcp.process import stop_process, wait_group_gone
+from cfmcp.project import Project
+from cfmcp.wrangler import start_dev
+
+SECRETS = {
+    "CLOUDFLARE_CLIENT_ID": "bench",
+    "CLOUDFLARE_CLIENT_SECRET": "bench-secret",
+    "COOKIE_ENCRYPTION_KEY": "0123456789abcdef" * 4,
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_answer(port: int, process: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"process exited early ({process.returncode})")
+        try:
+            httpx2.get(f"http://127.0.0.1:{port}/", timeout=2)
+            return
+        except httpx2.TransportError:
+            time.sleep(0.02)
+    raise SystemExit("timed out")
+
+
+def time_bare_wrangler(project: Path, env_file: Path) -> float:
+    port = free_port()
+    start = time.perf_counter()
+    process = start_dev(
+        Project(project),
+        port=port,
+        inspector_port=free_port(),
+        env_files=[env_file],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        wait_answer(port, process)
+        return time.perf_counter() - start
+    finally:
+        stop_process(process)
+        wait_group_gone(process.pid)
+
+
+def start_cfmcp_dev(project: Path, port: int) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "cfmcp", "dev", "--port", str(port)],
+        cwd=project,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def stop_cfmcp_dev(process: subprocess.Popen) -> None:
+    process.terminate()
+    process.wait(timeout=30)
+    wait_group_gone(process.pid)
+
+
+def time_cfmcp_dev(project: Path) -> float:
+    port = free_port()
+    start = time.perf_counter()
+    process = start_cfmcp_dev(project, port)
+    try:
+        wait_answer(port, process)
+        return time.perf_counter() - start
+    finally:
+        stop_cfmcp_dev(process)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--project", type=Path)
+    options = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="cfmcp-bench-dev-"))
+    try:
+        project = options.project
+        if project is None:
+            project = scratch / "bench-mcp"
+            subprocess.run(
+                [sys.executable, "-m", "cfmcp", "init", str(project), "-y", "--no-git"],
+                check=True, capture_output=True,
+            )  # fmt: skip
+        env_file = scratch / "bench.env"
+        env_file.write_text("".join(f"{k}={v}\n" for k, v in SECRETS.items()))
+        os.chmod(env_file, 0o600)
+
+        bare, ours = [], []
+        time_bare_wrangler(project, env_file)  # warm the file cache and wrangler's bundler
+        for _ in range(options.runs):
+            bare.append(time_bare_wrangler(project, env_file))
+            ours.append(time_cfmcp_dev(project))
+        bare_median, ours_median = statistics.median(bare), statistics.median(ours)
+        print(f"{os.cpu_count()} cores, {options.runs} interleaved runs each")
+        print(f"bare wrangler dev answers after  {bare_median:6.2f} s (median)")
+        print(f"cfmcp dev answers after          {ours_median:6.2f} s (median)")
+        print(f"ratio                            {ours_median / bare_median:6.2f}x (aim < 1.15x)")
+
+        port = free_port()
+        process = start_cfmcp_dev(project, port)
+        try:
+            wait_answer(port, process)
+            url = f"http://localhost:{port}"
+            commands, checks = [], []
+            for _ in range(options.runs):
+                start = time.perf_counter()
+                subprocess.run(
+                    [sys.executable, "-m", "cfmcp", "check", url, "--headless"],
+                    check=True, capture_output=True,
+                )  # fmt: skip
+                commands.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                result = anyio.run(lambda: run_check(url, headless=True))
+                assert result.ok, result.error
+                checks.append(time.perf_counter() - start)
+            print(f"cfmcp check --headless (command) {statistics.median(commands):6.2f} s (median)")
+            print(f"  the check alone, in-process    {statistics.median(checks):6.2f} s (median)")
+            import_time = subprocess.run(
+                [sys.executable, "-c", "import time; t=time.perf_counter(); "
+                 "import mcp.client.auth, mcp.client.session, mcp.client.sse, "
+                 "mcp.client.streamable_http; print(time.perf_counter()-t)"],
+                check=True, capture_output=True, text=True,
+            )  # fmt: skip
+            print(f"  of which importing the MCP SDK {float(import_time.stdout):6.2f} s")
+        finally:
+            stop_cfmcp_dev(process)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

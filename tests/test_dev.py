@@ -3,10 +3,12 @@
 import base64
 import hashlib
 import json
+import os
 import re
 import secrets
 import signal
 import socket
+import subprocess
 import sys
 import time
 from html import unescape
@@ -379,6 +381,35 @@ def test_stops_everything_on_ctrl_c_and_sigterm(worker_project, tmp_path, sig):
         assert "Stopped the Worker" in running.log()
     assert wait_group_gone(wrangler, timeout=5)
     assert not port_in_use(running.port)
+    assert not (project / ".wrangler" / "cfmcp-dev.json").exists()
+
+
+def test_stop_while_starting_leaves_nothing(worker_project, tmp_path):
+    import tempfile
+
+    project = copy_project(worker_project, tmp_path / "early-stop")
+    port = free_port()
+    before = set(Path(tempfile.gettempdir()).glob("cfmcp-dev-*"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cfmcp", "dev", "--port", str(port)],
+        cwd=project, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, start_new_session=True, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not processes_mentioning(f"dev --port {port} --ip"):
+            assert time.monotonic() < deadline, "wrangler never started"
+            time.sleep(0.05)
+        assert not port_in_use(port)  # still starting: workerd is not listening yet
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert "Traceback" not in output
+    time.sleep(1)
+    assert [p for p in processes_mentioning(f"--port {port}") if "wrangler" in p] == []
+    assert set(Path(tempfile.gettempdir()).glob("cfmcp-dev-*")) <= before
     assert not (project / ".wrangler" / "cfmcp-dev.json").exists()
 
 

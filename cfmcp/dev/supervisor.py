@@ -69,7 +69,7 @@ class DevServer:
 
     def stop(self) -> None:
         stop_process(self.process)
-        if self._reader is not None:
+        if self._reader is not None and self._reader.ident is not None:
             self._reader.join(timeout=5)
         if self.signin is not None:
             self.signin.stop()
@@ -175,13 +175,13 @@ def start(
     server._reader = threading.Thread(
         target=_pump, args=(process, server.log_tail, on_worker_line), daemon=True
     )
-    server._reader.start()
     try:
+        server._reader.start()
         _wait_ready(server)
-    except BaseException:
+        _write_runtime_record(server)
+    except BaseException:  # a Ctrl-C while starting included: leave nothing behind
         server.stop()
         raise
-    _write_runtime_record(server)
     return server
 
 

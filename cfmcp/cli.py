@@ -165,6 +165,292 @@ def init(
     _next_steps_panel(result.root, installed=result.installed)
 
 
+# --- wrangler operations: kv, secrets, deploy, doctor -------------------------------------
+
+ENV_OPTION = typer.Option(
+    None,
+    "--env",
+    "-e",
+    metavar="ENV",
+    help="A wrangler environment (\\[env.ENV] in wrangler.toml). Default: the top level "
+    "(recorded as 'production').",
+)
+
+kv_app = typer.Typer(
+    cls=CfmcpGroup,
+    help="The OAUTH_KV namespace that holds OAuth clients, grants and tokens.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+secrets_app = typer.Typer(
+    cls=CfmcpGroup,
+    help="The Worker's secrets: Cloudflare OAuth client id and secret, cookie key.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+app.add_typer(kv_app, name="kv")
+app.add_typer(secrets_app, name="secrets")
+
+
+def _progress(message: str):  # type: ignore[no-untyped-def]
+    from cfmcp import console
+
+    return console.spinner(message)
+
+
+@kv_app.command(
+    "create",
+    epilog="Example: [bold]cfmcp kv create[/bold]   or   "
+    "[bold]cfmcp kv create --env staging[/bold]",
+)
+def kv_create(env: str | None = ENV_OPTION, as_json: bool = JSON_OPTION) -> None:
+    """Create the OAUTH_KV namespace and write its id into wrangler.toml.
+
+    Safe to re-run: nothing happens when wrangler.toml has a real id, and a namespace with the
+    expected title (<worker>-OAUTH_KV) is reused rather than created again.
+    """
+    from cfmcp import console, kv
+    from cfmcp.project import find_project
+    from cfmcp.secrets import check_env
+
+    env = check_env(env)
+    result = kv.ensure_kv(find_project(), env, progress=_progress)
+    if as_json:
+        console.print_json(result.to_json())
+        return
+    if result.action == kv.CONFIGURED:
+        console.success(f"OAUTH_KV already has a namespace id: {result.namespace_id}")
+        return
+    verb = "Created" if result.action == kv.CREATED else "Found existing"
+    console.success(f"{verb} KV namespace {result.title} ({result.namespace_id})")
+    console.success(f"Wrote its id into {result.wrangler_toml}")
+    if result.copied:
+        console.info(
+            f"  also copied {', '.join(result.copied)} into [env.{env}] "
+            "(wrangler does not inherit them)"
+        )
+
+
+@secrets_app.command(
+    "set",
+    epilog="Example: [bold]cfmcp secrets set[/bold]   or   "
+    '[bold]printf %s "$ID" | cfmcp secrets set CLOUDFLARE_CLIENT_ID --env staging[/bold]',
+)
+def secrets_set(
+    names: list[str] | None = typer.Argument(
+        None,
+        metavar="[NAME]...",
+        help="Secrets to set. Default: CLOUDFLARE_CLIENT_ID, CLOUDFLARE_CLIENT_SECRET, "
+        "COOKIE_ENCRYPTION_KEY.",
+        show_default=False,
+    ),
+    env: str | None = ENV_OPTION,
+    local: bool = typer.Option(
+        False, "--local", help="Write .dev.vars (for `wrangler dev`) instead of Cloudflare."
+    ),
+    save: bool = typer.Option(
+        True, "--save/--no-save", help="Save the values in the OS keyring for the next run."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Put the Worker's secrets on Cloudflare (or into .dev.vars with --local).
+
+    Each value comes from the first of: standard input (one NAME, piped), an environment
+    variable of the same name, the OS keyring (saved by an earlier run), a hidden prompt.
+    A missing COOKIE_ENCRYPTION_KEY is generated. Values are never printed.
+    """
+    from cfmcp import console
+    from cfmcp import secrets as secrets_module
+    from cfmcp.project import find_project
+
+    env = secrets_module.check_env(env)
+    project = find_project()
+    project.load_wrangler()  # a malformed wrangler.toml: stop before asking for anything
+    if not local:
+        from cfmcp.wrangler import wrangler_binary
+
+        wrangler_binary(project)
+    values, store = secrets_module.secret_values(
+        project, names or secrets_module.REQUIRED_SECRETS, env=env, local=local
+    )
+    result = secrets_module.store_secrets(
+        project, values, env=env, local=local, save=save, store=store, progress=_progress
+    )
+    if as_json:
+        console.print_json(result.to_json())
+        return
+    if save and result.keyring_notice:
+        console.warn(f"Not saved for next time: {result.keyring_notice}.")
+    if result.created_worker:
+        console.info(
+            f"Worker {result.worker} did not exist: wrangler created a placeholder to hold the "
+            "secrets; `cfmcp deploy` replaces it."
+        )
+    for value in result.values:
+        source = secrets_module.SOURCE_TEXT.get(value.source, value.source)
+        saved = ", saved to the keyring" if value.name in result.saved else ""
+        console.success(f"{value.name} ({source}{saved}) → {result.target}")
+    if result.gitignore_added:
+        console.info("Added the file to .gitignore.")
+    if not local:
+        env_flag = f" --env {env}" if env else ""
+        console.info(f"Next: [bold]cfmcp deploy{env_flag}[/bold]")
+
+
+@secrets_app.command(
+    "list",
+    epilog="Example: [bold]cfmcp secrets list[/bold]   or   "
+    "[bold]cfmcp secrets list --env staging --json[/bold]",
+)
+def secrets_list(env: str | None = ENV_OPTION, as_json: bool = JSON_OPTION) -> None:
+    """Show which secrets are set on Cloudflare and in .dev.vars (names only, never values)."""
+    from cfmcp import console
+    from cfmcp import secrets as secrets_module
+    from cfmcp.project import find_project
+
+    env = secrets_module.check_env(env)
+    project = find_project()
+    with console.spinner("Listing the Worker's secrets…"):
+        listing = secrets_module.list_secrets(project, env)
+    if as_json:
+        console.print_json(listing.to_json())
+        return
+    from rich.table import Table
+
+    table = Table(title=f"Secrets of Worker {listing.worker}", title_justify="left")
+    table.add_column("Name")
+    table.add_column("Cloudflare")
+    table.add_column(Path(listing.dev_vars).name)
+    for status in listing.secrets:
+        label = status.name + ("" if status.required else " [dim](extra)[/dim]")
+        table.add_row(label, _mark(status.cloudflare), _mark(status.local))
+    console.err_console().print(table)
+    env_flag = f" --env {env}" if env else ""
+    if listing.worker_exists is False:
+        console.info(f"Worker {listing.worker} is not on Cloudflare yet.")
+    if listing.missing:
+        console.warn(
+            f"Missing on Cloudflare: {', '.join(listing.missing)}. "
+            f"Run [bold]cfmcp secrets set{env_flag}[/bold]."
+        )
+
+
+def _mark(value: bool | None) -> str:
+    return {True: "[green]set[/green]", False: "[red]missing[/red]", None: "-"}[value]
+
+
+@app.command(
+    epilog="Example: [bold]cfmcp deploy[/bold]   or   [bold]cfmcp deploy --env staging --json"
+    "[/bold]   or   [bold]cfmcp deploy --dry-run[/bold]"
+)
+def deploy(
+    env: str | None = ENV_OPTION,
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Bundle without uploading (no sign-in needed); show the size."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Deploy the Worker and print its /mcp and /sse URLs and OAuth redirect URI.
+
+    Checks first: wrangler installed, signed in, KV namespace (created if missing), required
+    secrets set. The URL is recorded for `cfmcp client-config` and `cfmcp check`.
+    """
+    from cfmcp import console
+    from cfmcp import deploy as deploy_module
+    from cfmcp.project import find_project
+    from cfmcp.secrets import check_env
+
+    env = check_env(env)
+    project = find_project()
+    if dry_run:
+        bundle = deploy_module.dry_run(project, env, progress=_progress)
+        if as_json:
+            console.print_json(bundle.to_json())
+            return
+        console.success(
+            f"Bundled {bundle.worker}: {bundle.bundle_bytes / 1024:.1f} KiB "
+            f"(gzip {bundle.gzip_bytes / 1024:.1f} KiB); nothing uploaded"
+        )
+        if bundle.kv_placeholder:
+            console.info("The KV namespace id is still the placeholder: `cfmcp deploy` creates it.")
+        return
+
+    result = deploy_module.deploy(project, env, progress=_progress, notify=console.step)
+    if as_json:
+        console.print_json(result.to_json())
+        return
+    _deploy_panel(result)
+
+
+def _deploy_panel(result) -> None:  # type: ignore[no-untyped-def]
+    from rich.panel import Panel
+    from rich.table import Table
+
+    from cfmcp import console
+
+    version = f" (version {result.version_id})" if result.version_id else ""
+    console.success(f"Deployed {result.worker}{version}")
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    if result.url:
+        table.add_row("URL", result.url)
+        table.add_row("MCP (streamable HTTP)", result.endpoints["mcp"])
+        table.add_row("MCP (SSE)", result.endpoints["sse"])
+        table.add_row("OAuth redirect URI", f"{result.redirect_uri}")
+        table.add_row("", "[dim]add it to your Cloudflare OAuth client[/dim]")
+        table.add_row(
+            "MCP Inspector",
+            f"{result.to_json()['inspector']}  → connect to {result.endpoints['mcp']}",
+        )
+    for index, step in enumerate(result.next_steps()):
+        table.add_row("Next" if index == 0 else "", step)
+    console.err_console().print(
+        Panel(table, title=f"cfmcp deploy · {result.worker}", title_align="left", expand=False)
+    )
+
+
+@app.command(
+    epilog="Example: [bold]cfmcp doctor[/bold]   or   [bold]cfmcp doctor --offline --json[/bold]"
+)
+def doctor(
+    env: str | None = ENV_OPTION,
+    offline: bool = typer.Option(
+        False, "--offline", help="Skip the checks that call Cloudflare (sign-in, secrets)."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Check the machine and the project, one line each with its fix.
+
+    Python, Node, wrangler (and whether it runs on this Node), sign-in, KV id, secrets on
+    Cloudflare, .dev.vars (mode, git-ignored), the dev port. Exit 1 when a check fails;
+    warnings don't.
+    """
+    from cfmcp import console
+    from cfmcp.doctor import run_doctor
+
+    with console.spinner("Checking…"):
+        report = run_doctor(env=env, offline=offline)
+    if as_json:
+        console.print_json(report.to_json())
+    else:
+        from rich.markup import escape
+
+        marks = {
+            "pass": "[green]✓[/green]",
+            "warn": "[yellow]![/yellow]",
+            "fail": "[red]✗[/red]",
+            "skip": "[dim]-[/dim]",
+        }
+        for check in report.checks:
+            line = f"{marks[check.status]} {escape(check.name)}: {escape(check.message)}"
+            if check.fix and check.status != "pass":
+                line += f"\n    [bold]fix:[/bold] {escape(check.fix)}"
+            console.err_console().print(line, soft_wrap=True)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 # --- client-config ------------------------------------------------------------------------
 
 
@@ -306,7 +592,9 @@ def _next_steps_panel(root: Path, *, installed: bool) -> None:
 def dev(
     port: int = typer.Option(8788, "--port", "-p", help="Port for the Worker."),
     upstream: str = typer.Option(
-        "local", "--upstream", metavar="local|cloudflare",
+        "local",
+        "--upstream",
+        metavar="local|cloudflare",
         help="Who signs users in: a local stand-in (no account needed) or real Cloudflare "
         "with your dev OAuth client.",
     ),
@@ -331,12 +619,14 @@ def dev(
 )
 def check(
     url: str | None = typer.Argument(
-        None, metavar="[URL]",
+        None,
+        metavar="[URL]",
         help="Server URL (origin, /mcp or /sse). Default: the running cfmcp dev, else the "
         "deployed URL.",
     ),
     headless: bool = typer.Option(
-        False, "--headless",
+        False,
+        "--headless",
         help="Approve and sign in without a browser (loopback servers only, e.g. cfmcp dev).",
     ),
     tool: str = typer.Option("add", "--tool", help="Tool to call."),
@@ -357,8 +647,14 @@ def check(
     from cfmcp.check import check_command
 
     code = check_command(
-        url=url, headless=headless, tool=tool, args=args, expect=expect,
-        transport=transport, env=env, as_json=as_json,
+        url=url,
+        headless=headless,
+        tool=tool,
+        args=args,
+        expect=expect,
+        transport=transport,
+        env=env,
+        as_json=as_json,
     )
     raise typer.Exit(code)
 

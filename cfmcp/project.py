@@ -107,6 +107,11 @@ class Project:
             return str(env_table.get("name") or f"{name}-{env}")
         return name
 
+    def kv_namespace_id(self, env: str | None = None) -> str | None:
+        """The OAUTH_KV namespace id in wrangler.toml for `env`, as written (maybe the
+        placeholder); None when there is no OAUTH_KV binding for `env`."""
+        return read_kv_id(self.load_wrangler(), env)
+
 
 def env_key(env: str | None) -> str:
     return env or DEFAULT_ENV
@@ -139,3 +144,85 @@ def find_project(start: Path | None = None) -> Project:
         f"No {WRANGLER_FILE} in {here} or any folder above it.",
         hint="Run this inside a project made by `cfmcp init`, or pass --directory DIR.",
     )
+
+
+# --- the OAUTH_KV binding in wrangler.toml --------------------------------------------------
+
+# wrangler does not inherit these from the top level into [env.NAME]: an environment without
+# them deploys a Worker with no Durable Object or vars (wrangler 4.86 only warns).
+NON_INHERITED_KEYS = ("vars", "durable_objects")
+
+
+def is_kv_namespace_id(value: object) -> bool:
+    """A real namespace id (32 hex digits), not the template's placeholder."""
+    import re
+
+    return isinstance(value, str) and re.fullmatch(r"[0-9a-f]{32}", value) is not None
+
+
+def _binding_tables(document: Any, env: str | None) -> Any:
+    """The table holding `kv_namespaces` for `env` (the document itself for the top level),
+    or None when the environment has no table yet."""
+    if not env:
+        return document
+    env_root = document.get("env")
+    if env_root is None or not hasattr(env_root, "get"):
+        return None
+    return env_root.get(env)
+
+
+def read_kv_id(document: Any, env: str | None = None, binding: str = KV_BINDING) -> str | None:
+    """The id of the `binding` KV namespace for `env`, as written (maybe the placeholder)."""
+    table = _binding_tables(document, env)
+    entries = table.get("kv_namespaces") if table is not None else None
+    for entry in entries or []:
+        if hasattr(entry, "get") and entry.get("binding") == binding:
+            value = entry.get("id")
+            return str(value) if value is not None else None
+    return None
+
+
+def write_kv_id(
+    document: Any, namespace_id: str, env: str | None = None, binding: str = KV_BINDING
+) -> list[str]:
+    """Set the `binding` namespace id for `env` in a tomlkit document, in place.
+
+    The existing entry keeps its comments and layout; a missing one is appended. For an
+    environment, top-level keys wrangler does not inherit are copied into it when it lacks them;
+    returns the names of the keys copied.
+    """
+    import copy
+
+    import tomlkit
+
+    copied: list[str] = []
+    table = _binding_tables(document, env)
+    if table is None:
+        env_root = document.get("env")
+        if env_root is None:
+            env_root = tomlkit.table(is_super_table=True)
+            document.append("env", env_root)
+        table = tomlkit.table(is_super_table=True)
+        env_root.append(env, table)
+    if env:
+        for key in NON_INHERITED_KEYS:
+            if key in document and key not in table:
+                table.append(key, copy.deepcopy(document[key]))
+                copied.append(key)
+
+    entries = table.get("kv_namespaces")
+    if entries is not None:
+        for entry in entries:
+            if hasattr(entry, "get") and entry.get("binding") == binding:
+                entry["id"] = namespace_id
+                return copied
+    entry = tomlkit.table()
+    entry.add("binding", binding)
+    entry.add("id", namespace_id)
+    if entries is None:
+        entries = tomlkit.aot()
+        entries.append(entry)
+        table.append("kv_namespaces", entries)
+    else:
+        entries.append(entry)
+    return copied

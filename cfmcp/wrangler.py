@@ -30,6 +30,15 @@ QUIET_ENV = {
     "FORCE_COLOR": "0",
 }
 
+# For commands run to completion: no banner, which also skips wrangler's update check (a request
+# to the npm registry on every run).
+BATCH_ENV = {"WRANGLER_HIDE_BANNER": "true"}
+
+# For commands that carry a secret on stdin. With WRANGLER_LOG=debug and
+# WRANGLER_LOG_SANITIZE=false in the user's environment, wrangler 4.86 prints the request body,
+# value included, to its output and its log file (measured); these override both.
+SECRET_SAFE_ENV = {"WRANGLER_LOG": "log", "WRANGLER_LOG_SANITIZE": "true"}
+
 # The user's Cloudflare settings that wrangler reads and we pass through untouched.
 PASSTHROUGH = (
     "CLOUDFLARE_API_TOKEN",
@@ -91,7 +100,9 @@ def run_wrangler(
     binary = wrangler_binary(project)
     with tempfile.TemporaryDirectory(prefix="cfmcp-wrangler-") as scratch:
         output_file = Path(scratch) / "output.jsonl"
-        full_env = wrangler_env({**(env or {}), "WRANGLER_OUTPUT_FILE_PATH": str(output_file)})
+        full_env = wrangler_env(
+            {**BATCH_ENV, **(env or {}), "WRANGLER_OUTPUT_FILE_PATH": str(output_file)}
+        )
         try:
             completed = subprocess.run(
                 [str(binary), *args],
@@ -105,7 +116,9 @@ def run_wrangler(
             )
         except subprocess.TimeoutExpired as exc:
             raise CfmcpError(
-                f"wrangler {' '.join(args[:2])} did not finish within {timeout:.0f} s."
+                f"wrangler {' '.join(args[:2])} did not finish within {timeout:.0f} s.",
+                hint="Check the connection to Cloudflare (and CLOUDFLARE_API_BASE_URL if set), "
+                "then try again.",
             ) from exc
         records = _read_records(output_file)
     result = WranglerResult(
@@ -135,65 +148,293 @@ def _read_records(path: Path) -> list[dict[str, Any]]:
 # --- errors ---------------------------------------------------------------------------------
 
 _API_CODE = re.compile(r"\[code: (\d+)\]")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+LOGIN_HINT = (
+    "Set CLOUDFLARE_API_TOKEN (and CLOUDFLARE_ACCOUNT_ID), or run `npx wrangler login` in the "
+    "project."
+)
+TOKEN_HINT = (
+    "Check CLOUDFLARE_API_TOKEN: it needs Workers Scripts Edit and Workers KV Storage Edit "
+    "(the 'Edit Cloudflare Workers' template). Or unset it and run `npx wrangler login` in the "
+    "project."
+)
+NETWORK_HINT = "Check the connection (and CLOUDFLARE_API_BASE_URL if set), then try again."
+
+# Codes from Cloudflare's API (wrangler prints them as `[code: N]` and in its output record).
+KV_INVALID_CODES = {"10042"}
+MIGRATION_CODES = {"10061", "10074", "10099"}
+WORKER_MISSING_CODES = {"10007", "10090"}
+AUTH_CODES = {"6003", "6111", "9106", "9109", "10000", "10001"}
+
+_NOT_LOGGED_IN = re.compile(
+    r"necessary to set a CLOUDFLARE_API_TOKEN|\"loggedIn\":\s*false|You are not authenticated"
+    r"|Not logged in",
+    re.IGNORECASE,
+)
+_AUTH_TEXT = re.compile(
+    r"Authentication error|Unable to authenticate request|Invalid access token|Invalid API Token"
+)
+_WORKER_MISSING = re.compile(
+    r"Worker \"[^\"]+\" not found|This Worker does not exist|workers\.api\.error\.script_not_found"
+)
+_NETWORK = re.compile(
+    r"ENOTFOUND|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|getaddrinfo|fetch failed"
+    r"|Connection error\.|connectivity issue"
+)
+
+
+def strip_ansi(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+def _failure_text(result: WranglerResult) -> str:
+    """What wrangler said: its output and its `command-failed` record, whose message is not
+    always printed (a refused connection prints "A request to the Cloudflare API failed." and
+    records "Connection error.")."""
+    failed = result.record("command-failed") or {}
+    return strip_ansi(f"{result.output}\n{failed.get('message') or ''}")
+
+
+def failure_codes(result: WranglerResult) -> set[str]:
+    """Cloudflare API error codes in a failed run: its output record and `[code: N]` lines."""
+    failed = result.record("command-failed") or {}
+    codes = set(_API_CODE.findall(_failure_text(result)))
+    if failed.get("code") not in (None, ""):
+        codes.add(str(failed["code"]))
+    return codes
+
+
+def worker_missing(result: WranglerResult) -> bool:
+    """Whether a failed run failed because the Worker does not exist on Cloudflare (yet)."""
+    return bool(failure_codes(result) & WORKER_MISSING_CODES) or bool(
+        _WORKER_MISSING.search(_failure_text(result))
+    )
+
+
+def _command_words(args: Sequence[str]) -> str:
+    words = []
+    for arg in args[:3]:
+        if not re.fullmatch(r"[a-z][a-z-]*", arg):
+            break
+        words.append(arg)
+    return " ".join(words)
 
 
 def explain_failure(result: WranglerResult) -> CfmcpError:
     """A one-line cause and a fix for a failed wrangler run, from its record or its output."""
-    command = " ".join(result.args[:2])
-    text = result.output
-    failed = result.record("command-failed") or {}
-    codes = {str(failed.get("code", ""))} | set(_API_CODE.findall(text))
-    codes.discard("")
+    command = _command_words(result.args)
+    text = _failure_text(result)
+    codes = failure_codes(result)
 
-    if "10042" in codes or "REPLACE_WITH_KV_NAMESPACE_ID" in text:
+    # Not the placeholder alone: wrangler prints it in its bindings table before any upload.
+    if codes & KV_INVALID_CODES or "REPLACE_WITH_KV_NAMESPACE_ID' is not valid" in text:
         return CfmcpError(
-            "The OAUTH_KV namespace id in wrangler.toml is still the placeholder.",
+            "The OAUTH_KV namespace id in wrangler.toml is still the placeholder (or not a "
+            "namespace of this account).",
             hint="Run `cfmcp kv create` to create the namespace and write its id.",
         )
-    if codes & {"10099", "10061", "10074"}:
+    if codes & MIGRATION_CODES:
         return CfmcpError(
             "Cloudflare refused the Durable Object migration in wrangler.toml.",
             hint="Keep existing [[migrations]] entries as they are and add a new tag for each "
             "change (new_sqlite_classes for new classes); a class cannot switch storage type.",
         )
-    if "10007" in codes or "workers.api.error.script_not_found" in text:
+    if _NOT_LOGGED_IN.search(text):
+        return CfmcpError("Not signed in to Cloudflare.", hint=LOGIN_HINT)
+    if codes & AUTH_CODES or _AUTH_TEXT.search(text):
+        return CfmcpError(
+            "Cloudflare refused the credentials (authentication error).", hint=TOKEN_HINT
+        )
+    if "More than one account available" in text:
+        return CfmcpError(
+            "These credentials reach more than one Cloudflare account; wrangler cannot pick one.",
+            hint="Set CLOUDFLARE_ACCOUNT_ID (see `npx wrangler whoami`), or add account_id to "
+            "wrangler.toml.",
+        )
+    if codes & WORKER_MISSING_CODES or _WORKER_MISSING.search(text):
         return CfmcpError(
             "The Worker does not exist on Cloudflare yet.",
             hint="Run `cfmcp deploy` first.",
         )
-    if codes & {"10000", "9106", "9109", "10001"} or re.search(
-        r"Authentication error|Unable to authenticate request|Invalid access token", text
-    ):
-        return CfmcpError(
-            "Cloudflare refused the credentials (authentication error).",
-            hint="Check CLOUDFLARE_API_TOKEN (it needs Workers Scripts Edit and Workers KV "
-            "Storage Edit) or run `npx wrangler login` in the project.",
-        )
-    if re.search(r"CLOUDFLARE_API_TOKEN|not logged in|wrangler login", text, re.IGNORECASE):
-        return CfmcpError(
-            "Not signed in to Cloudflare.",
-            hint="Set CLOUDFLARE_API_TOKEN (and CLOUDFLARE_ACCOUNT_ID), or run "
-            "`npx wrangler login` in the project.",
-        )
-    if re.search(
-        r"ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|fetch failed|getaddrinfo|network", text
-    ):
-        return CfmcpError(
-            "Could not reach Cloudflare's API (network error).",
-            hint="Check the connection (and CLOUDFLARE_API_BASE_URL if set), then try again.",
-        )
+    if _NETWORK.search(text):
+        return CfmcpError("Could not reach Cloudflare's API (network error).", hint=NETWORK_HINT)
     return CfmcpError(
-        f"wrangler {command} failed (exit {result.returncode}): {_last_error_line(text)}",
+        f"wrangler {command} failed (exit {result.returncode}): {_first_error_line(result)}",
         hint="Run the same command with wrangler directly for its full output.",
     )
 
 
-def _last_error_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+def _first_error_line(result: WranglerResult) -> str:
+    failed = result.record("command-failed") or {}
+    message = str(failed.get("message") or "").strip()
+    if message:
+        return message.splitlines()[0]
+    lines = [line.strip() for line in strip_ansi(result.output).splitlines() if line.strip()]
     for line in lines:
         if "ERROR" in line or line.startswith("✘"):
             return re.sub(r"^(✘\s*)?\[ERROR\]\s*", "", line)
     return lines[-1] if lines else "no output"
+
+
+# --- operations -----------------------------------------------------------------------------
+
+
+def parse_json_output(text: str) -> Any:
+    """The JSON value wrangler printed, skipping any warning lines before it."""
+    text = strip_ansi(text)
+    decoder = json.JSONDecoder()
+    for match in re.finditer(r"^[ \t]*[\[{]", text, re.MULTILINE):
+        try:
+            value, _ = decoder.raw_decode(text, match.end() - 1)
+        except json.JSONDecodeError:
+            continue
+        return value
+    raise CfmcpError(
+        "Could not read wrangler's JSON output.",
+        hint="Run the same command with wrangler directly to see what it printed.",
+    )
+
+
+def _env_args(env: str | None) -> list[str]:
+    return ["--env", env] if env else []
+
+
+@dataclass
+class WhoAmI:
+    logged_in: bool
+    email: str | None = None
+    auth_type: str | None = None
+    accounts: list[dict[str, Any]] = field(default_factory=list)
+
+
+def whoami(project: Project, *, timeout: float = 30) -> WhoAmI:
+    """Who wrangler is signed in as (API token or `wrangler login`); raises on API errors."""
+    result = run_wrangler(project, ["whoami", "--json"], check=False, timeout=timeout)
+    if result.returncode != 0:
+        if _NOT_LOGGED_IN.search(_failure_text(result)):
+            return WhoAmI(logged_in=False)
+        raise explain_failure(result)
+    data = parse_json_output(result.stdout)
+    if not isinstance(data, dict) or not data.get("loggedIn"):
+        return WhoAmI(logged_in=False)
+    return WhoAmI(
+        logged_in=True,
+        email=data.get("email"),
+        auth_type=data.get("authType"),
+        accounts=list(data.get("accounts") or []),
+    )
+
+
+def kv_namespace_list(project: Project, *, timeout: float = 120) -> list[dict[str, Any]]:
+    """Every KV namespace of the account: [{"id", "title", ...}]."""
+    result = run_wrangler(project, ["kv", "namespace", "list"], timeout=timeout)
+    data = parse_json_output(result.stdout)
+    if not isinstance(data, list):
+        raise CfmcpError("wrangler kv namespace list did not print a list.")
+    return [item for item in data if isinstance(item, dict)]
+
+
+_KV_ID = re.compile(r"^\s*id\s*=\s*\"([0-9a-f]{32})\"", re.MULTILINE)
+
+
+def kv_namespace_create(project: Project, name: str, *, timeout: float = 120) -> str | None:
+    """Create a namespace; returns its id from the config snippet wrangler prints (it writes no
+    output record for this), or None when the snippet is not there (then list to find it).
+
+    wrangler 4.86 titles the namespace `name` exactly when no --env is given (measured)."""
+    result = run_wrangler(project, ["kv", "namespace", "create", name], timeout=timeout)
+    match = _KV_ID.search(strip_ansi(result.stdout))
+    return match[1] if match else None
+
+
+def secret_put(
+    project: Project, name: str, value: str, *, env: str | None = None, timeout: float = 120
+) -> WranglerResult:
+    """`wrangler secret put NAME`: the value goes on stdin (wrangler reads it to EOF when stdin
+    is not a terminal and trims trailing whitespace), never on the command line.
+
+    On a Worker that does not exist, wrangler 4.86 uploads a placeholder Worker of that name
+    first (`export default { fetch() {} }`, no bindings), then puts the secret (measured)."""
+    return run_wrangler(
+        project,
+        ["secret", "put", name, *_env_args(env)],
+        input=value,
+        env=SECRET_SAFE_ENV,
+        timeout=timeout,
+    )
+
+
+def secret_list(
+    project: Project, *, env: str | None = None, timeout: float = 60
+) -> list[str] | None:
+    """The names of the Worker's secrets, or None when the Worker does not exist yet."""
+    result = run_wrangler(
+        project, ["secret", "list", *_env_args(env)], check=False, timeout=timeout
+    )
+    if result.returncode != 0:
+        if worker_missing(result) and not failure_codes(result) & AUTH_CODES:
+            return None
+        raise explain_failure(result)
+    data = parse_json_output(result.stdout)
+    if not isinstance(data, list):
+        raise CfmcpError("wrangler secret list did not print a list.")
+    return [str(item["name"]) for item in data if isinstance(item, dict) and "name" in item]
+
+
+def deploy(
+    project: Project,
+    *,
+    env: str | None = None,
+    dry_run_outdir: Path | None = None,
+    timeout: float = 600,
+) -> WranglerResult:
+    """`wrangler deploy`; with `dry_run_outdir`, bundle into it without uploading."""
+    args = ["deploy", *_env_args(env)]
+    if dry_run_outdir is not None:
+        args += ["--dry-run", "--outdir", str(dry_run_outdir)]
+    return run_wrangler(project, args, timeout=timeout)
+
+
+# --- the installed wrangler -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WranglerPackage:
+    version: str
+    node_range: str | None  # package.json engines.node, e.g. ">=20.3.0"
+
+
+def installed_wrangler(project: Project) -> WranglerPackage | None:
+    """The project's wrangler from node_modules/wrangler/package.json, without running it."""
+    path = project.root / "node_modules" / "wrangler" / "package.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    engines = data.get("engines") or {}
+    return WranglerPackage(str(data.get("version", "?")), engines.get("node"))
+
+
+def node_satisfies(version: tuple[int, int, int], node_range: str | None) -> bool | None:
+    """Whether `version` meets simple `>=` ranges like ">=20.3.0" or ">=22.0.0 <25";
+    None when the range is of another form."""
+    if not node_range:
+        return True
+    compare = {
+        ">=": lambda bound: version >= bound,
+        ">": lambda bound: version > bound,
+        "<=": lambda bound: version <= bound,
+        "<": lambda bound: version < bound,
+    }
+    ok = True
+    for part in node_range.split():
+        match = re.fullmatch(r"(>=|>|<=|<)?v?(\d+)(?:\.(\d+))?(?:\.(\d+))?", part)
+        if not match:
+            return None
+        bound = (int(match[2]), int(match[3] or 0), int(match[4] or 0))
+        ok = ok and compare[match[1] or ">="](bound)
+    return ok
 
 
 # --- wrangler dev ---------------------------------------------------------------------------

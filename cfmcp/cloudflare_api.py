@@ -1,0 +1,163 @@
+"""Cloudflare's REST API, called directly (what wrangler does not cover: OAuth clients).
+
+Honours CLOUDFLARE_API_BASE_URL (as wrangler does), CLOUDFLARE_API_TOKEN and
+CLOUDFLARE_ACCOUNT_ID. Answers come in Cloudflare's envelope
+`{"success": ..., "errors": [...], "result": ...}`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from cfmcp.errors import CfmcpError
+
+DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
+TOKENS_PAGE = "https://dash.cloudflare.com/profile/api-tokens"
+OAUTH_CLIENT_PERMISSION = "OAuth Client Write"
+
+
+class CloudflareAPIError(CfmcpError):
+    def __init__(self, message: str, *, status: int, codes: list[int], hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.codes = codes
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    name: str
+
+
+class CloudflareAPI:
+    def __init__(self, token: str, *, base_url: str = DEFAULT_BASE_URL, timeout: float = 30):
+        import httpx2
+
+        self.base_url = base_url.rstrip("/")
+        self._client = httpx2.Client(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {token}", "User-Agent": "cfmcp"},
+            timeout=timeout,
+        )
+
+    @classmethod
+    def from_env(cls) -> CloudflareAPI:
+        token = os.environ.get("CLOUDFLARE_API_TOKEN")
+        if not token:
+            raise CfmcpError(
+                "CLOUDFLARE_API_TOKEN is not set: managing OAuth clients needs an API token.",
+                hint=f"Create one at {TOKENS_PAGE} with the Account permission "
+                f'"{OAUTH_CLIENT_PERMISSION}" (plus Workers Scripts Edit and Workers KV Storage '
+                "Edit for deploys), then export CLOUDFLARE_API_TOKEN.",
+            )
+        return cls(token, base_url=os.environ.get("CLOUDFLARE_API_BASE_URL") or DEFAULT_BASE_URL)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> CloudflareAPI:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- transport --------------------------------------------------------------------------
+
+    def request(self, method: str, path: str, *, json: Any = None, what: str = "") -> Any:
+        import httpx2
+
+        try:
+            response = self._client.request(method, path, json=json)
+        except httpx2.TransportError as exc:
+            raise CfmcpError(
+                f"Could not reach Cloudflare's API at {self.base_url} ({type(exc).__name__}).",
+                hint="Check your connection (and CLOUDFLARE_API_BASE_URL if set), then retry.",
+            ) from exc
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and body.get("success") and response.is_success:
+            return body.get("result")
+        errors = body.get("errors", []) if isinstance(body, dict) else []
+        codes = [int(e.get("code", 0)) for e in errors if isinstance(e, dict)]
+        detail = (
+            "; ".join(
+                f"{e.get('message', '')} [code {e.get('code')}]"
+                for e in errors
+                if isinstance(e, dict)
+            )
+            or f"HTTP {response.status_code}"
+        )
+        action = what or f"{method} {path}"
+        hint = None
+        if response.status_code in (401, 403) or set(codes) & {9109, 10000, 10001}:
+            hint = (
+                f'The API token needs the Account permission "{OAUTH_CLIENT_PERMISSION}" for '
+                f"this account: edit the token at {TOKENS_PAGE} (Permissions → Account → "
+                "OAuth Client → Edit), or create one that has it."
+            )
+        raise CloudflareAPIError(
+            f"Cloudflare refused to {action}: {detail}",
+            status=response.status_code,
+            codes=codes,
+            hint=hint,
+        )
+
+    # --- accounts ---------------------------------------------------------------------------
+
+    def accounts(self) -> list[Account]:
+        result = self.request("GET", "/accounts", what="list your accounts") or []
+        return [Account(str(item["id"]), str(item.get("name", ""))) for item in result]
+
+    # --- OAuth clients ----------------------------------------------------------------------
+
+    def create_oauth_client(self, account_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self.request(
+            "POST", f"/accounts/{account_id}/oauth_clients", json=body,
+            what="create the OAuth client",
+        )  # fmt: skip
+
+    def list_oauth_clients(self, account_id: str) -> list[dict[str, Any]]:
+        return (
+            self.request("GET", f"/accounts/{account_id}/oauth_clients", what="list OAuth clients")
+            or []
+        )
+
+    def get_oauth_client(self, account_id: str, client_id: str) -> dict[str, Any]:
+        return self.request(
+            "GET", f"/accounts/{account_id}/oauth_clients/{client_id}",
+            what=f"read OAuth client {client_id}",
+        )  # fmt: skip
+
+    def update_oauth_client(
+        self, account_id: str, client_id: str, changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        return self.request(
+            "PATCH", f"/accounts/{account_id}/oauth_clients/{client_id}", json=changes,
+            what=f"update OAuth client {client_id}",
+        )  # fmt: skip
+
+    def delete_oauth_client(self, account_id: str, client_id: str) -> None:
+        self.request(
+            "DELETE", f"/accounts/{account_id}/oauth_clients/{client_id}",
+            what=f"delete OAuth client {client_id}",
+        )  # fmt: skip
+
+    def rotate_oauth_client_secret(self, account_id: str, client_id: str) -> str:
+        result = self.request(
+            "POST", f"/accounts/{account_id}/oauth_clients/{client_id}/rotate_secret",
+            what="rotate the client secret",
+        )  # fmt: skip
+        secret = (result or {}).get("client_secret")
+        if not secret:
+            raise CfmcpError("Cloudflare rotated the secret but returned no new secret.")
+        return str(secret)
+
+    def delete_rotated_oauth_client_secret(self, account_id: str, client_id: str) -> None:
+        self.request(
+            "DELETE", f"/accounts/{account_id}/oauth_clients/{client_id}/rotate_secret",
+            what="retire the old client secret",
+        )  # fmt: skip

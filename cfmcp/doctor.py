@@ -1,0 +1,270 @@
+"""`cfmcp doctor`: one line per check, each with its fix. Fails only on what would break a deploy
+or leak a secret; warnings are things cfmcp can fix by itself or that only matter later."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import stat
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from cfmcp.errors import CfmcpError
+from cfmcp.project import DEV_VARS_FILE, Project, find_project, is_kv_namespace_id, read_kv_id
+
+PASS, WARN, FAIL, SKIP = "pass", "warn", "fail", "skip"
+MIN_PYTHON = (3, 10)
+DEFAULT_DEV_PORT = 8788
+
+
+@dataclass
+class Check:
+    name: str
+    status: str
+    message: str
+    fix: str | None = None
+
+
+@dataclass
+class DoctorReport:
+    project: str | None
+    checks: list[Check]
+
+    @property
+    def ok(self) -> bool:
+        return all(check.status != FAIL for check in self.checks)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "project": self.project,
+            "checks": [asdict(check) for check in self.checks],
+        }
+
+
+def run_doctor(
+    start: Path | None = None,
+    *,
+    env: str | None = None,
+    offline: bool = False,
+    timeout: float = 20,
+) -> DoctorReport:
+    from cfmcp.secrets import check_env
+
+    env = check_env(env)
+    checks = [check_python()]
+    node_check, node_version = check_node()
+    checks.append(node_check)
+
+    try:
+        project: Project | None = find_project(start)
+    except CfmcpError as error:
+        project = None
+        checks.append(Check("project", SKIP, error.message, error.hint))
+    if project is None:
+        return DoctorReport(None, checks)
+
+    wrangler_check = check_wrangler(project, node_version)
+    checks.append(wrangler_check)
+    try:
+        document = project.load_wrangler()
+    except CfmcpError as error:
+        checks.append(Check("wrangler.toml", FAIL, error.message, error.hint))
+        document = None
+    if document is not None:
+        checks.append(check_kv(document, env))
+
+    usable = wrangler_check.status != FAIL and document is not None
+    if offline:
+        checks.append(Check("Cloudflare sign-in", SKIP, "skipped (--offline)"))
+        checks.append(Check("secrets on Cloudflare", SKIP, "skipped (--offline)"))
+    elif not usable:
+        checks.append(Check("Cloudflare sign-in", SKIP, "skipped: needs a working wrangler"))
+        checks.append(Check("secrets on Cloudflare", SKIP, "skipped: needs a working wrangler"))
+    else:
+        signin = check_signin(project, timeout)
+        checks.append(signin)
+        if signin.status == PASS:
+            checks.append(check_remote_secrets(project, env, timeout))
+        else:
+            checks.append(Check("secrets on Cloudflare", SKIP, "skipped: not signed in"))
+
+    checks.extend(check_dev_vars(project))
+    checks.append(check_port(_dev_port(document)))
+    return DoctorReport(str(project.root), checks)
+
+
+# --- the checks -----------------------------------------------------------------------------
+
+
+def check_python() -> Check:
+    version = ".".join(map(str, sys.version_info[:3]))
+    if sys.version_info[:2] < MIN_PYTHON:
+        return Check(
+            "Python", FAIL, f"{version} is too old", "Install Python 3.10 or newer for cfmcp."
+        )
+    return Check("Python", PASS, version)
+
+
+def check_node() -> tuple[Check, tuple[int, int, int] | None]:
+    from cfmcp.node import INSTALL_HINT, MIN_NODE, MIN_NODE_TEXT, node_version
+
+    node = shutil.which("node")
+    if node is None:
+        return Check("Node.js", FAIL, "not found on PATH", INSTALL_HINT), None
+    version = node_version(node)
+    if version is None:
+        return Check("Node.js", FAIL, f"could not read the version of {node}", INSTALL_HINT), None
+    text = ".".join(map(str, version))
+    if version < MIN_NODE:
+        return (
+            Check("Node.js", FAIL, f"{text} is older than {MIN_NODE_TEXT}", INSTALL_HINT),
+            version,
+        )
+    return Check("Node.js", PASS, f"{text} ({node})"), version
+
+
+def check_wrangler(project: Project, node: tuple[int, int, int] | None) -> Check:
+    from cfmcp.wrangler import installed_wrangler, node_satisfies
+
+    package = installed_wrangler(project)
+    if package is None or not project.wrangler_bin.exists():
+        return Check(
+            "wrangler", FAIL, "not installed in the project", f"Run `npm ci` in {project.root}."
+        )
+    text = f"{package.version} (needs Node {package.node_range or 'any'})"
+    if node is None:
+        return Check("wrangler", WARN, f"{text}; Node.js not found to run it")
+    fits = node_satisfies(node, package.node_range)
+    if fits is False:
+        node_text = ".".join(map(str, node))
+        return Check(
+            "wrangler",
+            FAIL,
+            f"{package.version} needs Node {package.node_range}; this Node is {node_text}",
+            "Install a Node.js that fits (`nvm install 22`), or pin wrangler 4.86.0 (the newest "
+            "that runs on Node 20) in package.json and run `npm install`.",
+        )
+    if fits is None:
+        return Check("wrangler", WARN, f"{text}; could not compare with this Node")
+    return Check("wrangler", PASS, text)
+
+
+def check_kv(document: Any, env: str | None) -> Check:
+    value = read_kv_id(document, env)
+    where = f"[env.{env}]" if env else "wrangler.toml"
+    env_flag = f" --env {env}" if env else ""
+    if is_kv_namespace_id(value):
+        return Check("KV namespace", PASS, f"OAUTH_KV = {value}")
+    found = "the placeholder id" if value else "no OAUTH_KV binding"
+    return Check(
+        "KV namespace",
+        WARN,
+        f"{where} has {found}",
+        f"Run `cfmcp kv create{env_flag}` (`cfmcp deploy` does it too).",
+    )
+
+
+def check_signin(project: Project, timeout: float) -> Check:
+    from cfmcp.wrangler import LOGIN_HINT, whoami
+
+    try:
+        who = whoami(project, timeout=timeout)
+    except CfmcpError as error:
+        return Check(
+            "Cloudflare sign-in",
+            FAIL,
+            error.message,
+            f"{error.hint or ''} Offline? Run `cfmcp doctor --offline`.".strip(),
+        )
+    if not who.logged_in:
+        return Check("Cloudflare sign-in", FAIL, "not signed in", LOGIN_HINT)
+    accounts = ", ".join(str(a.get("name") or a.get("id")) for a in who.accounts) or "no account"
+    identity = who.email or who.auth_type or "signed in"
+    return Check("Cloudflare sign-in", PASS, f"{identity} ({accounts})")
+
+
+def check_remote_secrets(project: Project, env: str | None, timeout: float) -> Check:
+    from cfmcp.secrets import REQUIRED_SECRETS
+    from cfmcp.wrangler import secret_list
+
+    env_flag = f" --env {env}" if env else ""
+    try:
+        names = secret_list(project, env=env, timeout=timeout)
+    except CfmcpError as error:
+        return Check("secrets on Cloudflare", FAIL, error.message, error.hint)
+    if names is None:
+        return Check(
+            "secrets on Cloudflare",
+            WARN,
+            f"Worker {project.worker_name(env)} is not on Cloudflare yet",
+            f"Run `cfmcp secrets set{env_flag}`, then `cfmcp deploy{env_flag}`.",
+        )
+    missing = [name for name in REQUIRED_SECRETS if name not in names]
+    if missing:
+        return Check(
+            "secrets on Cloudflare",
+            FAIL,
+            f"missing: {', '.join(missing)}",
+            f"Run `cfmcp secrets set{env_flag}`.",
+        )
+    return Check("secrets on Cloudflare", PASS, "all required secrets are set")
+
+
+def check_dev_vars(project: Project) -> list[Check]:
+    from cfmcp.secrets import is_git_ignored
+
+    checks = []
+    for path in sorted(project.root.glob(f"{DEV_VARS_FILE}*")):
+        if path.name.endswith(".example") or not path.is_file():
+            continue
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            checks.append(
+                Check(
+                    path.name,
+                    WARN,
+                    f"mode {mode:04o}: other users can read these secrets",
+                    f"chmod 600 {path}",
+                )
+            )
+        else:
+            checks.append(Check(path.name, PASS, f"mode {mode:04o}"))
+        if not is_git_ignored(project, path):
+            checks.append(
+                Check(
+                    f"{path.name} in git",
+                    FAIL,
+                    "not git-ignored: its secrets could be committed",
+                    f"Add /{path.name} to {project.root / '.gitignore'}.",
+                )
+            )
+    return checks
+
+
+def check_port(port: int) -> Check:
+    name = f"port {port}"
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        if os.name != "nt":
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return Check(
+                name,
+                WARN,
+                "in use (another `cfmcp dev` or `wrangler dev`?)",
+                f"Stop what listens on {port}, or run `cfmcp dev --port PORT`.",
+            )
+    return Check(name, PASS, "free for `cfmcp dev`")
+
+
+def _dev_port(document: Any) -> int:
+    try:
+        port = int((document or {}).get("dev", {}).get("port", DEFAULT_DEV_PORT))
+    except (TypeError, ValueError, AttributeError):
+        return DEFAULT_DEV_PORT
+    return port if 0 < port < 65536 else DEFAULT_DEV_PORT

@@ -1,0 +1,588 @@
+"""The Worker's secrets: where each value comes from, the OS keyring, `.dev.vars`, and putting
+them on Cloudflare.
+
+Values never go on a command line, into cfmcp.json, or into any output: only their names and
+where they came from are shown.
+
+Keyring entries are per Worker and target: service `cfmcp:<worker>:<env or production>` for
+values put on Cloudflare, `cfmcp:<worker>:local` (or `local-<env>`) for `.dev.vars`, so that a
+dev OAuth client (redirect URI on localhost) never ends up on the deployed Worker. Username =
+the secret's name.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets as random_source
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from cfmcp.errors import CfmcpError, UsageError
+from cfmcp.fsutil import atomic_write_text
+from cfmcp.project import DEV_VARS_FILE, Project, env_key
+
+REQUIRED_SECRETS = ("CLOUDFLARE_CLIENT_ID", "CLOUDFLARE_CLIENT_SECRET", "COOKIE_ENCRYPTION_KEY")
+# The upstream OAuth client: what `cfmcp oauth-client create` stores through store_secrets().
+UPSTREAM_CLIENT = ("CLOUDFLARE_CLIENT_ID", "CLOUDFLARE_CLIENT_SECRET")
+
+# Where a value came from (in --json output), and how to say it.
+STDIN = "stdin"
+ENVIRONMENT = "env"
+KEYRING = "keyring"
+PROMPT = "prompt"
+GENERATED = "generated"
+SOURCE_TEXT = {
+    STDIN: "from standard input",
+    ENVIRONMENT: "from the environment",
+    KEYRING: "from the keyring",
+    PROMPT: "entered",
+    GENERATED: "generated",
+}
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ENV_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
+def generate_cookie_key() -> str:
+    """32 random bytes, hex: the key the Worker encrypts its approval cookies with."""
+    return random_source.token_hex(32)
+
+
+GENERATORS: dict[str, Callable[[], str]] = {"COOKIE_ENCRYPTION_KEY": generate_cookie_key}
+
+
+@dataclass(frozen=True)
+class SecretValue:
+    name: str
+    value: str = field(repr=False)
+    source: str
+
+
+def check_name(name: str) -> str:
+    if not _NAME.fullmatch(name):
+        raise UsageError(
+            f"Invalid secret name {name!r}.",
+            hint="Use letters, digits and underscores, not starting with a digit.",
+        )
+    return name
+
+
+def check_env(env: str | None) -> str | None:
+    if env is not None and not _ENV_NAME.fullmatch(env):
+        raise UsageError(
+            f"Invalid environment name {env!r}.",
+            hint="Use letters, digits, dashes and underscores, as in [env.NAME] in wrangler.toml.",
+        )
+    return env or None
+
+
+# --- keyring --------------------------------------------------------------------------------
+
+
+def keyring_service(worker: str, env: str | None = None, *, local: bool = False) -> str:
+    if local:
+        return f"cfmcp:{worker}:local" + (f"-{env}" if env else "")
+    return f"cfmcp:{worker}:{env_key(env)}"
+
+
+class SecretStore:
+    """The OS keyring for one service, or the reason there is none (`unavailable`).
+
+    A machine without a usable backend (a headless Linux: keyring's fail.Keyring) or a backend
+    that errors is not a failure: reads find nothing, writes are skipped, and `unavailable` says
+    why, for one notice.
+    """
+
+    def __init__(self, service: str):
+        self.service = service
+        self.unavailable: str | None = None
+        self._backend: Any = None
+
+    def _keyring(self) -> Any:
+        if self.unavailable is not None:
+            return None
+        if self._backend is None:
+            try:
+                import keyring
+                from keyring.backends import fail, null
+
+                backend = keyring.get_keyring()
+            except Exception as exc:  # a broken keyring configuration must not stop cfmcp
+                self.unavailable = f"the keyring could not be loaded ({exc})"
+                return None
+            if isinstance(backend, (fail.Keyring, null.Keyring)):
+                self.unavailable = (
+                    f"no usable keyring backend on this machine ({_describe(backend)})"
+                )
+                return None
+            self._backend = backend
+        return self._backend
+
+    def get(self, name: str) -> str | None:
+        backend = self._keyring()
+        if backend is None:
+            return None
+        try:
+            return backend.get_password(self.service, name) or None
+        except Exception as exc:
+            self.unavailable = f"the keyring ({_describe(backend)}) failed: {exc}"
+            return None
+
+    def set(self, name: str, value: str) -> bool:
+        backend = self._keyring()
+        if backend is None:
+            return False
+        try:
+            backend.set_password(self.service, name, value)
+        except Exception as exc:
+            self.unavailable = f"the keyring ({_describe(backend)}) failed: {exc}"
+            return False
+        return True
+
+
+def _describe(backend: Any) -> str:
+    return f"{type(backend).__module__.removeprefix('keyring.backends.')}.{type(backend).__name__}"
+
+
+# --- where values come from -----------------------------------------------------------------
+
+
+def read_stdin_value(stream: TextIO) -> str | None:
+    """A value piped on standard input, trailing whitespace trimmed as wrangler does."""
+    value = stream.read().rstrip()
+    return value or None
+
+
+def resolve_values(
+    names: Iterable[str],
+    *,
+    store: SecretStore,
+    stdin: TextIO | None = None,
+    environ: Mapping[str, str] | None = None,
+    prompt: Callable[[str], str] | None = None,
+) -> list[SecretValue]:
+    """A value for each name, from the first source that has one:
+
+    1. standard input, when it is not a terminal and exactly one name is asked for;
+    2. an environment variable of the same name;
+    3. the keyring (`store`), saved by an earlier run;
+    4. for COOKIE_ENCRYPTION_KEY, a new random key (nobody should have to invent one);
+    5. `prompt(name)` (pass one only when standard input is a terminal).
+
+    Raises a CfmcpError naming every value it found no source for.
+    """
+    names = list(dict.fromkeys(check_name(name) for name in names))
+    environ = os.environ if environ is None else environ
+    piped: str | None = None
+    if stdin is not None and len(names) == 1 and not _isatty(stdin):
+        piped = read_stdin_value(stdin)
+
+    values: list[SecretValue] = []
+    missing: list[str] = []
+    for name in names:
+        if piped is not None:
+            values.append(SecretValue(name, piped, STDIN))
+            continue
+        from_env = (environ.get(name) or "").rstrip()
+        if from_env:
+            values.append(SecretValue(name, from_env, ENVIRONMENT))
+            continue
+        saved = store.get(name)
+        if saved:
+            values.append(SecretValue(name, saved, KEYRING))
+            continue
+        if name in GENERATORS:
+            values.append(SecretValue(name, GENERATORS[name](), GENERATED))
+            continue
+        if prompt is not None:
+            answer = prompt(name).rstrip()
+            if not answer:
+                raise CfmcpError(f"No value given for {name}; nothing was changed.")
+            values.append(SecretValue(name, answer, PROMPT))
+            continue
+        missing.append(name)
+    if missing:
+        first = missing[0]
+        raise CfmcpError(
+            f"No value for {', '.join(missing)} (standard input is not a terminal, so cfmcp "
+            "cannot ask); nothing was changed.",
+            hint=f"Set {' and '.join(missing)} in the environment "
+            f"(`{first}=... cfmcp secrets set`), pipe a single value "
+            f'(`printf %s "$VALUE" | cfmcp secrets set {first}`), or run it in a terminal.',
+        )
+    return values
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def hidden_prompt(name: str) -> str:
+    """Ask for a value without echoing it (on stderr, so stdout stays clean)."""
+    import click
+
+    return click.prompt(f"{name}", hide_input=True, err=True, default="", show_default=False)
+
+
+# --- .dev.vars ------------------------------------------------------------------------------
+
+# The `dotenv` parser wrangler 4.86 reads .dev.vars with (dotenv 16, no variable expansion):
+# later duplicates win, `#` starts a comment outside quotes, "..." expands \n and \r.
+_DOTENV_LINE = re.compile(
+    r"^\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*\"(?:\\\"|[^\"])*\""
+    r"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?$",
+    re.MULTILINE,
+)
+_SEPARATOR = re.compile(r"[ \t]*[=:]")
+_QUOTED = re.compile(r"^(['\"`])([\s\S]*)\1$", re.MULTILINE)
+
+
+def _dotenv_value(raw: str | None) -> str:
+    value = (raw or "").strip()
+    quote = value[:1]
+    value = _QUOTED.sub(r"\2", value)
+    if quote == '"':
+        value = value.replace("\\n", "\n").replace("\\r", "\r")
+    return value
+
+
+class DotEnv:
+    """A .dev.vars file that can change some values and keep every other byte as it was."""
+
+    def __init__(self, text: str = ""):
+        self.text = text.replace("\r\n", "\n").replace("\r", "\n")
+
+    @classmethod
+    def read(cls, path: Path) -> DotEnv:
+        try:
+            return cls(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return cls()
+
+    def values(self) -> dict[str, str]:
+        return {m[1]: _dotenv_value(m[2]) for m in _DOTENV_LINE.finditer(self.text)}
+
+    def get(self, name: str) -> str | None:
+        return self.values().get(name)
+
+    def set(self, name: str, value: str) -> None:
+        """Replace every assignment of `name` in place (comments after it kept), or append."""
+        check_name(name)
+        assignment = f"{name}={quote_dotenv(value)}"
+        matches = [m for m in _DOTENV_LINE.finditer(self.text) if m[1] == name]
+        if not matches:
+            if self.text and not self.text.endswith("\n"):
+                self.text += "\n"
+            self.text += assignment + "\n"
+            return
+        for match in reversed(matches):
+            if match[2] is not None:  # keep the spaces before an inline comment
+                end = match.start(2) + len(match[2].rstrip())
+            else:  # `NAME=` with no value: replace up to the separator
+                separator = _SEPARATOR.match(self.text, match.end(1))
+                end = separator.end() if separator else match.end(1)
+            self.text = self.text[: match.start(1)] + assignment + self.text[end:]
+
+
+_PLAIN = re.compile(r"[^\s'\"`#]+")
+
+
+def quote_dotenv(value: str) -> str:
+    """`value` written so that dotenv reads back exactly `value`: bare when it can be, else the
+    first quoting that round-trips (dotenv has no escapes but \\n and \\r in "...")."""
+    candidates = [value] if _PLAIN.fullmatch(value) else []
+    candidates += [f"'{value}'", f"`{value}`"]
+    if "\\" not in value:
+        candidates.append('"' + value.replace("\n", "\\n").replace("\r", "\\r") + '"')
+    for candidate in candidates:
+        probe = DotEnv(f"A=1\nX={candidate}\nB=2\n").values()
+        if probe == {"A": "1", "X": value, "B": "2"}:
+            return candidate
+    raise CfmcpError(
+        "This value cannot be written to .dev.vars so that wrangler reads it back unchanged "
+        "(it mixes quotes, backquotes and backslashes).",
+        hint="Put it on Cloudflare instead (without --local).",
+    )
+
+
+def dev_vars_path(project: Project, env: str | None = None) -> Path:
+    """`.dev.vars`, or `.dev.vars.<env>` which `wrangler dev --env ENV` reads first."""
+    return project.root / (f"{DEV_VARS_FILE}.{env}" if env else DEV_VARS_FILE)
+
+
+def read_dev_vars(project: Project, env: str | None = None) -> dict[str, str]:
+    return DotEnv.read(dev_vars_path(project, env)).values()
+
+
+def write_dev_vars(path: Path, values: Mapping[str, str]) -> None:
+    """Set `values` in the file, keeping its other lines; mode 0600, replaced atomically."""
+    document = DotEnv.read(path)
+    for name, value in values.items():
+        document.set(name, value)
+    atomic_write_text(path, document.text, mode=0o600)
+
+
+def ensure_git_ignored(project: Project, path: Path) -> bool:
+    """Make sure git ignores `path`; returns True when a line was added to .gitignore."""
+    if is_git_ignored(project, path):
+        return False
+    gitignore = project.root / ".gitignore"
+    try:
+        text = gitignore.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    if text and not text.endswith("\n"):
+        text += "\n"
+    relative = os.path.relpath(path, project.root)
+    text += f"# Local secrets for `wrangler dev` (cfmcp secrets set --local)\n/{relative}\n"
+    atomic_write_text(gitignore, text)
+    return True
+
+
+def is_git_ignored(project: Project, path: Path) -> bool:
+    """Whether the project's .gitignore covers `path` (git itself decides when it can)."""
+    import shutil
+    import subprocess
+
+    relative = os.path.relpath(path, project.root)
+    if shutil.which("git"):
+        try:
+            result = subprocess.run(
+                ["git", "check-ignore", "-q", "--no-index", relative],
+                cwd=project.root,
+                capture_output=True,
+                timeout=10,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            result = None
+        if result is not None and result.returncode in (0, 1):
+            return result.returncode == 0
+    return _gitignore_matches(project.root / ".gitignore", relative)
+
+
+def _gitignore_matches(gitignore: Path, relative: str) -> bool:
+    """A plain reading of one .gitignore for a file at the project root (no git needed)."""
+    from fnmatch import fnmatchcase
+
+    try:
+        lines = gitignore.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return False
+    ignored = False
+    for line in lines:
+        pattern = line.strip()
+        if not pattern or pattern.startswith("#"):
+            continue
+        negate = pattern.startswith("!")
+        pattern = pattern.removeprefix("!").removeprefix("/")
+        if pattern.endswith("/"):
+            continue  # directories only
+        if fnmatchcase(relative, pattern) or fnmatchcase(relative, f"**/{pattern}"):
+            ignored = not negate
+    return ignored
+
+
+# --- putting values where they go -----------------------------------------------------------
+
+
+@dataclass
+class StoreResult:
+    worker: str
+    env: str | None
+    local: bool
+    target: str  # "Cloudflare (Worker NAME)" or the .dev.vars path
+    values: list[SecretValue]
+    saved: list[str] = field(default_factory=list)  # names saved to the keyring
+    keyring_notice: str | None = None
+    created_worker: bool = False  # wrangler made a placeholder Worker to hold the secrets
+    gitignore_added: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "worker": self.worker,
+            "env": env_key(self.env),
+            "target": "local" if self.local else "cloudflare",
+            "path": self.target if self.local else None,
+            "secrets": [{"name": v.name, "source": v.source} for v in self.values],
+            "saved_to_keyring": self.saved,
+            "keyring": self.keyring_notice or "ok",
+            "created_worker": self.created_worker,
+            "gitignore_added": self.gitignore_added,
+        }
+
+
+def store_for(project: Project, env: str | None = None, *, local: bool = False) -> SecretStore:
+    return SecretStore(keyring_service(project.worker_name(), env, local=local))
+
+
+def store_secrets(
+    project: Project,
+    values: Iterable[SecretValue],
+    *,
+    env: str | None = None,
+    local: bool = False,
+    save: bool = True,
+    store: SecretStore | None = None,
+    progress: Callable[[str], AbstractContextManager[Any]] | None = None,
+) -> StoreResult:
+    """Save the values to the keyring (unless `save` is off), then put them on the Worker with
+    `wrangler secret put` (value on stdin) or, with `local`, into .dev.vars.
+
+    The one path for every secret cfmcp writes (`secrets set`, and OAuth clients it creates).
+    """
+    env = check_env(env)
+    values = list(values)
+    store = store or store_for(project, env, local=local)
+    progress = progress or (lambda message: nullcontext())
+    worker = project.worker_name(env)
+    result = StoreResult(
+        worker=worker,
+        env=env,
+        local=local,
+        target=str(dev_vars_path(project, env)) if local else f"Cloudflare (Worker {worker})",
+        values=values,
+    )
+    if save:
+        for value in values:
+            if value.source != KEYRING and store.set(value.name, value.value):
+                result.saved.append(value.name)
+    result.keyring_notice = store.unavailable
+
+    if local:
+        path = dev_vars_path(project, env)
+        write_dev_vars(path, {value.name: value.value for value in values})
+        result.gitignore_added = ensure_git_ignored(project, path)
+        return result
+
+    from cfmcp import wrangler
+
+    for value in values:
+        with progress(f"Putting {value.name} on Worker {worker}…"):
+            put = wrangler.secret_put(project, value.name, value.value, env=env)
+        if "Creating new Worker" in wrangler.strip_ansi(put.stdout):
+            result.created_worker = True
+    return result
+
+
+def secret_values(
+    project: Project,
+    names: Iterable[str],
+    *,
+    env: str | None = None,
+    local: bool = False,
+    stdin: TextIO | None = None,
+    environ: Mapping[str, str] | None = None,
+    interactive: bool | None = None,
+    store: SecretStore | None = None,
+) -> tuple[list[SecretValue], SecretStore]:
+    """The values for `secrets set`, with the store they were looked up in."""
+    store = store or store_for(project, env, local=local)
+    stdin = sys.stdin if stdin is None else stdin
+    if interactive is None:
+        interactive = _isatty(stdin)
+    values = resolve_values(
+        names,
+        store=store,
+        stdin=stdin,
+        environ=environ,
+        prompt=hidden_prompt if interactive else None,
+    )
+    return values, store
+
+
+# --- what is set where ----------------------------------------------------------------------
+
+
+@dataclass
+class SecretStatus:
+    name: str
+    required: bool
+    cloudflare: bool | None  # None: not checked
+    local: bool
+
+
+@dataclass
+class SecretListing:
+    worker: str
+    env: str | None
+    worker_exists: bool | None  # None: Cloudflare not asked
+    dev_vars: str
+    secrets: list[SecretStatus]
+
+    @property
+    def missing(self) -> list[str]:
+        """Required names not set on Cloudflare."""
+        return [s.name for s in self.secrets if s.required and s.cloudflare is False]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "worker": self.worker,
+            "env": env_key(self.env),
+            "worker_exists": self.worker_exists,
+            "dev_vars": self.dev_vars,
+            "secrets": [
+                {
+                    "name": s.name,
+                    "required": s.required,
+                    "cloudflare": s.cloudflare,
+                    "local": s.local,
+                }
+                for s in self.secrets
+            ],
+            "missing": self.missing,
+        }
+
+
+def list_secrets(project: Project, env: str | None = None, *, remote: bool = True) -> SecretListing:
+    """The required names and every other secret, with where each is set (never values)."""
+    from cfmcp import wrangler
+
+    env = check_env(env)
+    worker = project.worker_name(env)
+    remote_names: list[str] | None = None
+    worker_exists: bool | None = None
+    if remote:
+        remote_names = wrangler.secret_list(project, env=env)
+        worker_exists = remote_names is not None
+    local_names = set(read_dev_vars(project, env))
+    names = list(REQUIRED_SECRETS)
+    names += sorted((set(remote_names or []) | local_names) - set(REQUIRED_SECRETS))
+    return SecretListing(
+        worker=worker,
+        env=env,
+        worker_exists=worker_exists,
+        dev_vars=str(dev_vars_path(project, env)),
+        secrets=[
+            SecretStatus(
+                name=name,
+                required=name in REQUIRED_SECRETS,
+                cloudflare=None if not remote else name in (remote_names or []),
+                local=name in local_names,
+            )
+            for name in names
+        ],
+    )
+
+
+def dev_upstream_credentials(project: Project) -> dict[str, str]:
+    """The developer's own dev OAuth client and cookie key for `cfmcp dev --upstream cloudflare`:
+    from .dev.vars first, then the `local` keyring entry; a cookie key is generated when there is
+    none (cookies then last one run)."""
+    local = read_dev_vars(project)
+    store = store_for(project, local=True)
+    values: dict[str, str] = {}
+    for name in REQUIRED_SECRETS:
+        value = local.get(name) or store.get(name)
+        if value:
+            values[name] = value
+    values.setdefault("COOKIE_ENCRYPTION_KEY", generate_cookie_key())
+    return values

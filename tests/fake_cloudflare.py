@@ -1,0 +1,469 @@
+"""A small stand-in for Cloudflare's API, enough for the real wrangler to run against it.
+
+    with FakeCloudflare() as api:
+        run_wrangler(project, ["deploy"], env=api.env())
+        assert api.requests_to("PUT", "/accounts/{account}/workers/scripts/demo")
+
+Point wrangler at it with `api.env()` (CLOUDFLARE_API_BASE_URL ending in /client/v4, a token
+and an account id). Every request is recorded (`api.requests`) and state is kept in plain
+attributes (namespaces, scripts, subdomain) that tests may read and seed. Routes live in a
+table (`api.route(method, pattern)(handler)`) so that later tests can add endpoints; a request
+no route matches is answered 404 in Cloudflare's envelope and printed loudly.
+
+Failure hooks: `api.fail_with(status, code, message)` answers every request with that error;
+`api.stop()` closes the port (API unreachable); `api.before` may be set to a callable that
+returns a Reply to short-circuit any request.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import json
+import os
+import re
+import secrets
+import socket
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+ACCOUNT_ID = "0123456789abcdef0123456789abcdef"
+API_TOKEN = "fake-api-token-for-tests"
+PREFIX = "/client/v4"
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str  # without the /client/v4 prefix
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    def multipart(self) -> dict[str, bytes]:
+        """The parts of a multipart/form-data body, by field name."""
+        content_type = self.headers.get("content-type", "")
+        raw = f"Content-Type: {content_type}\r\n\r\n".encode() + self.body
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(raw)
+        parts: dict[str, bytes] = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            parts[str(name)] = part.get_payload(decode=True) or b""
+        return parts
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    result: Any = None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    raw: bytes | None = None  # a body that is not an envelope
+    headers: dict[str, str] = field(default_factory=dict)
+    page: int = 1
+    per_page: int | None = None
+    total: int | None = None
+
+    def body(self) -> bytes:
+        if self.raw is not None:
+            return self.raw
+        envelope = {
+            "success": not self.errors,
+            "errors": self.errors,
+            "messages": [],
+            "result": self.result,
+        }
+        if isinstance(self.result, list):
+            per_page = self.per_page or max(len(self.result), 1)
+            total = len(self.result) if self.total is None else self.total
+            envelope["result_info"] = {
+                "page": self.page,
+                "per_page": per_page,
+                "count": len(self.result),
+                "total_count": total,
+                "total_pages": max(1, -(-total // per_page)),
+            }
+        return json.dumps(envelope).encode()
+
+
+def paginate(request: RecordedRequest, items: list[Any]) -> Reply:
+    """One page of `items` as the `page`/`per_page` query asks (wrangler's SDK pages until an
+    empty page, so answering every page with everything would loop forever)."""
+    page = int(request.query.get("page", ["1"])[0])
+    per_page = int(request.query.get("per_page", ["20"])[0])
+    chunk = items[(page - 1) * per_page : page * per_page]
+    return Reply(result=chunk, page=page, per_page=per_page, total=len(items))
+
+
+def error(status: int, code: int, message: str) -> Reply:
+    return Reply(status=status, errors=[{"code": code, "message": message}])
+
+
+Handler = Callable[..., "Reply | Any"]
+
+
+@dataclass
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    handler: Handler
+
+
+@dataclass
+class Script:
+    name: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    modules: dict[str, bytes] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict)
+    subdomain_enabled: bool = False
+    deployment_id: str = ""
+    draft: bool = False  # created by `wrangler secret put` for a Worker that did not exist
+
+
+class FakeCloudflare:
+    def __init__(self, *, account_id: str = ACCOUNT_ID, subdomain: str = "test-sub") -> None:
+        self.account_id = account_id
+        self.subdomain = subdomain
+        self.email = "user@example.com"
+        self.namespaces: dict[str, str] = {}  # id -> title
+        self.scripts: dict[str, Script] = {}
+        self.requests: list[RecordedRequest] = []
+        self.unknown: list[RecordedRequest] = []
+        self.before: Callable[[RecordedRequest], Reply | None] | None = None
+        self.routes: list[Route] = []
+        self._server: ThreadingHTTPServer | None = None
+        self._port: int | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._install_routes()
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    def start(self, port: int = 0) -> FakeCloudflare:
+        fake = self
+
+        class RequestHandler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _handle(self) -> None:
+                fake._dispatch(self)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), RequestHandler)
+        self._server.daemon_threads = True
+        self._port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeCloudflare:
+        return self.start() if self._server is None else self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """The port, also after stop(): then nothing listens there (the API is "down")."""
+        assert self._port is not None, "not started"
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{PREFIX}"
+
+    def env(self) -> dict[str, str]:
+        """What wrangler needs to talk to this fake instead of Cloudflare."""
+        return {
+            "CLOUDFLARE_API_BASE_URL": self.base_url,
+            "CLOUDFLARE_API_TOKEN": API_TOKEN,
+            "CLOUDFLARE_ACCOUNT_ID": self.account_id,
+        }
+
+    # --- failure hooks ----------------------------------------------------------------------
+
+    def fail_with(
+        self, status: int = 403, code: int = 10000, message: str = "Authentication error"
+    ):
+        """Answer every request from now on with this error."""
+        self.before = lambda request: error(status, code, message)
+
+    # --- assertions -------------------------------------------------------------------------
+
+    def requests_to(self, method: str, path: str) -> list[RecordedRequest]:
+        """Recorded requests for `path`, where `{account}` stands for the account id."""
+        path = path.replace("{account}", self.account_id)
+        return [r for r in self.requests if r.method == method and r.path == path]
+
+    def summary(self) -> list[str]:
+        """`METHOD /path` of every request, account id shown as {account}: for reports."""
+        return [f"{r.method} {r.path.replace(self.account_id, '{account}')}" for r in self.requests]
+
+    # --- routing ----------------------------------------------------------------------------
+
+    def route(self, method: str, pattern: str) -> Callable[[Handler], Handler]:
+        """Register `handler(request, **groups)` for `pattern` (regex on the path, anchored).
+
+        `{account}` in the pattern matches this fake's account id; later routes win.
+        """
+
+        def register(handler: Handler) -> Handler:
+            regex = pattern.replace("{account}", re.escape(self.account_id))
+            self.routes.insert(0, Route(method, re.compile(f"^{regex}$"), handler))
+            return handler
+
+        return register
+
+    def _dispatch(self, http: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(http.path)
+        length = int(http.headers.get("Content-Length") or 0)
+        body = http.rfile.read(length) if length else b""
+        path = parts.path[len(PREFIX) :] if parts.path.startswith(PREFIX) else parts.path
+        request = RecordedRequest(
+            method=http.command,
+            path=path,
+            query=parse_qs(parts.query),
+            headers={k.lower(): v for k, v in http.headers.items()},
+            body=body,
+        )
+        with self._lock:
+            self.requests.append(request)
+            reply = self.before(request) if self.before else None
+            if reply is None:
+                reply = self._route(request)
+        payload = reply.body()
+        http.send_response(reply.status)
+        http.send_header("Content-Type", reply.headers.get("Content-Type", "application/json"))
+        for key, value in reply.headers.items():
+            if key != "Content-Type":
+                http.send_header(key, value)
+        http.send_header("Content-Length", str(len(payload)))
+        http.end_headers()
+        http.wfile.write(payload)
+
+    def _route(self, request: RecordedRequest) -> Reply:
+        for route in self.routes:
+            if route.method != request.method:
+                continue
+            match = route.pattern.match(request.path)
+            if match:
+                value = route.handler(request, **match.groupdict())
+                if isinstance(value, Reply):
+                    return value
+                return paginate(request, value) if isinstance(value, list) else Reply(result=value)
+        self.unknown.append(request)
+        print(
+            f"FAKE CLOUDFLARE: no route for {request.method} {request.path} {request.query or ''}",
+            file=sys.stderr,
+        )
+        return error(404, 7000, f"No route for that URI (fake API): {request.path}")
+
+    # --- the API ----------------------------------------------------------------------------
+
+    def add_script(self, name: str, **secrets_: str) -> Script:
+        script = Script(name=name, secrets=dict(secrets_), deployment_id=secrets.token_hex(16))
+        self.scripts[name] = script
+        return script
+
+    def _install_routes(self) -> None:
+        route = self.route
+        scripts = "/accounts/{account}/workers/scripts/(?P<name>[^/]+)"
+
+        # identity: `wrangler whoami` and the account checks of other commands
+        @route("GET", "/user/tokens/verify")
+        def verify(request):
+            return {"id": "fake-token-id", "status": "active"}
+
+        @route("GET", "/user")
+        def user(request):
+            return {"id": "fake-user-id", "email": self.email}
+
+        @route("GET", "/accounts")
+        def accounts(request):
+            return [{"id": self.account_id, "name": "Test Account"}]
+
+        @route("GET", "/memberships")
+        def memberships(request):
+            account = {"id": self.account_id, "name": "Test Account"}
+            return [{"id": "m1", "account": account, "roles": ["Administrator"]}]
+
+        # KV
+        @route("GET", "/accounts/{account}/storage/kv/namespaces")
+        def kv_list(request):
+            return [
+                {"id": ns_id, "title": title, "supports_url_encoding": True}
+                for ns_id, title in sorted(self.namespaces.items(), key=lambda item: item[1])
+            ]
+
+        @route("POST", "/accounts/{account}/storage/kv/namespaces")
+        def kv_create(request):
+            title = request.json()["title"]
+            if title in self.namespaces.values():
+                return error(
+                    400, 10014, "a namespace with this account ID and title already exists"
+                )
+            ns_id = secrets.token_hex(16)
+            self.namespaces[ns_id] = title
+            return {"id": ns_id, "title": title, "supports_url_encoding": True}
+
+        # Workers: secrets
+        def missing(name: str) -> Reply:
+            return error(404, 10007, f"This Worker does not exist on your account. [{name}]")
+
+        @route("GET", scripts + "/secrets")
+        def secret_list(request, name):
+            if name not in self.scripts:
+                return missing(name)
+            return [
+                {"name": key, "type": "secret_text"} for key in sorted(self.scripts[name].secrets)
+            ]
+
+        @route("PUT", scripts + "/secrets")
+        def secret_put(request, name):
+            if name not in self.scripts:
+                return missing(name)
+            data = request.json()
+            self.scripts[name].secrets[data["name"]] = data["text"]
+            return {"name": data["name"], "type": data.get("type", "secret_text")}
+
+        # Workers: deploy
+        @route("GET", "/accounts/{account}/workers/services/(?P<name>[^/]+)")
+        def service(request, name):
+            if name not in self.scripts:
+                return missing(name)
+            script = self.scripts[name]
+            return {
+                "id": name,
+                "default_environment": {
+                    "environment": "production",
+                    "script": {
+                        "id": name,
+                        "tag": "fake-tag",
+                        "etag": "fake-etag",
+                        "migration_tag": script.metadata.get("migrations", {}).get("new_tag"),
+                        "last_deployed_from": "wrangler",
+                    },
+                },
+            }
+
+        @route("GET", scripts + "/deployments")
+        def deployments(request, name):
+            if name not in self.scripts:
+                return missing(name)
+            return {"deployments": []}
+
+        @route("GET", "/accounts/{account}/workers/scripts")
+        def script_list(request):
+            return [{"id": name, "tag": "fake-tag"} for name in sorted(self.scripts)]
+
+        @route("GET", scripts + "/settings")
+        def settings(request, name):
+            if name not in self.scripts:
+                return missing(name)
+            script = self.scripts[name]
+            return {"bindings": script.metadata.get("bindings", []), "logpush": False}
+
+        @route("PUT", scripts)
+        def upload(request, name):
+            parts = request.multipart()
+            metadata = json.loads(parts.pop("metadata", b"{}"))
+            for binding in metadata.get("bindings", []):
+                namespace_id = binding.get("namespace_id")
+                if binding.get("type") == "kv_namespace" and namespace_id not in self.namespaces:
+                    return error(400, 10042, f"KV namespace '{namespace_id}' is not valid.")
+            script = self.scripts.get(name) or Script(name=name)
+            script.metadata = metadata
+            script.modules = parts
+            script.deployment_id = secrets.token_hex(16)
+            script.draft = "export default { fetch() {} }" in b"".join(parts.values()).decode(
+                errors="replace"
+            )
+            self.scripts[name] = script
+            return {
+                "id": name,
+                "etag": secrets.token_hex(16),
+                "deployment_id": script.deployment_id,
+                "startup_time_ms": 7,
+                "has_modules": True,
+                "entry_point": metadata.get("main_module", "index.js"),
+            }
+
+        @route("GET", "/accounts/{account}/workers/subdomain")
+        def account_subdomain(request):
+            return {"subdomain": self.subdomain}
+
+        @route("GET", scripts + "/subdomain")
+        def script_subdomain(request, name):
+            enabled = name in self.scripts and self.scripts[name].subdomain_enabled
+            return {"enabled": enabled, "previews_enabled": enabled}
+
+        @route("POST", scripts + "/subdomain")
+        def enable_subdomain(request, name):
+            if name not in self.scripts:
+                return missing(name)
+            data = request.json()
+            self.scripts[name].subdomain_enabled = bool(data.get("enabled"))
+            return {"enabled": self.scripts[name].subdomain_enabled, "previews_enabled": True}
+
+
+# --- the environment tests run cfmcp and wrangler in ---------------------------------------
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def dead_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def isolated_env(tmp_path: Path, api: FakeCloudflare | None = None, **extra: str) -> dict[str, str]:
+    """Variables for running cfmcp (and so wrangler) in a test, cut off from the developer's
+    Cloudflare: no token or `wrangler login` session of theirs (XDG_CONFIG_HOME in tmp_path),
+    API calls to `api` or to a closed loopback port, a file keyring in tmp_path.
+
+    Empty strings, not removed keys: wrangler treats an empty CLOUDFLARE_API_TOKEN as unset.
+    """
+    from tests.keyring_backend import FILE_VARIABLE
+
+    env = {
+        "CLOUDFLARE_API_TOKEN": "",
+        "CLOUDFLARE_ACCOUNT_ID": "",
+        "CLOUDFLARE_API_KEY": "",
+        "CLOUDFLARE_EMAIL": "",
+        # Never empty: wrangler would build URLs on "" (it uses the variable when it is set).
+        "CLOUDFLARE_API_BASE_URL": f"http://127.0.0.1:{dead_port()}{PREFIX}",
+        "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
+        "WRANGLER_LOG_PATH": str(tmp_path / "wrangler-logs"),
+        "PYTHON_KEYRING_BACKEND": "tests.keyring_backend.FileKeyring",
+        FILE_VARIABLE: str(tmp_path / "keyring.json"),
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])
+        ),
+    }
+    if api is not None:
+        env.update(api.env())
+    env.update(extra)
+    return env

@@ -1,0 +1,187 @@
+"""`cfmcp kv create` with the real wrangler against the fake Cloudflare API; wrangler.toml edits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import tomlkit
+
+from cfmcp.project import KV_PLACEHOLDER, Project, read_kv_id, write_kv_id
+from tests.conftest import copy_project, run_cfmcp
+from tests.fake_cloudflare import FakeCloudflare, isolated_env
+
+NAMESPACES = "/accounts/{account}/storage/kv/namespaces"
+
+
+@pytest.fixture
+def api():
+    with FakeCloudflare() as fake:
+        yield fake
+
+
+@pytest.fixture
+def project(worker_project, tmp_path) -> Path:
+    return copy_project(worker_project, tmp_path / "p")
+
+
+def kv(project: Path, env: dict[str, str], *args: str):
+    return run_cfmcp("kv", "create", *args, cwd=project, env=env)
+
+
+# --- wrangler.toml edits (no wrangler) ------------------------------------------------------
+
+
+def test_write_kv_id_keeps_comments_and_layout(worker_project):
+    original = (worker_project / "wrangler.toml").read_text()
+    document = tomlkit.parse(original)
+    assert read_kv_id(document) == KV_PLACEHOLDER
+    assert write_kv_id(document, "a" * 32) == []
+    edited = tomlkit.dumps(document)
+    assert edited == original.replace(KV_PLACEHOLDER, "a" * 32)
+
+
+def test_write_kv_id_for_an_env_copies_what_wrangler_does_not_inherit(worker_project):
+    document = tomlkit.parse((worker_project / "wrangler.toml").read_text())
+    assert read_kv_id(document, "staging") is None
+    assert write_kv_id(document, "b" * 32, "staging") == ["vars", "durable_objects"]
+    assert read_kv_id(document, "staging") == "b" * 32
+    assert read_kv_id(document) == KV_PLACEHOLDER  # the top level is not touched
+    staging = tomlkit.parse(tomlkit.dumps(document)).unwrap()["env"]["staging"]
+    assert staging["kv_namespaces"] == [{"binding": "OAUTH_KV", "id": "b" * 32}]
+    assert staging["durable_objects"]["bindings"] == [{"name": "MCP_OBJECT", "class_name": "MyMCP"}]
+    assert staging["vars"]["CLOUDFLARE_OAUTH_URL"] == "https://dash.cloudflare.com/oauth2"
+    # Again: the entry is updated, nothing copied twice.
+    assert write_kv_id(document, "c" * 32, "staging") == []
+    assert tomlkit.dumps(document).count("[[env.staging.kv_namespaces]]") == 1
+
+
+def test_write_kv_id_in_other_shapes():
+    document = tomlkit.parse(
+        'name = "x"\nkv_namespaces = [{ binding = "OTHER", id = "1" }, '
+        '{ binding = "OAUTH_KV", id = "old" }]\n'
+    )
+    write_kv_id(document, "d" * 32)
+    assert document.unwrap()["kv_namespaces"][1] == {"binding": "OAUTH_KV", "id": "d" * 32}
+    bare = tomlkit.parse('name = "x"\n')
+    write_kv_id(bare, "e" * 32)
+    assert tomlkit.parse(tomlkit.dumps(bare)).unwrap()["kv_namespaces"] == [
+        {"binding": "OAUTH_KV", "id": "e" * 32}
+    ]
+
+
+# --- cfmcp kv create against the fake API ---------------------------------------------------
+
+
+@pytest.mark.integration
+def test_kv_create_creates_one_namespace_and_writes_its_id(project, tmp_path, api):
+    env = isolated_env(tmp_path, api)
+    original = (project / "wrangler.toml").read_text()
+    worker = Project(project).worker_name()
+
+    first = kv(project, env)
+    assert first.returncode == 0, first.stderr
+    second = kv(project, env, "--json")
+    assert second.returncode == 0, second.stderr
+
+    creates = api.requests_to("POST", NAMESPACES)
+    assert len(creates) == 1
+    assert creates[0].json() == {"title": f"{worker}-OAUTH_KV"}
+    [(namespace_id, title)] = api.namespaces.items()
+    assert title == f"{worker}-OAUTH_KV"
+    # The id replaced the placeholder; every comment and line else is as it was.
+    assert (project / "wrangler.toml").read_text() == original.replace(KV_PLACEHOLDER, namespace_id)
+    assert f"Created KV namespace {title}" in first.stderr
+    assert first.stdout == ""
+    # The second run asked nothing of Cloudflare.
+    assert api.summary() == ["GET /accounts/{account}/storage/kv/namespaces", f"POST {NAMESPACES}"]
+    assert api.unknown == []
+    assert json.loads(second.stdout) == {
+        "env": "production",
+        "binding": "OAUTH_KV",
+        "title": None,
+        "id": namespace_id,
+        "action": "configured",
+        "wrangler_toml": str(project / "wrangler.toml"),
+        "copied_into_env": [],
+    }
+
+
+@pytest.mark.integration
+def test_kv_create_reuses_a_namespace_with_the_title(project, tmp_path, api):
+    worker = Project(project).worker_name()
+    api.namespaces["f" * 32] = f"{worker}-OAUTH_KV"
+    api.namespaces["0" * 32] = "OAUTH_KV"  # another project's, in wrangler 4's naming: not ours
+    result = kv(project, isolated_env(tmp_path, api), "--json")
+    assert result.returncode == 0, result.stderr
+    assert api.requests_to("POST", NAMESPACES) == []
+    assert json.loads(result.stdout)["action"] == "found"
+    assert Project(project).kv_namespace_id() == "f" * 32
+
+
+@pytest.mark.integration
+def test_kv_create_for_an_env(project, tmp_path, api):
+    result = kv(project, isolated_env(tmp_path, api), "--env", "staging", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    worker = Project(project).worker_name()
+    assert report["title"] == f"{worker}-staging-OAUTH_KV"
+    assert report["action"] == "created"
+    assert report["copied_into_env"] == ["vars", "durable_objects"]
+    assert api.requests_to("POST", NAMESPACES)[0].json() == {"title": f"{worker}-staging-OAUTH_KV"}
+    assert Project(project).kv_namespace_id("staging") == report["id"]
+    assert Project(project).kv_namespace_id() == KV_PLACEHOLDER
+
+
+# --- failures -------------------------------------------------------------------------------
+
+
+@pytest.mark.integration
+def test_malformed_wrangler_toml_is_named_and_left_untouched(project, tmp_path, api):
+    path = project / "wrangler.toml"
+    broken = path.read_bytes().replace(b'binding = "OAUTH_KV"', b'binding = "OAUTH_KV', 1)
+    line = broken.split(b"\n").index(b'binding = "OAUTH_KV') + 1
+    path.write_bytes(broken)
+    result = kv(project, isolated_env(tmp_path, api))
+    assert result.returncode == 1
+    assert f"wrangler.toml is not valid TOML (line {line}, column" in result.stderr
+    assert "left it untouched" in result.stderr
+    assert path.read_bytes() == broken
+    assert api.requests == []
+
+
+@pytest.mark.integration
+def test_auth_error_is_explained(project, tmp_path, api):
+    api.fail_with(403, 10000, "Authentication error")
+    result = kv(project, isolated_env(tmp_path, api))
+    assert result.returncode == 1
+    assert "authentication error" in result.stderr
+    assert "CLOUDFLARE_API_TOKEN" in result.stderr
+    assert KV_PLACEHOLDER in (project / "wrangler.toml").read_text()
+
+
+@pytest.mark.integration
+def test_api_down_is_a_network_error(project, tmp_path, api):
+    env = isolated_env(tmp_path, api)
+    api.stop()
+    result = kv(project, env)
+    assert result.returncode == 1
+    assert "Could not reach Cloudflare's API (network error)" in result.stderr
+
+
+@pytest.mark.integration
+def test_not_signed_in(project, tmp_path):
+    result = kv(project, isolated_env(tmp_path))
+    assert result.returncode == 1
+    assert "Not signed in to Cloudflare" in result.stderr
+    assert "wrangler login" in result.stderr
+
+
+def test_wrangler_missing(cli, tmp_path, api):
+    project = tmp_path / "p"
+    assert cli("init", str(project), "--no-install", "--no-git", "--yes").exit_code == 0
+    result = kv(project, isolated_env(tmp_path, api))
+    assert result.returncode == 1
+    assert "wrangler is not installed" in result.stderr and "npm ci" in result.stderr
+    assert api.requests == []

@@ -77,7 +77,8 @@ def root(
 
 
 @app.command(
-    epilog="Example: [bold]cfmcp init my-mcp[/bold]   then   [bold]cd my-mcp && cfmcp dev[/bold]"
+    epilog="Example: [bold]cfmcp init my-mcp[/bold]   then   [bold]cd my-mcp && cfmcp dev[/bold]",
+    rich_help_panel="Develop",
 )
 def init(
     directory: Path = typer.Argument(
@@ -188,8 +189,8 @@ secrets_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode="rich",
 )
-app.add_typer(kv_app, name="kv")
-app.add_typer(secrets_app, name="secrets")
+app.add_typer(kv_app, name="kv", rich_help_panel="Ship")
+app.add_typer(secrets_app, name="secrets", rich_help_panel="Ship")
 
 
 def _progress(message: str):  # type: ignore[no-untyped-def]
@@ -341,7 +342,8 @@ def _mark(value: bool | None) -> str:
 
 @app.command(
     epilog="Example: [bold]cfmcp deploy[/bold]   or   [bold]cfmcp deploy --env staging --json"
-    "[/bold]   or   [bold]cfmcp deploy --dry-run[/bold]"
+    "[/bold]   or   [bold]cfmcp deploy --dry-run[/bold]",
+    rich_help_panel="Ship",
 )
 def deploy(
     env: str | None = ENV_OPTION,
@@ -411,7 +413,8 @@ def _deploy_panel(result) -> None:  # type: ignore[no-untyped-def]
 
 
 @app.command(
-    epilog="Example: [bold]cfmcp doctor[/bold]   or   [bold]cfmcp doctor --offline --json[/bold]"
+    epilog="Example: [bold]cfmcp doctor[/bold]   or   [bold]cfmcp doctor --offline --json[/bold]",
+    rich_help_panel="Connect and diagnose",
 )
 def doctor(
     env: str | None = ENV_OPTION,
@@ -458,6 +461,7 @@ def doctor(
     "client-config",
     epilog="Example: [bold]cfmcp client-config claude[/bold]   or   "
     "[bold]cfmcp client-config vscode --url https://my-mcp.me.workers.dev --dry-run[/bold]",
+    rich_help_panel="Connect and diagnose",
 )
 def client_config(
     client: str = typer.Argument(
@@ -582,12 +586,304 @@ def _next_steps_panel(root: Path, *, installed: bool) -> None:
     err_console().print(Panel(table, title="Next steps", title_align="left", expand=False))
 
 
+# --- oauth-client and up --------------------------------------------------------------------
+
+oauth_app = typer.Typer(
+    cls=CfmcpGroup,
+    help="The Cloudflare OAuth client your Worker signs users in with.\n\n"
+    "Managed through Cloudflare's API: needs CLOUDFLARE_API_TOKEN with the OAuth Client Write "
+    "permission.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+app.add_typer(oauth_app, name="oauth-client", rich_help_panel="Ship")
+
+DEV_CLIENT_OPTION = typer.Option(
+    False,
+    "--dev",
+    help="The development client (redirect URI http://localhost:8788/callback) for "
+    "`cfmcp dev --upstream cloudflare`; its values go to .dev.vars.",
+)
+
+
+def _interactive(*flags: bool) -> bool:
+    return sys.stdin.isatty() and not any(flags)
+
+
+def _choose_account(accounts: list[tuple[str, str]]) -> str:
+    from cfmcp import console
+
+    console.info("Your token can see several accounts:")
+    for number, (account_id, name) in enumerate(accounts, 1):
+        console.info(f"  {number}. {name}  ({account_id})")
+    choice = typer.prompt("Account number", type=typer.IntRange(1, len(accounts)), err=True)
+    return accounts[choice - 1][0]
+
+
+def _oauth_api():  # type: ignore[no-untyped-def]
+    from cfmcp.cloudflare_api import CloudflareAPI
+
+    return CloudflareAPI.from_env()
+
+
+@oauth_app.command(
+    "create",
+    epilog="Example: [bold]cfmcp oauth-client create[/bold]   or   "
+    "[bold]cfmcp oauth-client create --dev[/bold]  (for cfmcp dev --upstream cloudflare)",
+)
+def oauth_client_create(
+    env: str | None = ENV_OPTION,
+    dev: bool = DEV_CLIENT_OPTION,
+    scopes: list[str] | None = typer.Option(
+        None,
+        "--scopes",
+        metavar="SCOPE",
+        help="Extra scopes beyond user-details.read and "
+        "account.read (repeat, or space-separated), e.g. workers-scripts.read.",
+    ),
+    name: str | None = typer.Option(None, "--name", help="Client name. Default: the Worker's."),
+    put_secrets: bool = typer.Option(
+        True,
+        "--secrets/--no-secrets",
+        help="Also put the id and secret on the Worker (.dev.vars with --dev).",
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Create the Cloudflare OAuth client for this Worker (or reuse the recorded one).
+
+    A confidential client (authorization code + refresh) with the redirect URI
+    <worker URL>/callback. The id and secret go to the OS keyring and the Worker's secrets; the
+    secret is never shown.
+    """
+    from cfmcp import console, oauth_client
+    from cfmcp.project import find_project
+
+    project = find_project()
+    with _oauth_api() as api:
+        result = oauth_client.create(
+            project, api, env=env, dev=dev, scopes=scopes, name=name, put_secrets=put_secrets,
+            choose=_choose_account if _interactive(as_json) else None, progress=_progress,
+        )  # fmt: skip
+    if as_json:
+        console.print_json(result.to_json())
+        return
+    for note in result.notes:
+        console.warn(note)
+    verb = {"reused": "Reusing", "created": "Created", "recreated": "Created"}[result.action]
+    console.success(f"{verb} OAuth client {result.name} ({result.client_id})")
+    console.info(f"  redirect URI: {', '.join(result.redirect_uris)}")
+    console.info(f"  scopes: {' '.join(result.scopes)}")
+    if result.secrets_target:
+        console.success(
+            f"Put CLOUDFLARE_CLIENT_ID and CLOUDFLARE_CLIENT_SECRET on {result.secrets_target}"
+        )
+    if result.keyring != "ok":
+        console.warn(f"Not saved to the keyring: {result.keyring}")
+    if dev:
+        console.info("Next: cfmcp dev --upstream cloudflare")
+    elif result.action != "reused":
+        console.info("Next: cfmcp deploy (or cfmcp up)")
+
+
+@oauth_app.command("sync", epilog="Example: [bold]cfmcp oauth-client sync --env staging[/bold]")
+def oauth_client_sync(
+    env: str | None = ENV_OPTION, dev: bool = DEV_CLIENT_OPTION, as_json: bool = JSON_OPTION
+) -> None:
+    """Point the client's redirect URI at the Worker's current URL.
+
+    After a rename, a custom domain or a new env: a PATCH of only that field, only when it
+    differs.
+    """
+    from cfmcp import console, oauth_client
+    from cfmcp.project import find_project
+
+    with _oauth_api() as api:
+        result = oauth_client.sync(find_project(), api, env=env, dev=dev)
+    if as_json:
+        console.print_json(result.to_json())
+    elif result.changed:
+        console.success(
+            f"Redirect URI of {result.client_id} is now {', '.join(result.redirect_uris)}"
+        )
+    else:
+        console.success(f"Redirect URI already {', '.join(result.redirect_uris)}; nothing to do")
+
+
+@oauth_app.command(
+    "rotate",
+    epilog="Example: [bold]cfmcp oauth-client rotate[/bold]   then, later,   "
+    "[bold]cfmcp oauth-client rotate --retire-old[/bold]",
+)
+def oauth_client_rotate(
+    env: str | None = ENV_OPTION,
+    dev: bool = DEV_CLIENT_OPTION,
+    retire_old: bool = typer.Option(
+        False, "--retire-old", help="Delete the old secret of an earlier rotation."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Rotate the client secret without downtime.
+
+    Cloudflare issues a second secret, cfmcp puts it on the Worker and checks that it works;
+    both secrets work until you retire the old one with --retire-old.
+    """
+    from cfmcp import console, oauth_client
+    from cfmcp.project import find_project
+
+    with _oauth_api() as api:
+        result = oauth_client.rotate(
+            find_project(), api, env=env, dev=dev, retire_old=retire_old, progress=_progress
+        )
+    if as_json:
+        console.print_json(result.to_json())
+        return
+    if result.action == "retired":
+        console.success(f"Retired the old secret of {result.client_id}; only the new one works now")
+        return
+    console.success(f"New secret for {result.client_id} put on {result.secrets_target}")
+    for check in result.verified:
+        console.success(f"Verified: {check}")
+    console.info(
+        "The old secret still works. Retire it when you are sure: "
+        "cfmcp oauth-client rotate --retire-old"
+    )
+
+
+@oauth_app.command("show", epilog="Example: [bold]cfmcp oauth-client show --json[/bold]")
+def oauth_client_show(
+    env: str | None = ENV_OPTION, dev: bool = DEV_CLIENT_OPTION, as_json: bool = JSON_OPTION
+) -> None:
+    """What cfmcp recorded about the client, and what Cloudflare has (never the secret)."""
+    import os as _os
+
+    from cfmcp import console, oauth_client
+    from cfmcp.project import find_project
+
+    project = find_project()
+    if _os.environ.get("CLOUDFLARE_API_TOKEN"):
+        with _oauth_api() as api:
+            data = oauth_client.show(project, api, env=env, dev=dev)
+    else:
+        data = oauth_client.show(project, None, env=env, dev=dev)
+    if as_json:
+        console.print_json(data)
+        return
+    record = data["recorded"]
+    if not record:
+        console.info(
+            f"No OAuth client recorded for {data['env']}. Create one: cfmcp oauth-client create"
+        )
+        return
+    console.info(
+        f"[bold]{record.get('name')}[/bold]  {record['id']}  (account {record['account_id']})"
+    )
+    console.info(f"  recorded redirect URIs: {', '.join(record.get('redirect_uris', []))}")
+    if "cloudflare" not in data:
+        console.warn("Set CLOUDFLARE_API_TOKEN to compare with what Cloudflare has.")
+    elif data["cloudflare"] is None:
+        console.warn("Cloudflare no longer has this client.")
+    else:
+        remote = data["cloudflare"]
+        console.info(
+            f"  on Cloudflare: redirect URIs {', '.join(remote.get('redirect_uris') or [])}"
+        )
+        console.info(f"  scopes: {' '.join(remote.get('scopes') or [])}")
+        if remote.get("has_rotated_secret"):
+            console.info("  a rotation is pending: cfmcp oauth-client rotate --retire-old")
+
+
+@oauth_app.command("delete", epilog="Example: [bold]cfmcp oauth-client delete --yes[/bold]")
+def oauth_client_delete(
+    env: str | None = ENV_OPTION,
+    dev: bool = DEV_CLIENT_OPTION,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Delete the recorded OAuth client on Cloudflare and forget it here.
+
+    Sign-in to the Worker stops working until a new client is created.
+    """
+    from cfmcp import console, oauth_client
+    from cfmcp.errors import CfmcpError
+    from cfmcp.project import find_project
+
+    project = find_project()
+    record = oauth_client.recorded_client(project, env, dev)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise CfmcpError(
+                "Deleting the OAuth client needs a confirmation.",
+                hint="Run it in a terminal, or pass --yes.",
+            )
+        what = f"{record.get('name')} ({record.get('id')})" if record else "the recorded client"
+        if not typer.confirm(
+            f"Delete OAuth client {what}? Sign-in stops working", default=False, err=True
+        ):
+            raise typer.Exit(1)
+    with _oauth_api() as api:
+        client_id = oauth_client.delete(project, api, env=env, dev=dev)
+    if as_json:
+        console.print_json({"deleted": client_id})
+        return
+    console.success(f"Deleted OAuth client {client_id}")
+    console.info(
+        "The Worker still has its old CLOUDFLARE_CLIENT_ID/SECRET; create a new client "
+        "with `cfmcp oauth-client create` to sign in again."
+    )
+
+
+@app.command(
+    epilog="Example: [bold]export CLOUDFLARE_API_TOKEN=…[/bold]   then   [bold]cfmcp up[/bold]",
+    rich_help_panel="Ship",
+)
+def up(
+    env: str | None = ENV_OPTION,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Ask nothing (also without a terminal)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Go live in one command: KV, OAuth client, secrets, deploy, redirect URI.
+
+    From a generated project to a live, signed-in server: packages, KV namespace, OAuth client,
+    secrets (cookie key generated), deploy, redirect URI. Each step is skipped when it is done,
+    so re-running changes nothing but the deploy. Needs CLOUDFLARE_API_TOKEN.
+    """
+    from cfmcp import console
+    from cfmcp import up as up_module
+    from cfmcp.project import find_project
+
+    def report(step) -> None:  # type: ignore[no-untyped-def]
+        if not as_json:
+            mark = "[green]✓[/green]" if step.status == "done" else "[dim]·[/dim]"
+            state = "" if step.status == "done" else " [dim](already done)[/dim]"
+            console.err_console().print(
+                f"{mark} {step.name:<14}{state} {step.detail}", soft_wrap=True
+            )
+
+    result = up_module.up(
+        find_project(), env=env,
+        choose_account=_choose_account if _interactive(yes, as_json) else None,
+        progress=_progress, report=report,
+        notify=(lambda message: None) if as_json else console.warn,
+    )  # fmt: skip
+    if as_json:
+        console.print_json(result.to_json())
+        return
+    if result.url:
+        env_flag = f" --env {env}" if env else ""
+        console.success(f"Live at {result.url}")
+        console.info(f"  MCP (streamable HTTP)  {result.url}/mcp")
+        console.info(f"  MCP (SSE)              {result.url}/sse")
+        console.info(f"Next: cfmcp check{env_flag}   (signs in through your browser)")
+        console.info(f"      cfmcp client-config claude{env_flag}")
+
+
 # --- dev and check ------------------------------------------------------------------------
 
 
 @app.command(
     epilog="Example: [bold]cfmcp dev[/bold]   then, in another terminal,   "
-    "[bold]cfmcp check --headless[/bold]"
+    "[bold]cfmcp check --headless[/bold]",
+    rich_help_panel="Develop",
 )
 def dev(
     port: int = typer.Option(8788, "--port", "-p", help="Port for the Worker."),
@@ -605,8 +901,12 @@ def dev(
         3600, "--token-ttl", hidden=True, help="Lifetime of local upstream tokens (seconds)."
     ),
 ) -> None:
-    """Run the Worker on http://localhost:8788 with a local Cloudflare sign-in: the whole OAuth
-    flow on your laptop, no account needed. Ctrl-C stops everything."""
+    """Run the server locally with a local Cloudflare sign-in: no account needed.
+
+    The Worker runs on http://localhost:8788 under the project's wrangler, beside a local
+    stand-in for Cloudflare's sign-in, so the whole OAuth flow works on your laptop. Ctrl-C stops
+    everything.
+    """
     from cfmcp.dev.command import run_dev
 
     run_dev(port=port, upstream=upstream, user=user, token_ttl=token_ttl)
@@ -615,7 +915,8 @@ def dev(
 @app.command(
     epilog="Examples: [bold]cfmcp check --headless[/bold]  (against cfmcp dev)   "
     "[bold]cfmcp check https://my-mcp.example.workers.dev[/bold]   "
-    "[bold]cfmcp check --tool whoami --json[/bold]"
+    "[bold]cfmcp check --tool whoami --json[/bold]",
+    rich_help_panel="Develop",
 )
 def check(
     url: str | None = typer.Argument(
@@ -642,8 +943,11 @@ def check(
     env: str | None = typer.Option(None, "--env", "-e", help="Environment of the deployed URL."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Prove the server works: sign in like a real MCP client (discovery, registration, PKCE,
-    token) and call a tool over streamable HTTP and SSE, timing every step."""
+    """Prove it works: sign in as a real MCP client and call a tool.
+
+    Discovery, dynamic registration, PKCE authorization and token, then initialize, tools/list
+    and a tool call over streamable HTTP and SSE, each step timed. Exit 0 only if all pass.
+    """
     from cfmcp.check import check_command
 
     code = check_command(

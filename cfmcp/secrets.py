@@ -36,12 +36,14 @@ ENVIRONMENT = "env"
 KEYRING = "keyring"
 PROMPT = "prompt"
 GENERATED = "generated"
+CLOUDFLARE = "cloudflare"  # made by `cfmcp oauth-client`
 SOURCE_TEXT = {
     STDIN: "from standard input",
     ENVIRONMENT: "from the environment",
     KEYRING: "from the keyring",
     PROMPT: "entered",
     GENERATED: "generated",
+    CLOUDFLARE: "from Cloudflare (OAuth client)",
 }
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -141,6 +143,16 @@ class SecretStore:
             backend.set_password(self.service, name, value)
         except Exception as exc:
             self.unavailable = f"the keyring ({_describe(backend)}) failed: {exc}"
+            return False
+        return True
+
+    def delete(self, name: str) -> bool:
+        backend = self._keyring()
+        if backend is None:
+            return False
+        try:
+            backend.delete_password(self.service, name)
+        except Exception:  # not there (PasswordDeleteError) or a backend failure: nothing to do
             return False
         return True
 

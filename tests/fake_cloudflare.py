@@ -137,6 +137,9 @@ class FakeCloudflare:
         self.subdomain = subdomain
         self.email = "user@example.com"
         self.namespaces: dict[str, str] = {}  # id -> title
+        self.other_accounts: list[dict[str, str]] = []  # more accounts the token can see
+        self.oauth_clients: dict[str, dict[str, Any]] = {}  # client_id -> client
+        self.oauth_secrets: dict[str, list[str]] = {}  # client_id -> [old?, current]
         self.scripts: dict[str, Script] = {}
         self.requests: list[RecordedRequest] = []
         self.unknown: list[RecordedRequest] = []
@@ -301,12 +304,15 @@ class FakeCloudflare:
 
         @route("GET", "/accounts")
         def accounts(request):
-            return [{"id": self.account_id, "name": "Test Account"}]
+            return [{"id": self.account_id, "name": "Test Account"}, *self.other_accounts]
 
         @route("GET", "/memberships")
         def memberships(request):
-            account = {"id": self.account_id, "name": "Test Account"}
-            return [{"id": "m1", "account": account, "roles": ["Administrator"]}]
+            accounts = [{"id": self.account_id, "name": "Test Account"}, *self.other_accounts]
+            return [
+                {"id": f"m{n}", "account": account, "roles": ["Administrator"]}
+                for n, account in enumerate(accounts)
+            ]
 
         # KV
         @route("GET", "/accounts/{account}/storage/kv/namespaces")
@@ -425,6 +431,145 @@ class FakeCloudflare:
             data = request.json()
             self.scripts[name].subdomain_enabled = bool(data.get("enabled"))
             return {"enabled": self.scripts[name].subdomain_enabled, "previews_enabled": True}
+
+        self._install_oauth_client_routes()
+
+    # --- OAuth clients: /accounts/{id}/oauth_clients, and the token endpoint they sign in at --
+
+    # Scope ids the fake knows (Cloudflare validates dot-delimited ids against its list).
+    KNOWN_SCOPES = frozenset(
+        {"user-details.read", "account.read", "workers-scripts.read", "workers-platform.read",
+         "zone.read", "offline_access"}
+    )  # fmt: skip
+
+    def _install_oauth_client_routes(self) -> None:
+        route = self.route
+        clients = "/accounts/{account}/oauth_clients"
+        one = clients + "/(?P<client_id>[0-9a-f]{32})"
+
+        def invalid(message: str) -> Reply:
+            return error(400, 1004, message)
+
+        def check(body: dict[str, Any], *, partial: bool) -> Reply | None:
+            grants = body.get("grant_types")
+            if grants is not None or not partial:
+                if "authorization_code" not in (grants or []):
+                    return invalid("grant_types: authorization_code is required")
+                if set(grants) - {"authorization_code", "refresh_token"}:
+                    return invalid("grant_types: unsupported grant type")
+            for scope in body.get("scopes") or []:
+                if ":" in scope:
+                    return invalid(f"scopes: colon-delimited scope {scope!r} is not accepted")
+                if scope == "openid" or scope not in self.KNOWN_SCOPES:
+                    return invalid(f"scopes: unknown scope {scope!r}")
+            if not partial:
+                for key in ("client_name", "redirect_uris", "response_types", "scopes"):
+                    if not body.get(key):
+                        return invalid(f"{key} is required")
+            return None
+
+        def public(client: dict[str, Any]) -> dict[str, Any]:
+            shown = dict(client)
+            shown["has_rotated_secret"] = len(self.oauth_secrets[client["client_id"]]) > 1
+            return shown
+
+        def find(client_id: str) -> dict[str, Any] | Reply:
+            client = self.oauth_clients.get(client_id)
+            return client if client is not None else error(404, 1003, "OAuth client not found")
+
+        @route("POST", clients)
+        def create(request):
+            body = request.json()
+            problem = check(body, partial=False)
+            if problem:
+                return problem
+            client_id = secrets.token_hex(16)
+            scopes = list(body["scopes"])
+            if "refresh_token" in body["grant_types"] and "offline_access" not in scopes:
+                scopes.append("offline_access")  # Cloudflare adds it for refresh clients
+            client = {
+                "client_id": client_id,
+                "client_name": body["client_name"],
+                "grant_types": body["grant_types"],
+                "response_types": body["response_types"],
+                "redirect_uris": body["redirect_uris"],
+                "scopes": scopes,
+                "token_endpoint_auth_method": body.get("token_endpoint_auth_method"),
+                "visibility": "private",
+                "created_at": "2026-11-26T00:00:00Z",
+            }
+            self.oauth_clients[client_id] = client
+            self.oauth_secrets[client_id] = [secrets.token_urlsafe(32)]
+            return {**public(client), "client_secret": self.oauth_secrets[client_id][-1]}
+
+        @route("GET", clients)
+        def list_clients(request):
+            return [public(c) for c in self.oauth_clients.values()]
+
+        @route("GET", one)
+        def get(request, client_id):
+            client = find(client_id)
+            return client if isinstance(client, Reply) else public(client)
+
+        @route("PATCH", one)
+        def update(request, client_id):
+            client = find(client_id)
+            if isinstance(client, Reply):
+                return client
+            body = request.json()
+            problem = check(body, partial=True)
+            if problem:
+                return problem
+            client.update(body)
+            return public(client)
+
+        @route("DELETE", one)
+        def delete(request, client_id):
+            client = find(client_id)
+            if isinstance(client, Reply):
+                return client
+            del self.oauth_clients[client_id]
+            del self.oauth_secrets[client_id]
+            return {"client_id": client_id}
+
+        @route("POST", one + "/rotate_secret")
+        def rotate(request, client_id):
+            client = find(client_id)
+            if isinstance(client, Reply):
+                return client
+            if len(self.oauth_secrets[client_id]) > 1:
+                return invalid("a rotated secret must be deleted before rotating again")
+            self.oauth_secrets[client_id].append(secrets.token_urlsafe(32))
+            return {"client_secret": self.oauth_secrets[client_id][-1]}
+
+        @route("DELETE", one + "/rotate_secret")
+        def retire(request, client_id):
+            client = find(client_id)
+            if isinstance(client, Reply):
+                return client
+            if len(self.oauth_secrets[client_id]) < 2:
+                return invalid("there is no rotated secret")
+            self.oauth_secrets[client_id] = self.oauth_secrets[client_id][-1:]
+            return public(client)
+
+        @route("POST", "/oauth2/token")
+        def token(request):
+            """Client authentication as Cloudflare's token endpoint does it; no code is valid."""
+            import base64
+
+            scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+            client_id, _, secret = base64.b64decode(encoded or "").decode().partition(":")
+            ok = scheme.lower() == "basic" and secret in self.oauth_secrets.get(client_id, [])
+            if not ok:
+                body = {"error": "invalid_client", "error_description": "client auth failed"}
+                return Reply(status=401, raw=json.dumps(body).encode())
+            body = {"error": "invalid_grant", "error_description": "invalid code"}
+            return Reply(status=400, raw=json.dumps(body).encode())
+
+    @property
+    def oauth_url(self) -> str:
+        """Where CLOUDFLARE_OAUTH_URL points in a test project: this fake's token endpoint."""
+        return f"http://127.0.0.1:{self.port}/oauth2"
 
 
 # --- the environment tests run cfmcp and wrangler in ---------------------------------------

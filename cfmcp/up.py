@@ -1,0 +1,148 @@
+"""`cfmcp up`: from a generated project to a live, signed-in server, each step skipped when it
+is already done: packages, KV namespace, OAuth client, secrets, deploy, redirect URI.
+
+A second run on a live project changes nothing but the deploy.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from typing import Any
+
+from cfmcp.errors import CfmcpError
+from cfmcp.project import Project, env_key
+
+Progress = Callable[[str], AbstractContextManager[Any]]
+Report = Callable[["Step"], None]
+
+
+@dataclass
+class Step:
+    name: str
+    status: str  # "done" (work happened) | "skipped" (already so)
+    detail: str = ""
+
+
+@dataclass
+class UpResult:
+    env: str | None
+    url: str | None = None
+    steps: list[Step] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "env": env_key(self.env),
+            "url": self.url,
+            "endpoints": {"mcp": f"{self.url}/mcp", "sse": f"{self.url}/sse"} if self.url else {},
+            "steps": [{"name": s.name, "status": s.status, "detail": s.detail} for s in self.steps],
+        }
+
+
+def up(
+    project: Project,
+    *,
+    env: str | None = None,
+    choose_account: Callable[[list[tuple[str, str]]], str] | None = None,
+    progress: Progress | None = None,
+    report: Report = lambda step: None,
+    notify: Callable[[str], None] = lambda message: None,
+) -> UpResult:
+    from cfmcp import deploy as deploy_module
+    from cfmcp import kv, oauth_client, secrets
+    from cfmcp.cloudflare_api import CloudflareAPI
+
+    progress = progress or (lambda message: nullcontext())
+    result = UpResult(env)
+
+    def done(step: Step) -> None:
+        result.steps.append(step)
+        report(step)
+
+    env = secrets.check_env(env)
+    project.load_wrangler()  # a malformed wrangler.toml stops us before anything else
+    _ensure_packages(project, progress, done)
+
+    with CloudflareAPI.from_env() as api:
+        # One account for everything, wrangler included (it would refuse to pick one itself).
+        account_id = oauth_client.resolve_account(project, choose=choose_account)
+        os.environ["CLOUDFLARE_ACCOUNT_ID"] = account_id
+
+        namespace = kv.ensure_kv(project, env, progress=progress)
+        done(
+            Step("KV namespace", "skipped" if namespace.action == kv.CONFIGURED else "done",
+                 f"{namespace.title or 'OAUTH_KV'} ({namespace.namespace_id})")
+        )  # fmt: skip
+
+        client = oauth_client.create(project, api, env=env, put_secrets=False, progress=progress)
+        for note in client.notes:
+            notify(note)
+        done(
+            Step("OAuth client", "skipped" if client.action == "reused" else "done",
+                 f"{client.client_id} → {', '.join(client.redirect_uris)}")
+        )  # fmt: skip
+
+        put = _put_missing_secrets(project, env, client.values, progress=progress)
+        done(
+            Step("Secrets", "done" if put else "skipped",
+                 ("put " + ", ".join(put)) if put else "all set on the Worker")
+        )  # fmt: skip
+
+        deployed = deploy_module.deploy(project, env, progress=progress, notify=notify)
+        result.url = deployed.url
+        done(Step("Deploy", "done", deployed.url or "no workers.dev URL"))
+
+        if deployed.url:
+            synced = oauth_client.sync(project, api, env=env)
+            done(
+                Step("Redirect URI", "done" if synced.changed else "skipped",
+                     ", ".join(synced.redirect_uris))
+            )  # fmt: skip
+    return result
+
+
+def _ensure_packages(project: Project, progress: Progress, done: Callable[[Step], None]) -> None:
+    if project.has_node_modules:
+        done(Step("Packages", "skipped", "node_modules present"))
+        return
+    from cfmcp.node import find_toolchain, npm_ci
+
+    toolchain = find_toolchain()
+    with progress("Installing the Worker's packages (npm ci)…"):
+        npm_ci(project.root, toolchain)
+    done(Step("Packages", "done", "npm ci"))
+
+
+def _put_missing_secrets(
+    project: Project, env: str | None, client_values: list[Any], *, progress: Progress
+) -> list[str]:
+    """Put what the Worker lacks: the new client's id and secret when one was just created,
+    saved values (keyring) for other missing names, and a generated cookie key."""
+    from cfmcp import secrets
+
+    fresh = {value.name: value for value in client_values}
+    listing = secrets.list_secrets(project, env)
+    names = [n for n in secrets.REQUIRED_SECRETS if n in fresh or n in set(listing.missing)]
+    if not names:
+        return []
+    store = secrets.store_for(project, env)
+    values = []
+    for name in names:
+        saved = store.get(name)
+        if name in fresh:
+            values.append(fresh[name])
+        elif saved:
+            values.append(secrets.SecretValue(name, saved, secrets.KEYRING))
+        elif name in secrets.GENERATORS:
+            values.append(secrets.SecretValue(name, secrets.GENERATORS[name](), secrets.GENERATED))
+        else:
+            raise CfmcpError(
+                f"The Worker has no {name} and this machine does not have it "
+                f"({store.unavailable or 'not in the keyring'}).",
+                hint="Set it with `cfmcp secrets set`, or make a new secret with "
+                "`cfmcp oauth-client rotate`, then run `cfmcp up` again.",
+            )
+    secrets.store_secrets(project, values, env=env, store=store, progress=progress)
+    return names

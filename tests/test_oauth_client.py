@@ -1,0 +1,292 @@
+"""`cfmcp oauth-client`: create, sync, rotate, show, delete against the fake Cloudflare API, with
+the real wrangler putting the Worker's secrets."""
+
+from __future__ import annotations
+
+import json
+import stat
+import subprocess
+
+import pytest
+
+from cfmcp.project import Project
+from tests.conftest import copy_project, run_cfmcp
+from tests.fake_cloudflare import FakeCloudflare, error, isolated_env
+from tests.keyring_backend import FileKeyring, read_keyring, use_backend
+
+pytestmark = pytest.mark.integration
+
+CLIENTS = "/accounts/{account}/oauth_clients"
+
+
+@pytest.fixture
+def api():
+    with FakeCloudflare() as fake:
+        yield fake
+
+
+@pytest.fixture
+def live(worker_project, tmp_path, api, monkeypatch):
+    """A project copy as the working folder, wired to the fake API and a file keyring, with
+    every child process's argv recorded."""
+    project = copy_project(worker_project, tmp_path / "p")
+    wrangler_toml = project / "wrangler.toml"
+    wrangler_toml.write_text(
+        wrangler_toml.read_text().replace("https://dash.cloudflare.com/oauth2", api.oauth_url)
+    )
+    for key, value in isolated_env(tmp_path, api).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.chdir(project)
+    keyring = use_backend(monkeypatch, FileKeyring(tmp_path / "keyring.json"))
+    argvs: list[list[str]] = []
+    real_popen = subprocess.Popen
+
+    class RecordingPopen(real_popen):  # type: ignore[misc, valid-type]
+        def __init__(self, args, *a, **kw):
+            argvs.append([str(x) for x in args])
+            super().__init__(args, *a, **kw)
+
+    monkeypatch.setattr(subprocess, "Popen", RecordingPopen)
+
+    class Live:
+        root = project
+        worker = Project(project).worker_name()
+        keyring_path = tmp_path / "keyring.json"
+
+        @staticmethod
+        def state() -> dict:
+            return json.loads((project / "cfmcp.json").read_text())
+
+        @staticmethod
+        def never_leaked(value: str, *outputs: str) -> None:
+            assert not any(value in arg for argv in argvs for arg in argv)
+            for output in outputs:
+                assert value not in output
+
+    Live.argvs = argvs
+    Live.keyring = keyring
+    return Live
+
+
+def secret_puts(api: FakeCloudflare, worker: str) -> list[dict]:
+    puts = api.requests_to("PUT", f"/accounts/{{account}}/workers/scripts/{worker}/secrets")
+    return [put.json() for put in puts]
+
+
+def test_create_twice_gives_one_client_and_the_secret_goes_only_where_it_should(live, api, cli):
+    first = cli("oauth-client", "create", "--json")
+    assert first.exit_code == 0, first.output
+    report = json.loads(first.stdout)
+    assert report["action"] == "created"
+    (client_id,) = api.oauth_clients
+    secret = api.oauth_secrets[client_id][0]
+
+    (create_request,) = api.requests_to("POST", CLIENTS)
+    body = create_request.json()
+    assert body["grant_types"] == ["authorization_code", "refresh_token"]
+    assert body["response_types"] == ["code"]
+    assert body["token_endpoint_auth_method"] == "client_secret_basic"
+    assert body["scopes"] == ["user-details.read", "account.read"]
+    # No deploy yet: the redirect URI is the workers.dev URL the first deploy will get.
+    expected_uri = f"https://{live.worker}.{api.subdomain}.workers.dev/callback"
+    assert body["redirect_uris"] == [expected_uri]
+    assert report["redirect_uris"] == [expected_uri]
+
+    # The id and secret reached the Worker (stdin → wrangler → the secrets API) and the keyring.
+    puts = {put["name"]: put["text"] for put in secret_puts(api, live.worker)}
+    assert puts == {"CLOUDFLARE_CLIENT_ID": client_id, "CLOUDFLARE_CLIENT_SECRET": secret}
+    saved = read_keyring(live.keyring_path)[f"cfmcp:{live.worker}:production"]
+    assert saved["CLOUDFLARE_CLIENT_ID"] == client_id
+    assert saved["CLOUDFLARE_CLIENT_SECRET"] == secret
+    # Recorded without the secret.
+    record = live.state()["environments"]["production"]["oauth_client"]
+    assert record["id"] == client_id and secret not in json.dumps(live.state())
+
+    puts_before = len(secret_puts(api, live.worker))
+    second = cli("oauth-client", "create")
+    assert second.exit_code == 0, second.output
+    assert "Reusing OAuth client" in second.output
+    assert len(api.oauth_clients) == 1
+    assert len(api.requests_to("POST", CLIENTS)) == 1
+    assert len(secret_puts(api, live.worker)) == puts_before  # nothing put again
+    live.never_leaked(secret, first.output, second.output)
+
+
+def test_dev_client_goes_to_dev_vars(live, api, cli):
+    result = cli("oauth-client", "create", "--dev", "--scopes", "workers-scripts.read")
+    assert result.exit_code == 0, result.output
+    (client_id,) = api.oauth_clients
+    secret = api.oauth_secrets[client_id][0]
+    body = api.requests_to("POST", CLIENTS)[0].json()
+    assert body["redirect_uris"] == ["http://localhost:8788/callback"]
+    assert body["scopes"] == ["user-details.read", "account.read", "workers-scripts.read"]
+    dev_vars = live.root / ".dev.vars"
+    assert stat.S_IMODE(dev_vars.stat().st_mode) == 0o600
+    text = dev_vars.read_text()
+    assert f"CLOUDFLARE_CLIENT_ID={client_id}" in text and secret in text
+    assert secret_puts(api, live.worker) == []  # the dev client never reaches the Worker
+    assert (
+        read_keyring(live.keyring_path)[f"cfmcp:{live.worker}:local"]["CLOUDFLARE_CLIENT_SECRET"]
+        == secret
+    )
+    assert live.state()["environments"]["local"]["oauth_client"]["id"] == client_id
+    live.never_leaked(secret, result.output)
+
+    # cfmcp dev --upstream cloudflare finds it.
+    from cfmcp.secrets import dev_upstream_credentials
+
+    credentials = dev_upstream_credentials(Project(live.root))
+    assert credentials["CLOUDFLARE_CLIENT_ID"] == client_id
+    assert credentials["CLOUDFLARE_CLIENT_SECRET"] == secret
+
+
+def test_colon_scopes_are_refused_before_any_request(live, api, cli):
+    result = cli("oauth-client", "create", "--scopes", "user:read")
+    assert result.exit_code == 2
+    assert "colon-delimited" in result.output and "'user.read'" in result.output
+    assert api.requests_to("POST", CLIENTS) == []
+
+
+def test_cloudflare_refusals_are_reported(live, api, cli):
+    result = cli("oauth-client", "create", "--scopes", "made-up.scope")
+    assert result.exit_code == 1
+    assert "Cloudflare refused to create the OAuth client" in result.output
+    assert "unknown scope 'made-up.scope'" in result.output
+    assert api.oauth_clients == {}
+
+
+def test_sync_patches_only_the_redirect_uris(live, api, cli):
+    assert cli("oauth-client", "create").exit_code == 0
+    project = Project(live.root)
+    project.update_env_state(None, url="https://mcp.example.com")
+    result = cli("oauth-client", "sync", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["changed"] is True
+    (client_id,) = api.oauth_clients
+    (patch,) = api.requests_to("PATCH", f"{CLIENTS}/{client_id}")
+    assert patch.json() == {"redirect_uris": ["https://mcp.example.com/callback"]}
+    assert api.oauth_clients[client_id]["redirect_uris"] == ["https://mcp.example.com/callback"]
+    again = cli("oauth-client", "sync")
+    assert again.exit_code == 0 and "nothing to do" in again.output
+    assert len(api.requests_to("PATCH", f"{CLIENTS}/{client_id}")) == 1
+
+
+def test_rotate_puts_the_new_secret_verifies_it_and_retires_the_old(live, api, cli):
+    assert cli("oauth-client", "create").exit_code == 0
+    (client_id,) = api.oauth_clients
+    old_secret = api.oauth_secrets[client_id][0]
+
+    rotated = cli("oauth-client", "rotate")
+    assert rotated.exit_code == 0, rotated.output
+    old, new_secret = api.oauth_secrets[client_id]
+    assert old == old_secret
+    last_put = secret_puts(api, live.worker)[-1]
+    assert last_put == {
+        "name": "CLOUDFLARE_CLIENT_SECRET",
+        "text": new_secret,
+        "type": "secret_text",
+    }
+    saved = read_keyring(live.keyring_path)[f"cfmcp:{live.worker}:production"]
+    assert saved["CLOUDFLARE_CLIENT_SECRET"] == new_secret
+    # Verified against the token endpoint with the new secret.
+    assert api.requests_to("POST", "/oauth2/token")
+    assert "old secret still works" in rotated.output
+
+    refused = cli("oauth-client", "rotate")
+    assert refused.exit_code == 1 and "--retire-old" in refused.output
+
+    retired = cli("oauth-client", "rotate", "--retire-old")
+    assert retired.exit_code == 0, retired.output
+    assert api.oauth_secrets[client_id] == [new_secret]
+    live.never_leaked(old_secret, rotated.output, retired.output)
+    live.never_leaked(new_secret, rotated.output, retired.output)
+
+
+def test_rotate_fails_when_cloudflare_does_not_take_the_new_secret(live, api, cli):
+    assert cli("oauth-client", "create").exit_code == 0
+
+    @api.route("POST", "/oauth2/token")
+    def always_invalid_client(request):
+        from tests.fake_cloudflare import Reply
+
+        return Reply(status=401, raw=b'{"error": "invalid_client"}')
+
+    result = cli("oauth-client", "rotate")
+    assert result.exit_code == 1
+    assert "does not accept the new client secret" in result.output
+
+
+def test_show_and_delete(live, api, cli):
+    assert cli("oauth-client", "create").exit_code == 0
+    (client_id,) = api.oauth_clients
+    shown = cli("oauth-client", "show", "--json")
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.stdout)
+    assert data["recorded"]["id"] == client_id
+    assert data["cloudflare"]["client_id"] == client_id
+    assert '"client_secret"' not in shown.stdout
+    assert api.oauth_secrets[client_id][0] not in shown.stdout
+
+    unconfirmed = cli("oauth-client", "delete")  # no terminal, no --yes
+    assert unconfirmed.exit_code == 1 and "--yes" in unconfirmed.output
+    assert client_id in api.oauth_clients
+
+    deleted = cli("oauth-client", "delete", "--yes")
+    assert deleted.exit_code == 0, deleted.output
+    assert api.oauth_clients == {}
+    assert "oauth_client" not in live.state()["environments"]["production"]
+    assert "CLOUDFLARE_CLIENT_SECRET" not in read_keyring(live.keyring_path).get(
+        f"cfmcp:{live.worker}:production", {}
+    )
+
+
+def test_missing_permission_names_it(live, api, cli):
+    real_before = api.before
+
+    def refuse_oauth_clients(request):
+        if "/oauth_clients" in request.path:
+            return error(403, 10000, "Authentication error")
+        return real_before(request) if real_before else None
+
+    api.before = refuse_oauth_clients
+    result = cli("oauth-client", "create")
+    assert result.exit_code == 1
+    assert "Authentication error" in result.output
+    assert '"OAuth Client Write"' in result.output
+    assert "dash.cloudflare.com/profile/api-tokens" in result.output
+
+
+def test_several_accounts_need_a_choice(live, api, cli, monkeypatch):
+    monkeypatch.setenv("CLOUDFLARE_ACCOUNT_ID", "")
+    api.other_accounts.append({"id": "f" * 32, "name": "Other Account"})
+    result = cli("oauth-client", "create")
+    assert result.exit_code == 1
+    assert "2 accounts" in result.output and "Other Account" in result.output
+    assert "CLOUDFLARE_ACCOUNT_ID" in result.output
+    assert api.requests_to("POST", CLIENTS) == []
+
+
+def test_api_down(live, api, cli):
+    api.stop()
+    result = cli("oauth-client", "create")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+
+
+def test_no_token(tmp_path, worker_project):
+    project = copy_project(worker_project, tmp_path / "p")
+    result = run_cfmcp("oauth-client", "create", cwd=project, env=isolated_env(tmp_path))
+    assert result.returncode == 1
+    assert "CLOUDFLARE_API_TOKEN is not set" in result.stderr
+    assert "OAuth Client Write" in result.stderr
+
+
+def test_nothing_recorded(tmp_path, worker_project, api):
+    project = copy_project(worker_project, tmp_path / "p")
+    env = isolated_env(tmp_path, api)
+    for command in ("sync", "rotate", "delete"):
+        result = run_cfmcp("oauth-client", command, "--yes" if command == "delete" else "--json",
+                           cwd=project, env=env)  # fmt: skip
+        assert result.returncode == 1, (command, result.stderr)
+        assert "No OAuth client is recorded" in result.stderr
+        assert "cfmcp oauth-client create" in result.stderr

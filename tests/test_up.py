@@ -1,0 +1,134 @@
+"""`cfmcp up`: a fresh generated project to a recorded URL against the fake Cloudflare API with
+the real wrangler; a second run creates nothing new."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from cfmcp.project import Project
+from tests.conftest import copy_project, run_cfmcp
+from tests.fake_cloudflare import FakeCloudflare, isolated_env
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def api():
+    with FakeCloudflare() as fake:
+        yield fake
+
+
+def first_index(summary: list[str], wanted: str) -> int:
+    return next(i for i, line in enumerate(summary) if line == wanted)
+
+
+def last_index(summary: list[str], wanted: str) -> int:
+    return max(i for i, line in enumerate(summary) if line == wanted)
+
+
+def test_up_from_a_fresh_project_then_again(worker_project, tmp_path, api):
+    project = copy_project(worker_project, tmp_path / "p")
+    worker = Project(project).worker_name()
+    env = isolated_env(tmp_path, api)
+
+    first = run_cfmcp("up", "--yes", "--json", cwd=project, env=env)
+    assert first.returncode == 0, first.stderr
+    report = json.loads(first.stdout)
+    url = f"https://{worker}.{api.subdomain}.workers.dev"
+    assert report["url"] == url
+    assert {s["name"]: s["status"] for s in report["steps"]} == {
+        "Packages": "skipped",
+        "KV namespace": "done",
+        "OAuth client": "done",
+        "Secrets": "done",
+        "Deploy": "done",
+        "Redirect URI": "skipped",  # the client was made with the URL the deploy then got
+    }
+    state = json.loads((project / "cfmcp.json").read_text())["environments"]["production"]
+    assert state["url"] == url
+    (client_id,) = api.oauth_clients
+    assert state["oauth_client"]["id"] == client_id
+    assert api.oauth_clients[client_id]["redirect_uris"] == [f"{url}/callback"]
+
+    # Every request in the expected order.
+    summary = api.summary()
+    scripts = f"/accounts/{{account}}/workers/scripts/{worker}"
+    kv_created = first_index(summary, "POST /accounts/{account}/storage/kv/namespaces")
+    client_created = first_index(summary, "POST /accounts/{account}/oauth_clients")
+    first_secret = first_index(summary, f"PUT {scripts}/secrets")
+    last_secret = last_index(summary, f"PUT {scripts}/secrets")
+    deployed = last_index(summary, f"PUT {scripts}")
+    assert kv_created < client_created < first_secret <= last_secret < deployed
+    assert not any(line.startswith("PATCH") for line in summary)
+
+    # The Worker has the client's id and secret and a generated cookie key; the upload binds
+    # the Durable Object and the KV namespace that was created.
+    secrets = api.scripts[worker].secrets
+    assert secrets["CLOUDFLARE_CLIENT_ID"] == client_id
+    assert secrets["CLOUDFLARE_CLIENT_SECRET"] == api.oauth_secrets[client_id][0]
+    assert re.fullmatch(r"[0-9a-f]{64}", secrets["COOKIE_ENCRYPTION_KEY"])
+    bindings = {b["name"]: b for b in api.scripts[worker].metadata["bindings"]}
+    assert bindings["MCP_OBJECT"]["type"] == "durable_object_namespace"
+    (namespace_id,) = api.namespaces
+    assert bindings["OAUTH_KV"] == {**bindings["OAUTH_KV"], "namespace_id": namespace_id}
+    for name in ("CLOUDFLARE_CLIENT_SECRET", "COOKIE_ENCRYPTION_KEY"):  # the id is public
+        assert secrets[name] not in first.stdout + first.stderr
+
+    # Again: nothing new but the deploy.
+    before = len(api.requests)
+    second = run_cfmcp("up", "--yes", "--json", cwd=project, env=env)
+    assert second.returncode == 0, second.stderr
+    statuses = {s["name"]: s["status"] for s in json.loads(second.stdout)["steps"]}
+    assert statuses == {
+        "Packages": "skipped",
+        "KV namespace": "skipped",
+        "OAuth client": "skipped",
+        "Secrets": "skipped",
+        "Deploy": "done",
+        "Redirect URI": "skipped",
+    }
+    again = api.summary()[before:]
+    assert not any(line.startswith(("POST /accounts/{account}/storage", "PATCH")) for line in again)
+    assert "POST /accounts/{account}/oauth_clients" not in again
+    assert f"PUT {scripts}/secrets" not in again
+    assert f"PUT {scripts}" in again
+    assert len(api.oauth_clients) == 1 and len(api.namespaces) == 1
+
+
+def test_up_without_a_keyring(worker_project, tmp_path, api):
+    """A headless machine with no keyring backend: the new client's values still reach the
+    Worker, and a second run still finds everything done."""
+    project = copy_project(worker_project, tmp_path / "p")
+    env = isolated_env(tmp_path, api, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    first = run_cfmcp("up", "--yes", cwd=project, env=env)
+    assert first.returncode == 0, first.stderr
+    assert "Live at https://" in first.stderr
+    worker = Project(project).worker_name()
+    assert set(api.scripts[worker].secrets) == {
+        "CLOUDFLARE_CLIENT_ID",
+        "CLOUDFLARE_CLIENT_SECRET",
+        "COOKIE_ENCRYPTION_KEY",
+    }
+    second = run_cfmcp("up", "--yes", cwd=project, env=env)
+    assert second.returncode == 0, second.stderr
+    assert len(api.oauth_clients) == 1
+
+
+def test_up_needs_a_token(worker_project, tmp_path):
+    project = copy_project(worker_project, tmp_path / "p")
+    result = run_cfmcp("up", "--yes", cwd=project, env=isolated_env(tmp_path))
+    assert result.returncode == 1
+    assert "CLOUDFLARE_API_TOKEN is not set" in result.stderr
+
+
+def test_up_api_down(worker_project, tmp_path, api):
+    project = copy_project(worker_project, tmp_path / "p")
+    env = isolated_env(tmp_path, api)
+    api.stop()
+    result = run_cfmcp("up", "--yes", cwd=project, env=env)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "reach" in result.stderr.lower() or "network" in result.stderr.lower()

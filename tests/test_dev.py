@@ -367,6 +367,48 @@ def test_expired_token_is_refused_and_refresh_works(dev):
     assert "signin │ refreshed upstream tokens" in dev.log()
 
 
+def test_upstream_cloudflare_uses_the_developers_own_client(worker_project, tmp_path):
+    project = copy_project(worker_project, tmp_path / "real-upstream")
+    dev_vars = project / ".dev.vars"
+    dev_vars.write_text(
+        "# my dev client\nCLOUDFLARE_CLIENT_ID=my-dev-client\n"
+        "CLOUDFLARE_CLIENT_SECRET=my-dev-secret\nMY_OWN_KEY=kept\n"
+    )
+    dev_vars.chmod(0o600)
+    with cfmcp_dev(project, "--upstream", "cloudflare") as running:
+        log = running.log()
+        assert f"http://localhost:{running.port}/callback" in log  # the URI to register
+        assert "my-dev-secret" not in log
+        client_id = register(running.url)
+        _, challenge = pkce()
+        browser = Browser(running.url)
+        page = browser.request("GET", authorization_url(running.url, client_id, challenge))
+        approved = browser.request(
+            "POST", "/authorize", data={"handle": handle_from(page.text), "decision": "approve"}
+        )
+        location = urlparse(approved.headers["location"])
+        assert f"{location.scheme}://{location.netloc}{location.path}" == (
+            "https://dash.cloudflare.com/oauth2/auth"
+        )
+        query = parse_qs(location.query)
+        assert query["client_id"] == ["my-dev-client"]
+        assert query["redirect_uri"] == [f"{running.url}/callback"]
+    assert dev_vars.read_text().endswith("MY_OWN_KEY=kept\n")  # untouched
+
+
+def test_upstream_cloudflare_without_a_client_says_how_to_get_one(worker_project, tmp_path):
+    from tests.fake_cloudflare import isolated_env
+
+    project = copy_project(worker_project, tmp_path / "no-client")
+    result = run_cfmcp(
+        "dev", "--upstream", "cloudflare", "--port", str(free_port()),
+        cwd=project, env=isolated_env(tmp_path), timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "cfmcp oauth-client create --dev" in result.stderr
+    assert "/callback" in result.stderr
+
+
 # --- process handling ----------------------------------------------------------------------
 
 

@@ -317,8 +317,7 @@ async def run_check(
         result.error = message
         emit(Step(recorder.current, 0.0, False, message))
     finally:
-        if callback.server._thread.is_alive():
-            callback.server.stop()
+        callback.server.stop()  # also frees the port when the browser was never needed
     return result
 
 

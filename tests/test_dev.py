@@ -229,6 +229,37 @@ def test_cfmcp_check_finds_the_running_dev_server(dev, dev_project):
     assert "42 (expected 42)" in result.stderr
 
 
+def test_cfmcp_check_interactive_catches_the_browser_redirect(dev, monkeypatch):
+    """Without --headless, check opens the browser and catches the redirect on a loopback port;
+    the 'browser' here approves and signs in, then follows the redirect to that port."""
+    import threading
+    import webbrowser
+
+    from cfmcp.check import run_check
+    from cfmcp.headless import AuthorizationRedirect
+
+    opened: list[str] = []
+
+    def browser(url: str) -> bool:
+        opened.append(url)
+
+        def sign_in() -> None:
+            redirect_uri = parse_qs(urlparse(url).query)["redirect_uri"][0]
+            found: AuthorizationRedirect = anyio.run(authorize_headless, url, redirect_uri)
+            query = httpx2.QueryParams({"code": found.code, "state": found.state, "iss": found.iss})
+            page = httpx2.get(f"{redirect_uri}?{query}")  # the loopback catcher answers
+            assert "Signed in" in page.text
+
+        threading.Thread(target=sign_in, daemon=True).start()
+        return True
+
+    monkeypatch.setattr(webbrowser, "open", browser)
+    result = anyio.run(lambda: run_check(dev.url, transports=("mcp",), sign_in_timeout=60))
+    assert result.ok, result.error
+    assert len(opened) == 1 and opened[0].startswith(f"{dev.url}/authorize?")
+    assert "redirect_uri=http%3A%2F%2F127.0.0.1%3A" in opened[0]
+
+
 def test_cfmcp_check_fails_with_the_failing_step(dev):
     result = run_cfmcp("check", dev.url, "--headless", "--tool", "add", "--expect", "41")
     assert result.returncode == 1

@@ -200,3 +200,17 @@ def test_unregistered_redirect_uri_is_not_followed(dev):
     response = httpx2.get(f"{dev.base_url}/authorize", params=params)
     assert response.status_code == 400
     assert "location" not in response.headers
+
+
+def test_public_url_is_the_origin_clients_see(worker_project: Path, tmp_path: Path):
+    """Behind a proxy: with PUBLIC_URL set, metadata, challenge and redirects use it."""
+    public = "https://mcp.example.com"
+    env_file = write_env_file(tmp_path / "public.env", {**TEST_SECRETS, "PUBLIC_URL": public})
+    with wrangler_dev(worker_project, [env_file]) as server:
+        resource = httpx2.get(f"{server.base_url}/.well-known/oauth-protected-resource").json()
+        assert resource == {**resource, "resource": public, "authorization_servers": [public]}
+        metadata = httpx2.get(f"{server.base_url}/.well-known/oauth-authorization-server").json()
+        assert metadata["issuer"] == public
+        assert metadata["authorization_endpoint"] == f"{public}/authorize"
+        challenge = httpx2.get(f"{server.base_url}/mcp").headers["www-authenticate"]
+        assert f'resource_metadata="{public}/.well-known/oauth-protected-resource"' in challenge

@@ -33,8 +33,8 @@ export class MyMCP extends McpAgent<Env, unknown, Props> {
   }
 }
 
-// The provider's resource (the tokens' audience) is this Worker's origin: PUBLIC_URL when set
-// (a custom domain), else the origin the request arrived on. One provider per origin.
+// The provider's resource (the tokens' audience) is this Worker's origin: PUBLIC_URL when set,
+// else the origin the request arrived on. One provider per origin.
 const providers = new Map<string, OAuthProvider<Env>>();
 
 function providerFor(origin: string): OAuthProvider<Env> {
@@ -77,8 +77,12 @@ function upstreamLifetime(props: Props): number {
   return Math.max(MIN_TOKEN_LIFETIME, Math.min(remaining, DEFAULT_TOKEN_LIFETIME));
 }
 
-function resourceOrigin(request: Request, env: Env): string {
-  return new URL(env.PUBLIC_URL || request.url).origin;
+// Behind a proxy that changes the host, PUBLIC_URL is the origin clients see: handle every
+// request as if it arrived there, so metadata, the token audience and /callback agree.
+function asPublicRequest(request: Request, env: Env): Request {
+  if (!env.PUBLIC_URL) return request;
+  const url = new URL(request.url);
+  return new Request(new URL(url.pathname + url.search, new URL(env.PUBLIC_URL).origin), request);
 }
 
 export default {
@@ -87,6 +91,7 @@ export default {
     // shared by every request of this isolate, so give each request its own copy, or a
     // request on a second origin would get the first origin's helpers.
     const requestEnv = { ...env } as Env;
-    return providerFor(resourceOrigin(request, env)).fetch(request, requestEnv, ctx);
+    const publicRequest = asPublicRequest(request, env);
+    return providerFor(new URL(publicRequest.url).origin).fetch(publicRequest, requestEnv, ctx);
   },
 } satisfies ExportedHandler<Env>;

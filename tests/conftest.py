@@ -92,3 +92,31 @@ def write_env_file(path: Path, values: dict[str, str]) -> Path:
     path.write_text("".join(f"{key}={value}\n" for key, value in values.items()))
     path.chmod(0o600)
     return path
+
+
+# --- Cloudflare's API, faked on loopback; child processes watched ----------------------------
+
+
+@pytest.fixture
+def api():
+    """A fake Cloudflare API on a free loopback port (see tests/fake_cloudflare.py)."""
+    from tests.fake_cloudflare import FakeCloudflare
+
+    with FakeCloudflare() as fake:
+        yield fake
+
+
+@pytest.fixture
+def child_argvs(monkeypatch) -> list[list[str]]:
+    """The argv of every child process started in this process during the test (every one goes
+    through Popen, subprocess.run included): for asserting no secret is ever on one."""
+    argvs: list[list[str]] = []
+    real_popen = subprocess.Popen
+
+    class RecordingPopen(real_popen):  # type: ignore[misc, valid-type]
+        def __init__(self, args, *a, **kw):
+            argvs.append([str(x) for x in args])
+            super().__init__(args, *a, **kw)
+
+    monkeypatch.setattr(subprocess, "Popen", RecordingPopen)
+    return argvs

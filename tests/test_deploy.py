@@ -22,12 +22,6 @@ SECRET_VALUES = {
 
 
 @pytest.fixture
-def api():
-    with FakeCloudflare() as fake:
-        yield fake
-
-
-@pytest.fixture
 def project(worker_project, tmp_path) -> Path:
     return copy_project(worker_project, tmp_path / "p")
 

@@ -22,12 +22,6 @@ SECRETS = {
 
 
 @pytest.fixture
-def api():
-    with FakeCloudflare() as fake:
-        yield fake
-
-
-@pytest.fixture
 def project(worker_project, tmp_path) -> Path:
     root = copy_project(worker_project, tmp_path / "p")
     # Its own dev port, free: other tests may run `cfmcp dev` on 8788 meanwhile.

@@ -10,15 +10,9 @@ import tomlkit
 
 from cfmcp.project import KV_PLACEHOLDER, Project, read_kv_id, write_kv_id
 from tests.conftest import copy_project, run_cfmcp
-from tests.fake_cloudflare import FakeCloudflare, isolated_env
+from tests.fake_cloudflare import isolated_env
 
 NAMESPACES = "/accounts/{account}/storage/kv/namespaces"
-
-
-@pytest.fixture
-def api():
-    with FakeCloudflare() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import stat
-import subprocess
 
 import pytest
 
@@ -20,13 +19,7 @@ CLIENTS = "/accounts/{account}/oauth_clients"
 
 
 @pytest.fixture
-def api():
-    with FakeCloudflare() as fake:
-        yield fake
-
-
-@pytest.fixture
-def live(worker_project, tmp_path, api, monkeypatch):
+def live(worker_project, tmp_path, api, monkeypatch, child_argvs):
     """A project copy as the working folder, wired to the fake API and a file keyring, with
     every child process's argv recorded."""
     project = copy_project(worker_project, tmp_path / "p")
@@ -38,15 +31,7 @@ def live(worker_project, tmp_path, api, monkeypatch):
         monkeypatch.setenv(key, value)
     monkeypatch.chdir(project)
     keyring = use_backend(monkeypatch, FileKeyring(tmp_path / "keyring.json"))
-    argvs: list[list[str]] = []
-    real_popen = subprocess.Popen
-
-    class RecordingPopen(real_popen):  # type: ignore[misc, valid-type]
-        def __init__(self, args, *a, **kw):
-            argvs.append([str(x) for x in args])
-            super().__init__(args, *a, **kw)
-
-    monkeypatch.setattr(subprocess, "Popen", RecordingPopen)
+    argvs = child_argvs
 
     class Live:
         root = project

@@ -8,7 +8,6 @@ import json
 import os
 import re
 import stat
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from cfmcp import secrets as s
 from cfmcp.errors import CfmcpError
 from cfmcp.project import Project
 from tests.conftest import copy_project, run_cfmcp
-from tests.fake_cloudflare import FakeCloudflare, isolated_env
+from tests.fake_cloudflare import isolated_env
 from tests.keyring_backend import BrokenKeyring, FileKeyring, read_keyring, use_backend
 
 REQUIRED = list(s.REQUIRED_SECRETS)
@@ -375,14 +374,8 @@ def test_local_env_writes_its_own_file(cli, project, file_keyring):
 # --- against the real wrangler and the fake Cloudflare API ----------------------------------
 
 
-@pytest.fixture
-def api():
-    with FakeCloudflare() as fake:
-        yield fake
-
-
 @pytest.mark.integration
-def test_secrets_go_on_stdin_only(worker_project, tmp_path, api, monkeypatch, cli):
+def test_secrets_go_on_stdin_only(worker_project, tmp_path, api, monkeypatch, cli, child_argvs):
     """Values reach Cloudflare, and appear in no argv, no output, no wrangler log, even when the
     user's environment asks wrangler for unsanitised debug logs."""
     project = copy_project(worker_project, tmp_path / "p")
@@ -397,16 +390,7 @@ def test_secrets_go_on_stdin_only(worker_project, tmp_path, api, monkeypatch, cl
     backend = use_backend(monkeypatch, FileKeyring(tmp_path / "keyring.json"))
     backend.set_password(f"cfmcp:{worker}:production", "CLOUDFLARE_CLIENT_ID", "id-from-keyring")
 
-    # Every child process goes through Popen (subprocess.run included): record each argv.
-    argvs: list[list[str]] = []
-    real_popen = subprocess.Popen
-
-    class RecordingPopen(real_popen):  # type: ignore[misc, valid-type]
-        def __init__(self, args, *a, **kw):
-            argvs.append([str(x) for x in args])
-            super().__init__(args, *a, **kw)
-
-    monkeypatch.setattr(subprocess, "Popen", RecordingPopen)
+    argvs = child_argvs
     one = cli("secrets", "set", "CLOUDFLARE_CLIENT_SECRET", input="s3cret-from-stdin\n")
     rest = cli("secrets", "set", "CLOUDFLARE_CLIENT_ID", "COOKIE_ENCRYPTION_KEY", "--json")
     assert one.exit_code == 0, one.output

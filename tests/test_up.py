@@ -10,15 +10,9 @@ import pytest
 
 from cfmcp.project import Project
 from tests.conftest import copy_project, run_cfmcp
-from tests.fake_cloudflare import FakeCloudflare, isolated_env
+from tests.fake_cloudflare import isolated_env
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def api():
-    with FakeCloudflare() as fake:
-        yield fake
 
 
 def first_index(summary: list[str], wanted: str) -> int:

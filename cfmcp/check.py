@@ -8,7 +8,9 @@ a tool call over streamable HTTP (/mcp) and over SSE (/sse).
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import sys
 import threading
 import time
@@ -160,7 +162,7 @@ class _LoopbackCallback:
             message = "Signed in. You can close this tab and return to the terminal."
             if "error" in self.params:
                 message = f"Authorization failed: {self.params['error']}."
-            return HTMLResponse(f"<!doctype html><p>{message}</p>")
+            return HTMLResponse(f"<!doctype html><p>{html.escape(message)}</p>")
 
         self.server = BackgroundServer(Starlette(routes=[Route("/callback", callback)]))
         self.redirect_uri = f"http://127.0.0.1:{self.server.port}/callback"
@@ -250,7 +252,10 @@ async def run_check(
         redirect_handler=redirect_handler,
         callback_handler=callback_handler,
     )
-    hooks = {"request": [recorder.on_request], "response": [recorder.on_response]}
+    request_hooks: list[Callable[[Any], Any]] = [recorder.on_request]
+    if headless:
+        request_hooks.insert(0, _loopback_only)
+    hooks = {"request": request_hooks, "response": [recorder.on_response]}
 
     def client_factory(
         headers: dict[str, str] | None = None,
@@ -319,6 +324,19 @@ async def run_check(
     finally:
         callback.server.stop()  # also frees the port when the browser was never needed
     return result
+
+
+async def _loopback_only(request: Any) -> None:
+    """--headless never talks to another machine, whatever the server's metadata names."""
+    require_loopback(str(request.url), "the server's metadata pointed at")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text from a server, safe for a terminal: control characters (escape sequences) dropped."""
+    return _CONTROL.sub("", text)
 
 
 def _root_cause(exc: BaseException) -> BaseException:
@@ -396,8 +414,9 @@ def check_command(
             return
         mark = "[green]✓[/green]" if step.ok else "[red]✗[/red]"
         timing = f"{step.seconds * 1000:7.0f} ms" if step.ok else " " * 10
-        detail = f"  [dim]{console._escape(step.detail)}[/dim]" if step.detail else ""
-        console.err_console().print(f"{mark} {step.name:<34} {timing}{detail}", soft_wrap=True)
+        detail = f"  [dim]{console.escape(printable(step.detail))}[/dim]" if step.detail else ""
+        name = console.escape(printable(step.name))
+        console.err_console().print(f"{mark} {name:<34} {timing}{detail}", soft_wrap=True)
 
     def show_browser(authorization_url: str) -> None:
         if not as_json:
@@ -428,6 +447,8 @@ def check_command(
         where = f" at {failed.name}" if failed else ""
         reason = result.error or (failed.detail if failed else "")
         console.err_console().print(
-            f"[bold red]check failed{where}:[/bold red] {console._escape(reason)}", soft_wrap=True
+            f"[bold red]check failed{console.escape(printable(where))}:[/bold red] "
+            f"{console.escape(printable(reason))}",
+            soft_wrap=True,
         )
     return 0 if result.ok else 1

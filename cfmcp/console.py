@@ -51,9 +51,9 @@ def step(message: str) -> None:
 
 def show_error(error: CfmcpError) -> None:
     console = err_console()
-    console.print(f"[bold red]error:[/bold red] {_escape(error.message)}", soft_wrap=True)
+    console.print(f"[bold red]error:[/bold red] {escape(error.message)}", soft_wrap=True)
     if error.hint:
-        console.print(f"[bold]hint:[/bold] {_escape(error.hint)}", soft_wrap=True)
+        console.print(f"[bold]hint:[/bold] {escape(error.hint)}", soft_wrap=True)
 
 
 def print_json(data: Any) -> None:
@@ -61,10 +61,11 @@ def print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
-def _escape(text: str) -> str:
-    from rich.markup import escape
+def escape(text: str) -> str:
+    """`text` with rich markup characters escaped, for messages that quote user or server text."""
+    from rich.markup import escape as rich_escape
 
-    return escape(text)
+    return rich_escape(text)
 
 
 @contextlib.contextmanager

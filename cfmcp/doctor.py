@@ -215,7 +215,7 @@ def check_remote_secrets(project: Project, env: str | None, timeout: float) -> C
 
 
 def check_dev_vars(project: Project) -> list[Check]:
-    from cfmcp.secrets import is_git_ignored
+    from cfmcp.secrets import is_git_ignored, is_git_tracked
 
     checks = []
     for path in sorted(project.root.glob(f"{DEV_VARS_FILE}*")):
@@ -233,7 +233,16 @@ def check_dev_vars(project: Project) -> list[Check]:
             )
         else:
             checks.append(Check(path.name, PASS, f"mode {mode:04o}"))
-        if not is_git_ignored(project, path):
+        if is_git_tracked(project, path):
+            checks.append(
+                Check(
+                    f"{path.name} in git",
+                    FAIL,
+                    "tracked by git: its secrets are (or will be) committed",
+                    f"git rm --cached {path.name}  (then rotate the secrets it held)",
+                )
+            )
+        elif not is_git_ignored(project, path):
             checks.append(
                 Check(
                     f"{path.name} in git",

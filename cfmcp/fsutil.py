@@ -43,10 +43,23 @@ def atomic_write_text(path: Path, text: str, *, mode: int | None = None) -> None
 def backup_file(path: Path, *, now: datetime | None = None) -> Path:
     """Copy `path` to `<name>.<timestamp>.bak` beside it, keeping its mode; returns the copy."""
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    backup = path.with_name(f"{path.name}.{stamp}.bak")
-    counter = 1
-    while backup.exists():
-        backup = path.with_name(f"{path.name}.{stamp}-{counter}.bak")
-        counter += 1
-    shutil.copy2(path, backup)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    counter = 0
+    while True:
+        suffix = f"-{counter}" if counter else ""
+        backup = path.with_name(f"{path.name}.{stamp}{suffix}.bak")
+        try:
+            # Born with the file's mode, never following a link: no moment when a 0600 file's
+            # copy is readable by others, and no writing through a planted symlink.
+            fd = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, mode)
+        except FileExistsError:
+            counter += 1
+            continue
+        break
+    with os.fdopen(fd, "wb") as target, path.open("rb") as source:
+        shutil.copyfileobj(source, target)
+    shutil.copystat(path, backup)
     return backup
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)

@@ -20,8 +20,9 @@ MAX_HOPS = 12
 
 
 def is_loopback_url(url: str) -> bool:
+    """Loopback by its very name: `localhost` or a loopback IP literal (no DNS involved)."""
     host = urlparse(url).hostname or ""
-    if host == "localhost" or host.endswith(".localhost"):
+    if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback

@@ -28,6 +28,7 @@ Choose = Callable[[list[tuple[str, str]]], str]
 # Cloudflare adds offline_access itself for clients with the refresh_token grant.
 DEFAULT_SCOPES = ("user-details.read", "account.read")
 DEV_PORT = 8788
+DEFAULT_OAUTH_URL = "https://dash.cloudflare.com/oauth2"
 LOCAL = "local"  # the record and keyring key of the development client
 CLIENT_ID = "CLOUDFLARE_CLIENT_ID"
 CLIENT_SECRET = "CLOUDFLARE_CLIENT_SECRET"
@@ -378,7 +379,7 @@ def rotate(
     result = RotateResult(client_id, "rotated", secrets_target=stored.target)
 
     with progress("Checking that Cloudflare accepts the new secret…"):
-        _verify_client_secret(project, client_id, new_secret)
+        _verify_client_secret(project, env, client_id, new_secret)
     result.verified.append("Cloudflare's token endpoint accepts the new secret")
     if not dev:
         from cfmcp import wrangler
@@ -390,15 +391,25 @@ def rotate(
     return result
 
 
-def _verify_client_secret(project: Project, client_id: str, client_secret: str) -> None:
+def _verify_client_secret(
+    project: Project, env: str | None, client_id: str, client_secret: str
+) -> None:
     """Client authentication at the token endpoint, with a code that cannot be valid: Cloudflare
     answers invalid_grant when the id and secret are right, invalid_client when they are not."""
     import httpx2
 
-    oauth_url = str(
-        project.load_wrangler().get("vars", {}).get("CLOUDFLARE_OAUTH_URL")
-        or "https://dash.cloudflare.com/oauth2"
-    ).rstrip("/")
+    from cfmcp.headless import is_loopback_url
+
+    config = project.load_wrangler()
+    variables = config.get("env", {}).get(env, {}).get("vars") if env else None
+    variables = variables if variables is not None else config.get("vars", {})
+    oauth_url = str(variables.get("CLOUDFLARE_OAUTH_URL") or DEFAULT_OAUTH_URL).rstrip("/")
+    if not oauth_url.startswith("https://") and not is_loopback_url(oauth_url):
+        raise CfmcpError(
+            f"CLOUDFLARE_OAUTH_URL is {oauth_url}: refusing to send the client secret there "
+            "without https.",
+            hint=f"Set it to {DEFAULT_OAUTH_URL} in wrangler.toml.",
+        )
     try:
         response = httpx2.post(
             f"{oauth_url}/token",

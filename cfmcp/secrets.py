@@ -359,11 +359,45 @@ def ensure_git_ignored(project: Project, path: Path) -> bool:
     return True
 
 
-def is_git_ignored(project: Project, path: Path) -> bool:
-    """Whether the project's .gitignore covers `path` (git itself decides when it can)."""
+def is_git_tracked(project: Project, path: Path) -> bool:
+    """Whether git already tracks `path`: .gitignore then no longer protects it."""
     import shutil
     import subprocess
 
+    if not shutil.which("git"):
+        return False
+    relative = os.path.relpath(path, project.root)
+    try:
+        result = subprocess.run(
+            ["git", "ls-files", "--error-unmatch", "--", relative],
+            cwd=project.root,
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return result.returncode == 0
+
+
+def refuse_if_tracked(project: Project, path: Path) -> None:
+    if is_git_tracked(project, path):
+        relative = os.path.relpath(path, project.root)
+        raise CfmcpError(
+            f"git tracks {relative}: secrets written there would be committed; nothing was "
+            "written.",
+            hint=f"Stop tracking it (the file stays): git rm --cached {relative}",
+        )
+
+
+def is_git_ignored(project: Project, path: Path) -> bool:
+    """Whether the project's .gitignore covers `path` (git itself decides when it can); a file
+    git already tracks is not protected by .gitignore, so it does not count."""
+    import shutil
+    import subprocess
+
+    if is_git_tracked(project, path):
+        return False
     relative = os.path.relpath(path, project.root)
     if shutil.which("git"):
         try:
@@ -456,6 +490,8 @@ def store_secrets(
     store = store or store_for(project, env, local=local)
     progress = progress or (lambda message: nullcontext())
     worker = project.worker_name(env)
+    if local:
+        refuse_if_tracked(project, dev_vars_path(project, env))
     result = StoreResult(
         worker=worker,
         env=env,

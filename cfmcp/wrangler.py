@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
+import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -470,6 +472,16 @@ def start_dev(
         stdout=stdout,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        preexec_fn=_stop_with_parent if sys.platform == "linux" else None,
         text=True,
         bufsize=1,
     )
+
+
+def _stop_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the parent dies, even by SIGKILL, so a killed
+    `cfmcp dev` does not leave wrangler (and through it workerd) serving (Linux only)."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)

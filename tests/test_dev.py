@@ -404,6 +404,7 @@ def test_upstream_cloudflare_uses_the_developers_own_client(worker_project, tmp_
     dev_vars.write_text(
         "# my dev client\nCLOUDFLARE_CLIENT_ID=my-dev-client\n"
         "CLOUDFLARE_CLIENT_SECRET=my-dev-secret\nMY_OWN_KEY=kept\n"
+        "CLOUDFLARE_SCOPES='user-details.read$HOME account.read'\n"
     )
     dev_vars.chmod(0o600)
     with cfmcp_dev(project, "--upstream", "cloudflare") as running:
@@ -423,8 +424,9 @@ def test_upstream_cloudflare_uses_the_developers_own_client(worker_project, tmp_
         )
         query = parse_qs(location.query)
         assert query["client_id"] == ["my-dev-client"]
+        assert query["scope"] == ["user-details.read$HOME account.read"]  # no $ expansion
         assert query["redirect_uri"] == [f"{running.url}/callback"]
-    assert dev_vars.read_text().endswith("MY_OWN_KEY=kept\n")  # untouched
+    assert "MY_OWN_KEY=kept\n" in dev_vars.read_text()  # untouched
 
 
 def test_upstream_cloudflare_without_a_client_says_how_to_get_one(worker_project, tmp_path):
@@ -438,6 +440,30 @@ def test_upstream_cloudflare_without_a_client_says_how_to_get_one(worker_project
     assert result.returncode == 1
     assert "cfmcp oauth-client create --dev" in result.stderr
     assert "/callback" in result.stderr
+
+
+def test_tools_never_see_the_refresh_token(worker_project, tmp_path):
+    """Cloudflare's refresh token stays in the encrypted grant; `this.props` has the rest."""
+    project = copy_project(worker_project, tmp_path / "props")
+    index = project / "src" / "index.ts"
+    source = index.read_text()
+    anchor = "  async init() {\n"
+    assert anchor in source
+    index.write_text(
+        source.replace(
+            anchor,
+            anchor
+            + '    this.server.registerTool("propkeys", { description: "test" }, async () => '
+            '({ content: [{ type: "text", text: Object.keys(this.props ?? {}).sort().join(",") '
+            "}] }));\n",
+        )
+    )
+    with cfmcp_dev(project) as running:
+        result = run_cfmcp(
+            "check", running.url, "--headless", "--tool", "propkeys", "--expect",
+            "accessToken,accessTokenExpiresAt,accounts,email,name,userId",
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr
 
 
 # --- process handling ----------------------------------------------------------------------
@@ -484,6 +510,17 @@ def test_stop_while_starting_leaves_nothing(worker_project, tmp_path):
     assert [p for p in processes_mentioning(f"--port {port}") if "wrangler" in p] == []
     assert set(Path(tempfile.gettempdir()).glob("cfmcp-dev-*")) <= before
     assert not (project / ".wrangler" / "cfmcp-dev.json").exists()
+
+
+def test_killed_cfmcp_dev_takes_wrangler_along(worker_project, tmp_path):
+    """Even SIGKILL, which cfmcp cannot catch: wrangler (and workerd) stop with it."""
+    project = copy_project(worker_project, tmp_path / "killed")
+    with cfmcp_dev(project) as running:
+        wrangler = running.wrangler_pid
+        os.killpg(running.process.pid, signal.SIGKILL)
+        running.process.wait(timeout=10)
+        assert wait_group_gone(wrangler, timeout=15), "wrangler outlived a killed cfmcp dev"
+        assert not port_in_use(running.port)
 
 
 def test_port_in_use_is_a_clear_error(worker_project, tmp_path):

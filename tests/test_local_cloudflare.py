@@ -201,3 +201,12 @@ def test_refresh_rotates_the_refresh_token(upstream):
     assert refresh(first["refresh_token"]).json()["error"] == "invalid_grant"  # rotated
     headers = {"Authorization": f"Bearer {second.json()['access_token']}"}
     assert upstream.get("/client/v4/user", headers=headers).status_code == 200
+
+
+def test_non_ascii_credentials_are_refused_not_a_crash(upstream):
+    verifier, challenge = pkce()
+    code = code_from(sign_in(upstream, challenge))
+    refused = exchange(upstream, code, verifier, secret="sécret")
+    assert refused.status_code == 401
+    code = code_from(sign_in(upstream, challenge))
+    assert exchange(upstream, code, "vérifier" * 6).status_code == 400

@@ -275,3 +275,19 @@ def test_nothing_recorded(tmp_path, worker_project, api):
         assert result.returncode == 1, (command, result.stderr)
         assert "No OAuth client is recorded" in result.stderr
         assert "cfmcp oauth-client create" in result.stderr
+
+
+def test_the_secret_check_needs_https(cli, tmp_path):
+    from cfmcp.errors import CfmcpError
+    from cfmcp.oauth_client import _verify_client_secret
+
+    root = tmp_path / "plain-http"
+    assert cli("init", str(root), "--no-install", "--no-git", "-y").exit_code == 0
+    wrangler_toml = root / "wrangler.toml"
+    wrangler_toml.write_text(
+        wrangler_toml.read_text().replace(
+            "https://dash.cloudflare.com/oauth2", "http://oauth.example.com/oauth2"
+        )
+    )
+    with pytest.raises(CfmcpError, match="without https"):
+        _verify_client_secret(Project(root), None, "client", "secret")

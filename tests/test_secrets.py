@@ -485,3 +485,27 @@ def test_secrets_set_and_list_as_a_user_runs_them(worker_project, tmp_path, api)
     human = run_cfmcp("secrets", "list", cwd=project, env=env)
     assert human.returncode == 0 and human.stdout == ""
     assert "CLOUDFLARE_CLIENT_SECRET" in human.stderr
+
+
+def test_a_dev_vars_file_git_tracks_is_refused(cli, project, file_keyring, monkeypatch):
+    """.gitignore does not protect a file git already tracks: refuse to write secrets there."""
+    import subprocess as sp
+
+    for role in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{role}_NAME", "Test")
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", "test@example.com")
+    (project / ".dev.vars").write_text("OLD=1\n")
+    sp.run(["git", "init", "-q"], cwd=project, check=True)
+    sp.run(["git", "add", "-f", ".dev.vars"], cwd=project, check=True)
+    sp.run(["git", "commit", "-qm", "oops"], cwd=project, check=True)
+    before = (project / ".dev.vars").read_bytes()
+    result = cli("secrets", "set", "COOKIE_ENCRYPTION_KEY", "--local")
+    assert result.exit_code == 1
+    assert "git tracks .dev.vars" in result.output
+    assert "git rm --cached .dev.vars" in result.output
+    assert (project / ".dev.vars").read_bytes() == before
+    assert not s.is_git_ignored(Project(project), project / ".dev.vars")
+    doctor = cli("doctor", "--offline", "--json")
+    checks = {c["name"]: c for c in json.loads(doctor.stdout)["checks"]}
+    assert checks[".dev.vars in git"]["status"] == "fail"
+    assert "tracked by git" in checks[".dev.vars in git"]["message"]

@@ -214,3 +214,8 @@ def test_public_url_is_the_origin_clients_see(worker_project: Path, tmp_path: Pa
         assert metadata["authorization_endpoint"] == f"{public}/authorize"
         challenge = httpx2.get(f"{server.base_url}/mcp").headers["www-authenticate"]
         assert f'resource_metadata="{public}/.well-known/oauth-protected-resource"' in challenge
+        # A path that reads as another host (//host/...) must not move the server there.
+        sneaky = httpx2.get(
+            f"{server.base_url}//evil.example/.well-known/oauth-authorization-server"
+        )
+        assert "evil.example" not in sneaky.text

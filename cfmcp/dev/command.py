@@ -38,13 +38,13 @@ def run_dev(*, port: int, upstream: str, user: str, token_ttl: int) -> None:
         if started.is_set() and line.strip():
             with lock:
                 console.err_console().print(
-                    f"[cyan]worker[/cyan] │ {_escape(line)}", soft_wrap=True
+                    f"[cyan]worker[/cyan] │ {console.escape(line)}", soft_wrap=True
                 )
 
     def signin_event(message: str) -> None:
         with lock:
             console.err_console().print(
-                f"[magenta]signin[/magenta] │ {_escape(message)}", soft_wrap=True
+                f"[magenta]signin[/magenta] │ {console.escape(message)}", soft_wrap=True
             )
 
     config = DevConfig(port=port, upstream=upstream, user=user, access_token_ttl=token_ttl)
@@ -84,12 +84,6 @@ def run_dev(*, port: int, upstream: str, user: str, token_ttl: int) -> None:
 
 def _raise_stop(signum: int, frame: Any) -> None:
     raise _Stop()
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
 
 
 def _ensure_packages(project: Project) -> None:

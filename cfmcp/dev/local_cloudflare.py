@@ -174,7 +174,7 @@ class LocalCloudflare:
         if not (
             client_id == self.client_id
             and client_secret is not None
-            and hmac.compare_digest(client_secret, self.client_secret)
+            and hmac.compare_digest(client_secret.encode(), self.client_secret.encode())
         ):
             self.log("token refused: wrong client id or secret")
             return _oauth_error("invalid_client", "Client authentication failed.", 401)
@@ -196,7 +196,9 @@ class LocalCloudflare:
         if form.get("redirect_uri") != code.redirect_uri:
             return _oauth_error("invalid_grant", "redirect_uri does not match the authorization.")
         verifier = str(form.get("code_verifier", ""))
-        if not verifier or not hmac.compare_digest(_s256(verifier), code.challenge):
+        if not verifier or not hmac.compare_digest(
+            _s256(verifier).encode(), code.challenge.encode()
+        ):
             self.log("token refused: PKCE verifier does not match")
             return _oauth_error("invalid_grant", "PKCE verification failed.")
         self.log("issued upstream tokens")

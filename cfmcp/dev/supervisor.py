@@ -107,10 +107,15 @@ def preflight(project: Project, config: DevConfig) -> None:
 
 
 def _write_env_file(path: Path, values: dict[str, str]) -> Path:
+    """The vars for `wrangler dev --env-file`, mode 0600. wrangler expands `$NAME` in such files
+    (it does not in .dev.vars), so every `$` is escaped: values arrive exactly as written."""
+    from cfmcp.secrets import quote_dotenv
+
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         for key, value in values.items():
-            handle.write(f"{key}={value}\n")
+            escaped = value.replace("$", "\\$")
+            handle.write(f"{key}={quote_dotenv(escaped)}\n")
     return path
 
 
@@ -148,11 +153,11 @@ def start(
                 "CLOUDFLARE_OAUTH_URL": f"{signin_url}/oauth2",
                 "CLOUDFLARE_API_URL": f"{signin_url}/client/v4",
             }
-        env_files = []
-        if project.dev_vars.exists():
-            env_files.append(project.dev_vars)  # the developer's other secrets stay available
-        if values:
-            env_files.append(_write_env_file(scratch / "cfmcp-dev.env", values))
+        # The developer's .dev.vars stays in force for their own secrets; ours win.
+        from cfmcp.secrets import read_dev_vars
+
+        merged = {**read_dev_vars(project), **values}
+        env_files = [_write_env_file(scratch / "cfmcp-dev.env", merged)] if merged else []
         process = start_dev(
             project,
             port=config.port,

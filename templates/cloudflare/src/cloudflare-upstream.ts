@@ -8,7 +8,7 @@ export interface CloudflareAccount {
   name: string;
 }
 
-/** What a grant carries. Encrypted by the provider; tools read it as `this.props`. */
+/** What a grant carries, encrypted by the provider in KV. */
 export type Props = {
   userId: string;
   email: string;
@@ -19,6 +19,18 @@ export type Props = {
   /** Seconds since the epoch when `accessToken` expires upstream. */
   accessTokenExpiresAt?: number;
 };
+
+/**
+ * What the tools see as `this.props`: the grant's props without Cloudflare's refresh token,
+ * which stays in the encrypted grant. `accessToken` is there for tools that call Cloudflare's
+ * API for the user; never return it (or log it) from a tool.
+ */
+export type SessionProps = Omit<Props, "refreshToken">;
+
+export function sessionProps(props: Props): SessionProps {
+  const { refreshToken: _kept, ...session } = props;
+  return session;
+}
 
 interface UpstreamTokens {
   access_token: string;
@@ -96,19 +108,32 @@ export async function exchangeCode(
   return tokens;
 }
 
-/** Refresh the upstream token; an upstream `invalid_grant` revokes this grant too. */
+/**
+ * Refresh Cloudflare's token. Only Cloudflare's own `invalid_grant` (the user revoked access,
+ * the refresh token is gone) ends this grant; anything else, a wrong client secret included,
+ * is temporary, so a misconfiguration does not sign everybody out.
+ */
 export async function refreshUpstream(env: Env, props: Props): Promise<Props> {
-  if (!props.refreshToken) return props;
+  if (!props.refreshToken) {
+    if (props.accessTokenExpiresAt && props.accessTokenExpiresAt <= Math.floor(Date.now() / 1000)) {
+      throw new OAuthError("invalid_grant", {
+        description: "The Cloudflare sign-in has expired; authorize again.",
+      });
+    }
+    return props;
+  }
   const response = await tokenRequest(env, {
     grant_type: "refresh_token",
     refresh_token: props.refreshToken,
   });
-  if (response.status === 400 || response.status === 401) {
-    throw new OAuthError("invalid_grant", {
-      description: "Cloudflare no longer accepts this sign-in; authorize again.",
-    });
-  }
   if (!response.ok) {
+    const body = (await response.json().catch(() => null)) as { error?: string } | null;
+    if (body?.error === "invalid_grant") {
+      throw new OAuthError("invalid_grant", {
+        description: "Cloudflare no longer accepts this sign-in; authorize again.",
+      });
+    }
+    console.error(`Cloudflare token refresh failed: HTTP ${response.status} ${body?.error ?? ""}`);
     throw new OAuthError("temporarily_unavailable", {
       description: "Cloudflare sign-in is unavailable; try again shortly.",
       statusCode: 503,

@@ -4,10 +4,10 @@ import { McpAgent } from "agents/mcp";
 import { z } from "zod";
 import { CloudflareHandler } from "./cloudflare-handler";
 import { SERVER_NAME, SERVER_VERSION } from "./config";
-import { refreshUpstream, type Props } from "./cloudflare-upstream";
+import { refreshUpstream, sessionProps, type Props, type SessionProps } from "./cloudflare-upstream";
 
 /** The MCP server: one Durable Object per MCP session, with the signed-in user in `this.props`. */
-export class MyMCP extends McpAgent<Env, unknown, Props> {
+export class MyMCP extends McpAgent<Env, unknown, SessionProps> {
   server = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION });
 
   async init() {
@@ -34,12 +34,15 @@ export class MyMCP extends McpAgent<Env, unknown, Props> {
 }
 
 // The provider's resource (the tokens' audience) is this Worker's origin: PUBLIC_URL when set,
-// else the origin the request arrived on. One provider per origin.
+// else the origin the request arrived on (Cloudflare routes only your hostnames here). One
+// provider per origin, a few at most.
 const providers = new Map<string, OAuthProvider<Env>>();
+const MAX_PROVIDERS = 8;
 
 function providerFor(origin: string): OAuthProvider<Env> {
   let provider = providers.get(origin);
   if (!provider) {
+    if (providers.size >= MAX_PROVIDERS) providers.delete(providers.keys().next().value!);
     provider = new OAuthProvider<Env>({
       apiHandlers: {
         "/sse": MyMCP.serveSSE("/sse"),
@@ -51,15 +54,20 @@ function providerFor(origin: string): OAuthProvider<Env> {
       clientRegistrationEndpoint: "/register",
       clientIdMetadataDocumentEnabled: true,
       resourceMetadata: { resource: origin, resource_name: SERVER_NAME },
-      // Our tokens live as long as Cloudflare's (KV needs 60 s at least); refreshing ours
-      // refreshes Cloudflare's first.
+      // Our tokens live as long as Cloudflare's (KV needs 60 s at least) and carry no refresh
+      // token; refreshing ours refreshes Cloudflare's first.
       tokenExchangeCallback: async ({ grantType, props, env }) => {
         if (grantType === "authorization_code") {
-          return { accessTokenTTL: upstreamLifetime(props as Props) };
+          const grant = props as Props;
+          return { accessTokenProps: sessionProps(grant), accessTokenTTL: upstreamLifetime(grant) };
         }
         if (grantType === "refresh_token") {
           const newProps = await refreshUpstream(env, props as Props);
-          return { newProps, accessTokenTTL: upstreamLifetime(newProps) };
+          return {
+            newProps,
+            accessTokenProps: sessionProps(newProps),
+            accessTokenTTL: upstreamLifetime(newProps),
+          };
         }
       },
     });
@@ -71,7 +79,7 @@ function providerFor(origin: string): OAuthProvider<Env> {
 const DEFAULT_TOKEN_LIFETIME = 3600;
 const MIN_TOKEN_LIFETIME = 60;
 
-function upstreamLifetime(props: Props): number {
+function upstreamLifetime(props: SessionProps): number {
   if (!props.accessTokenExpiresAt) return DEFAULT_TOKEN_LIFETIME;
   const remaining = props.accessTokenExpiresAt - Math.floor(Date.now() / 1000);
   return Math.max(MIN_TOKEN_LIFETIME, Math.min(remaining, DEFAULT_TOKEN_LIFETIME));
@@ -82,7 +90,10 @@ function upstreamLifetime(props: Props): number {
 function asPublicRequest(request: Request, env: Env): Request {
   if (!env.PUBLIC_URL) return request;
   const url = new URL(request.url);
-  return new Request(new URL(url.pathname + url.search, new URL(env.PUBLIC_URL).origin), request);
+  const target = new URL(env.PUBLIC_URL);
+  target.pathname = url.pathname; // a setter: a path like //other.host stays a path
+  target.search = url.search;
+  return new Request(target, request);
 }
 
 export default {

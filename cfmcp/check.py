@@ -170,9 +170,15 @@ class _LoopbackCallback:
     async def wait(self, timeout: float) -> dict[str, str]:
         import anyio
 
-        arrived = await anyio.to_thread.run_sync(self.arrived.wait, timeout)
-        if not arrived:
-            raise CfmcpError(f"No sign-in arrived within {timeout:.0f} s.")
+        deadline = time.monotonic() + timeout
+        while not self.arrived.is_set():  # short sleeps: Ctrl-C stops the wait at once
+            if time.monotonic() > deadline:
+                raise CfmcpError(
+                    f"No sign-in arrived within {timeout:.0f} s.",
+                    hint="Open the sign-in URL shown above in a browser on this machine, or "
+                    "use --headless against a local server.",
+                )
+            await anyio.sleep(0.1)
         return self.params
 
 
@@ -282,6 +288,7 @@ async def run_check(
         names = [t.name for t in listed.tools]
         emit(Step(f"tools/list ({label})", time.perf_counter() - started, True, ", ".join(names)))
         if tool not in names:
+            recorder.current = f"tools/call {tool} ({label})"
             raise CfmcpError(f"The server has no tool {tool!r} (it has: {', '.join(names)}).")
 
         recorder.current = f"tools/call {tool} ({label})"
@@ -345,6 +352,16 @@ def _root_cause(exc: BaseException) -> BaseException:
     if isinstance(exc, BaseExceptionGroup):
         return exc
     return exc
+
+
+def _quiet_sdk_logs() -> None:
+    """The SDK logs its own tracebacks for failures we report as steps: keep them for
+    CFMCP_DEBUG=1."""
+    import logging
+    import os
+
+    if not os.environ.get("CFMCP_DEBUG"):
+        logging.getLogger("mcp").setLevel(logging.CRITICAL + 1)
 
 
 def parse_arguments(text: str | None) -> dict[str, Any] | None:
@@ -419,24 +436,28 @@ def check_command(
         console.err_console().print(f"{mark} {name:<34} {timing}{detail}", soft_wrap=True)
 
     def show_browser(authorization_url: str) -> None:
-        if not as_json:
-            console.info("Opening your browser to sign in. If it does not open, visit:")
-            console.info(authorization_url)
+        # On stderr, with --json too: without it a user would wait for nothing.
+        console.info("Opening your browser to sign in. If it does not open, visit:")
+        console.info(authorization_url)
 
     if not as_json:
         console.info(f"Checking {target}")
-    result = anyio.run(
-        lambda: run_check(
-            target,
-            headless=headless,
-            tool=tool,
-            arguments=arguments,
-            expect=expect,
-            transports=transports,
-            on_step=show_step,
-            on_open_browser=show_browser,
+    _quiet_sdk_logs()
+    try:
+        result = anyio.run(
+            lambda: run_check(
+                target,
+                headless=headless,
+                tool=tool,
+                arguments=arguments,
+                expect=expect,
+                transports=transports,
+                on_step=show_step,
+                on_open_browser=show_browser,
+            )
         )
-    )
+    except KeyboardInterrupt:
+        raise CfmcpError("Interrupted; nothing was changed.", exit_code=130) from None
     if as_json:
         console.print_json(result.as_dict())
     elif result.ok:
@@ -446,6 +467,8 @@ def check_command(
         failed = next((s for s in result.steps if not s.ok), None)
         where = f" at {failed.name}" if failed else ""
         reason = result.error or (failed.detail if failed else "")
+        if re.search(r"connection attempts failed|connection refused|connecterror", reason, re.I):
+            reason += f" (is the server at {target} running? `cfmcp dev` serves it locally)"
         console.err_console().print(
             f"[bold red]check failed{console.escape(printable(where))}:[/bold red] "
             f"{console.escape(printable(reason))}",

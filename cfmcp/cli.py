@@ -83,7 +83,7 @@ def root(
 def init(
     directory: Path = typer.Argument(
         Path("."),
-        metavar="[DIR]",
+        metavar="DIR",
         help="Folder for the new project (created if missing).",
         show_default="the current folder",
     ),
@@ -142,8 +142,16 @@ def init(
     if install:
         from cfmcp.node import npm_ci
 
-        with console.spinner("Installing the Worker's packages (npm ci)…") as timer:
-            npm_ci(result.root, toolchain)
+        try:
+            with console.spinner("Installing the Worker's packages (npm ci)…") as timer:
+                npm_ci(result.root, toolchain)
+        except KeyboardInterrupt:
+            raise CfmcpError(
+                "Interrupted during npm ci: the project's files are written, its packages are "
+                "not all installed.",
+                hint=f"cd {os.path.relpath(result.root)} && npm ci",
+                exit_code=130,
+            ) from None
         result.installed = True
         result.install_seconds = round(timer.stop(), 1)
         if not as_json:
@@ -180,12 +188,14 @@ ENV_OPTION = typer.Option(
 kv_app = typer.Typer(
     cls=CfmcpGroup,
     help="The OAUTH_KV namespace that holds OAuth clients, grants and tokens.",
+    epilog="Example: [bold]cfmcp kv create[/bold]",
     no_args_is_help=True,
     rich_markup_mode="rich",
 )
 secrets_app = typer.Typer(
     cls=CfmcpGroup,
     help="The Worker's secrets: Cloudflare OAuth client id and secret, cookie key.",
+    epilog="Example: [bold]cfmcp secrets set[/bold]   then   [bold]cfmcp secrets list[/bold]",
     no_args_is_help=True,
     rich_markup_mode="rich",
 )
@@ -227,7 +237,7 @@ def kv_create(env: str | None = ENV_OPTION, as_json: bool = JSON_OPTION) -> None
     console.success(f"Wrote its id into {result.wrangler_toml}")
     if result.copied:
         console.info(
-            f"  also copied {', '.join(result.copied)} into [env.{env}] "
+            f"  also copied {', '.join(result.copied)} into \\[env.{env}] "
             "(wrangler does not inherit them)"
         )
 
@@ -240,7 +250,7 @@ def kv_create(env: str | None = ENV_OPTION, as_json: bool = JSON_OPTION) -> None
 def secrets_set(
     names: list[str] | None = typer.Argument(
         None,
-        metavar="[NAME]...",
+        metavar="NAME",
         help="Secrets to set. Default: CLOUDFLARE_CLIENT_ID, CLOUDFLARE_CLIENT_SECRET, "
         "COOKIE_ENCRYPTION_KEY.",
         show_default=False,
@@ -393,14 +403,14 @@ def _deploy_panel(result) -> None:  # type: ignore[no-untyped-def]
     version = f" (version {result.version_id})" if result.version_id else ""
     console.success(f"Deployed {result.worker}{version}")
     table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold")
-    table.add_column()
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
     if result.url:
         table.add_row("URL", result.url)
         table.add_row("MCP (streamable HTTP)", result.endpoints["mcp"])
         table.add_row("MCP (SSE)", result.endpoints["sse"])
         table.add_row("OAuth redirect URI", f"{result.redirect_uri}")
-        table.add_row("", "[dim]add it to your Cloudflare OAuth client[/dim]")
+        table.add_row("", f"[dim]{_redirect_note(result)}[/dim]")
         table.add_row(
             "MCP Inspector",
             f"{result.to_json()['inspector']}  → connect to {result.endpoints['mcp']}",
@@ -410,6 +420,21 @@ def _deploy_panel(result) -> None:  # type: ignore[no-untyped-def]
     console.err_console().print(
         Panel(table, title=f"cfmcp deploy · {result.worker}", title_align="left", expand=False)
     )
+
+
+def _redirect_note(result) -> str:  # type: ignore[no-untyped-def]
+    from cfmcp.oauth_client import recorded_client
+    from cfmcp.project import find_project
+
+    env_flag = f" --env {result.env}" if result.env else ""
+    client = recorded_client(find_project(), result.env)
+    if not client.get("id"):
+        return (
+            f"register it on your Cloudflare OAuth client (or: cfmcp oauth-client create{env_flag})"
+        )
+    if result.redirect_uri in client.get("redirect_uris", []):
+        return f"registered on OAuth client {client['id']}"
+    return f"not yet on OAuth client {client['id']}: cfmcp oauth-client sync{env_flag}"
 
 
 @app.command(
@@ -572,16 +597,16 @@ def _next_steps_panel(root: Path, *, installed: bool) -> None:
     from cfmcp.console import err_console
 
     table = Table.grid(padding=(0, 2))
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")
     relative = os.path.relpath(root)
     if relative != ".":
         table.add_row(f"cd {relative}", "")
     if not installed:
         table.add_row("npm ci", "install the Worker's packages")
     table.add_row("cfmcp dev", "run locally on http://localhost:8788 with a local sign-in")
-    table.add_row("cfmcp up", "everything below in one go: a live, signed-in server")
-    table.add_row("cfmcp kv create", "create the OAUTH_KV namespace")
-    table.add_row("cfmcp secrets set", "Cloudflare OAuth client id and secret, cookie key")
-    table.add_row("cfmcp deploy", "deploy and print the /mcp and /sse URLs")
+    table.add_row("cfmcp check --headless", "sign in and call a tool, as an MCP client would")
+    table.add_row("cfmcp up", "live on Cloudflare: KV, OAuth client, secrets, deploy")
     table.add_row("cfmcp client-config claude", "connect Claude Desktop (or cursor, vscode, …)")
     err_console().print(Panel(table, title="Next steps", title_align="left", expand=False))
 
@@ -593,6 +618,8 @@ oauth_app = typer.Typer(
     help="The Cloudflare OAuth client your Worker signs users in with.\n\n"
     "Managed through Cloudflare's API: needs CLOUDFLARE_API_TOKEN with the OAuth Client Write "
     "permission.",
+    epilog="Example: [bold]cfmcp oauth-client create[/bold]   or   "
+    "[bold]cfmcp oauth-client create --dev[/bold]",
     no_args_is_help=True,
     rich_markup_mode="rich",
 )
@@ -772,6 +799,8 @@ def oauth_client_show(
     if not record:
         console.info(
             f"No OAuth client recorded for {data['env']}. Create one: cfmcp oauth-client create"
+            + (" --dev" if dev else "")
+            + (f" --env {env}" if env else "")
         )
         return
     console.info(
@@ -921,7 +950,7 @@ def dev(
 def check(
     url: str | None = typer.Argument(
         None,
-        metavar="[URL]",
+        metavar="URL",
         help="Server URL (origin, /mcp or /sse). Default: the running cfmcp dev, else the "
         "deployed URL.",
     ),
@@ -971,3 +1000,13 @@ def main() -> None:
     except KeyboardInterrupt:
         console.err_console().print("interrupted")
         sys.exit(130)
+    except Exception as exc:  # a bug: one clear line, the traceback on request
+        if os.environ.get("CFMCP_DEBUG"):
+            raise
+        console.show_error(
+            CfmcpError(
+                f"internal error: {type(exc).__name__}: {exc}",
+                hint="Run again with CFMCP_DEBUG=1 for the traceback, and please report it.",
+            )
+        )
+        sys.exit(1)

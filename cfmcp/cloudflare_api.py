@@ -65,7 +65,15 @@ class CloudflareAPI:
 
     # --- transport --------------------------------------------------------------------------
 
-    def request(self, method: str, path: str, *, json: Any = None, what: str = "") -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        what: str = "",
+        permission: str = OAUTH_CLIENT_PERMISSION,
+    ) -> Any:
         import httpx2
 
         try:
@@ -95,9 +103,9 @@ class CloudflareAPI:
         hint = None
         if response.status_code in (401, 403) or set(codes) & {9109, 10000, 10001}:
             hint = (
-                f'The API token needs the Account permission "{OAUTH_CLIENT_PERMISSION}" for '
-                f"this account: edit the token at {TOKENS_PAGE} (Permissions → Account → "
-                "OAuth Client → Edit), or create one that has it."
+                f'The API token needs the Account permission "{permission}" for this account: '
+                f"edit the token at {TOKENS_PAGE} (Permissions → Account), or create one that "
+                "has it."
             )
         raise CloudflareAPIError(
             f"Cloudflare refused to {action}: {detail}",
@@ -109,7 +117,12 @@ class CloudflareAPI:
     # --- accounts ---------------------------------------------------------------------------
 
     def accounts(self) -> list[Account]:
-        result = self.request("GET", "/accounts", what="list your accounts") or []
+        result = (
+            self.request(
+                "GET", "/accounts", what="list your accounts", permission="Account Settings Read"
+            )
+            or []
+        )
         return [Account(str(item["id"]), str(item.get("name", ""))) for item in result]
 
     # --- OAuth clients ----------------------------------------------------------------------

@@ -27,7 +27,7 @@ from cfmcp.secrets import REQUIRED_SECRETS, check_env
 Progress = Callable[[str], AbstractContextManager[Any]]
 Notify = Callable[[str], None]
 
-INSPECTOR_COMMAND = "npx @modelcontextprotocol/inspector@latest"
+INSPECTOR_COMMAND = "npx @modelcontextprotocol/inspector"
 
 
 @dataclass
@@ -148,7 +148,7 @@ def preflight(
         raise CfmcpError(
             f"{message}: {', '.join(missing)}.",
             hint=f"Run `cfmcp secrets set{env_flag}`{creates}, then `cfmcp deploy{env_flag}` "
-            "again.",
+            f"again. Or let `cfmcp up{env_flag}` do it all, OAuth client included.",
         )
     return Preflight(worker, who.email, kv, names or [])
 

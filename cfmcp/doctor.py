@@ -76,6 +76,8 @@ def run_doctor(
         document = None
     if document is not None:
         checks.append(check_kv(document, env))
+    checks.append(check_state(project))
+    checks.append(check_api_token())
 
     usable = wrangler_check.status != FAIL and document is not None
     if offline:
@@ -93,7 +95,7 @@ def run_doctor(
             checks.append(Check("secrets on Cloudflare", SKIP, "skipped: not signed in"))
 
     checks.extend(check_dev_vars(project))
-    checks.append(check_port(_dev_port(document)))
+    checks.append(check_port(_dev_port(document), project))
     return DoctorReport(str(project.root), checks)
 
 
@@ -254,8 +256,35 @@ def check_dev_vars(project: Project) -> list[Check]:
     return checks
 
 
-def check_port(port: int) -> Check:
+def check_state(project: Project) -> Check:
+    try:
+        project.read_state()
+    except CfmcpError as error:
+        return Check("cfmcp.json", FAIL, error.message, error.hint)
+    return Check("cfmcp.json", PASS, "readable" if project.state_path.exists() else "none yet")
+
+
+def check_api_token() -> Check:
+    """`cfmcp up` and `cfmcp oauth-client` call Cloudflare's API directly: a login session of
+    wrangler's is not enough for them."""
+    if os.environ.get("CLOUDFLARE_API_TOKEN"):
+        return Check("API token", PASS, "CLOUDFLARE_API_TOKEN is set")
+    return Check(
+        "API token",
+        WARN,
+        "CLOUDFLARE_API_TOKEN is not set: `cfmcp up` and `cfmcp oauth-client` need one",
+        "Create a token at https://dash.cloudflare.com/profile/api-tokens with Workers Scripts "
+        "Edit, Workers KV Storage Edit and OAuth Client Write; export CLOUDFLARE_API_TOKEN.",
+    )
+
+
+def check_port(port: int, project: Project | None = None) -> Check:
     name = f"port {port}"
+    if project is not None:
+        from cfmcp.dev.supervisor import running_dev_servers
+
+        if any(int(record.get("port", 0)) == port for record in running_dev_servers(project)):
+            return Check(name, PASS, "in use by this project's `cfmcp dev`")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         if os.name != "nt":
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -32,8 +32,9 @@ def is_loopback_url(url: str) -> bool:
 
 def require_loopback(url: str, what: str) -> None:
     if not is_loopback_url(url):
+        shown = url.split("?", 1)[0]
         raise UsageError(
-            f"--headless only signs in on this machine, and {what} {url} is not a loopback URL.",
+            f"--headless only signs in on this machine, and {what} {shown} is not a loopback URL.",
             hint="Drop --headless to sign in through your browser.",
         )
 

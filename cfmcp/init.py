@@ -79,6 +79,17 @@ def plan_init(
 
 
 def write_project(plan: InitPlan) -> InitResult:
+    try:
+        return _write_project(plan)
+    except OSError as exc:
+        where = exc.filename or plan.root
+        raise CfmcpError(
+            f"Could not write the project into {plan.root}: {exc.strerror} ({where}).",
+            hint="Pick a folder you can write to.",
+        ) from exc
+
+
+def _write_project(plan: InitPlan) -> InitResult:
     plan.root.mkdir(parents=True, exist_ok=True)
     context = {
         "worker_name": plan.name,

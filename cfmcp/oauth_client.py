@@ -112,7 +112,10 @@ def worker_url(project: Project, env: str | None, api: CloudflareAPI, account_id
     if recorded:
         return str(recorded).rstrip("/")
     result = api.request(
-        "GET", f"/accounts/{account_id}/workers/subdomain", what="read your workers.dev subdomain"
+        "GET",
+        f"/accounts/{account_id}/workers/subdomain",
+        what="read your workers.dev subdomain",
+        permission="Workers Scripts Read",
     )
     subdomain = (result or {}).get("subdomain")
     if not subdomain:
@@ -192,6 +195,18 @@ def create(
     if record.get("id"):
         existing = _fetch(api, record.get("account_id") or account_id, record["id"])
         if existing is not None:
+            have = list(existing.get("scopes") or [])
+            missing = [scope for scope in wanted_scopes if scope not in have]
+            if missing:
+                with progress(f"Adding scopes {' '.join(missing)}…"):
+                    existing = api.update_oauth_client(
+                        record.get("account_id") or account_id,
+                        record["id"],
+                        {"scopes": [s for s in have if s != "offline_access"] + missing},
+                    )
+                notes.append(
+                    f"Added the scopes {' '.join(missing)}: users get them at their next sign-in."
+                )
             if not store.get(CLIENT_SECRET):
                 notes.append(
                     "The client's secret is not in this machine's keyring (Cloudflare shows a "
@@ -378,8 +393,16 @@ def rotate(
     stored = secrets.store_secrets(project, [value], env=env, local=dev, progress=progress)
     result = RotateResult(client_id, "rotated", secrets_target=stored.target)
 
-    with progress("Checking that Cloudflare accepts the new secret…"):
-        _verify_client_secret(project, env, client_id, new_secret)
+    try:
+        with progress("Checking that Cloudflare accepts the new secret…"):
+            _verify_client_secret(project, env, client_id, new_secret)
+    except CfmcpError as exc:
+        raise CfmcpError(
+            f"The new secret is on the Worker and in the keyring, but checking it failed: "
+            f"{exc.message}",
+            hint="Both secrets work until you retire the old one, so nothing is broken. Once "
+            "sign-in works with the new one, run `cfmcp oauth-client rotate --retire-old`.",
+        ) from exc
     result.verified.append("Cloudflare's token endpoint accepts the new secret")
     if not dev:
         from cfmcp import wrangler

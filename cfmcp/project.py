@@ -63,8 +63,16 @@ class Project:
                 f"{self.state_path} is not valid JSON (line {exc.lineno}, column {exc.colno}).",
                 hint="Fix or delete the file; cfmcp records deployed URLs and OAuth clients there.",
             ) from exc
-        if not isinstance(data, dict):
-            raise CfmcpError(f"{self.state_path} should hold a JSON object.")
+        environments = data.get("environments", {}) if isinstance(data, dict) else None
+        if not isinstance(environments, dict) or not all(
+            isinstance(record, dict) for record in environments.values()
+        ):
+            raise CfmcpError(
+                f"{self.state_path} is not what cfmcp writes: it should be a JSON object whose "
+                '"environments" maps names to objects.',
+                hint="Fix the file, or move it aside and run `cfmcp deploy` to record the URL "
+                "again.",
+            )
         return data
 
     def write_state(self, state: dict[str, Any]) -> None:
@@ -142,7 +150,7 @@ def find_project(start: Path | None = None) -> Project:
             return Project(folder)
     raise CfmcpError(
         f"No {WRANGLER_FILE} in {here} or any folder above it.",
-        hint="Run this inside a project made by `cfmcp init`, or pass --directory DIR.",
+        hint="Run this inside a project made by `cfmcp init`, or name one: cfmcp -C DIR COMMAND",
     )
 
 

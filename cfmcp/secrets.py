@@ -225,7 +225,12 @@ def resolve_values(
             "cannot ask); nothing was changed.",
             hint=f"Set {' and '.join(missing)} in the environment "
             f"(`{first}=... cfmcp secrets set`), pipe a single value "
-            f'(`printf %s "$VALUE" | cfmcp secrets set {first}`), or run it in a terminal.',
+            f'(`printf %s "$VALUE" | cfmcp secrets set {first}`), or run it in a terminal.'
+            + (
+                " No OAuth client yet? `cfmcp oauth-client create` makes one and sets both."
+                if set(missing) & set(UPSTREAM_CLIENT)
+                else ""
+            ),
         )
     return values
 
@@ -239,9 +244,16 @@ def _isatty(stream: TextIO) -> bool:
 
 def hidden_prompt(name: str) -> str:
     """Ask for a value without echoing it (on stderr, so stdout stays clean)."""
-    import click
+    import typer  # its own click, whose Abort (Ctrl-C at the prompt) the CLI turns into a message
 
-    return click.prompt(f"{name}", hide_input=True, err=True, default="", show_default=False)
+    what = PROMPT_TEXT.get(name, name)
+    return typer.prompt(what, hide_input=True, err=True, default="", show_default=False)
+
+
+PROMPT_TEXT = {
+    "CLOUDFLARE_CLIENT_ID": "CLOUDFLARE_CLIENT_ID (your Cloudflare OAuth client's id)",
+    "CLOUDFLARE_CLIENT_SECRET": "CLOUDFLARE_CLIENT_SECRET (its secret; not shown as you type)",
+}
 
 
 # --- .dev.vars ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -86,6 +87,10 @@ def wrangler_binary(project: Project) -> Path:
             f"wrangler is not installed in {project.root} (no node_modules/.bin/wrangler).",
             hint=f"Run `npm ci` in {project.root}, then try again.",
         )
+    if shutil.which("node") is None:  # the wrangler script starts with `#!/usr/bin/env node`
+        from cfmcp.node import INSTALL_HINT
+
+        raise CfmcpError("Node.js was not found on PATH: wrangler needs it.", hint=INSTALL_HINT)
     return binary
 
 
@@ -178,7 +183,9 @@ _AUTH_TEXT = re.compile(
     r"Authentication error|Unable to authenticate request|Invalid access token|Invalid API Token"
 )
 _WORKER_MISSING = re.compile(
-    r"Worker \"[^\"]+\" not found|This Worker does not exist|workers\.api\.error\.script_not_found"
+    # `Worker "x" not found`, or with --env: `Worker "x-qa" (env: qa) not found` (wrangler 4.86)
+    r"Worker \"[^\"]+\"(?: \(env: [^)]+\))? not found|This Worker does not exist"
+    r"|workers\.api\.error\.script_not_found"
 )
 _NETWORK = re.compile(
     r"ENOTFOUND|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|getaddrinfo|fetch failed"

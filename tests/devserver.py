@@ -47,7 +47,7 @@ def _kill_group(pid: int) -> None:
 def cfmcp_dev(project: Path, *args: str, timeout: float = 90) -> Iterator[RunningDev]:
     port = free_port()
     log_path = project.parent / f"cfmcp-dev-{port}.log"
-    record_path = project / ".wrangler" / "cfmcp-dev.json"
+    record_path = project / ".wrangler" / f"cfmcp-dev-{port}.json"
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "cfmcp", "dev", "--port", str(port), *args],

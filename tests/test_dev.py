@@ -268,6 +268,15 @@ def test_cfmcp_check_fails_with_the_failing_step(dev):
     assert missing.returncode == 1 and "no tool 'nope'" in missing.stderr
 
 
+def test_client_config_local_follows_the_running_dev_server(dev, dev_project, tmp_path):
+    result = run_cfmcp(
+        "client-config", "cursor", "--local", "--print", cwd=dev_project,
+        env={"HOME": str(tmp_path)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["demo-mcp"]["url"] == f"http://localhost:{dev.port}/mcp"
+
+
 def test_headless_refuses_remote_servers():
     result = run_cfmcp("check", "https://example.com", "--headless")
     assert result.returncode == 2
@@ -480,7 +489,7 @@ def test_stops_everything_on_ctrl_c_and_sigterm(worker_project, tmp_path, sig):
         assert "Stopped the Worker" in running.log()
     assert wait_group_gone(wrangler, timeout=5)
     assert not port_in_use(running.port)
-    assert not (project / ".wrangler" / "cfmcp-dev.json").exists()
+    assert not (project / ".wrangler" / f"cfmcp-dev-{running.port}.json").exists()
 
 
 def test_stop_while_starting_leaves_nothing(worker_project, tmp_path):
@@ -509,7 +518,7 @@ def test_stop_while_starting_leaves_nothing(worker_project, tmp_path):
     time.sleep(1)
     assert [p for p in processes_mentioning(f"--port {port}") if "wrangler" in p] == []
     assert set(Path(tempfile.gettempdir()).glob("cfmcp-dev-*")) <= before
-    assert not (project / ".wrangler" / "cfmcp-dev.json").exists()
+    assert not (project / ".wrangler" / f"cfmcp-dev-{port}.json").exists()
 
 
 def test_killed_cfmcp_dev_takes_wrangler_along(worker_project, tmp_path):

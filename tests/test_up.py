@@ -126,3 +126,17 @@ def test_up_api_down(worker_project, tmp_path, api):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "reach" in result.stderr.lower() or "network" in result.stderr.lower()
+
+
+def test_up_a_new_environment(worker_project, tmp_path, api):
+    project = copy_project(worker_project, tmp_path / "p")
+    result = run_cfmcp(
+        "up", "--env", "qa", "--yes", "--json", cwd=project, env=isolated_env(tmp_path, api)
+    )
+    assert result.returncode == 0, result.stderr
+    worker = Project(project).worker_name("qa")
+    assert worker.endswith("-qa")
+    assert json.loads(result.stdout)["url"] == f"https://{worker}.{api.subdomain}.workers.dev"
+    state = json.loads((project / "cfmcp.json").read_text())["environments"]
+    assert state["qa"]["oauth_client"]["id"] in api.oauth_clients
+    assert set(api.scripts[worker].secrets) >= {"CLOUDFLARE_CLIENT_ID", "COOKIE_ENCRYPTION_KEY"}

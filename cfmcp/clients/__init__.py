@@ -281,7 +281,13 @@ def _name_and_url_for_hint(
 
 def _endpoints(request: Request, project: Project | None) -> Endpoints:
     if request.local:
-        return normalise_url(LOCAL_URL)
+        # The running `cfmcp dev` of this project (it may be on another port), else the default.
+        running = None
+        if project is not None:
+            from cfmcp.dev.supervisor import running_dev_url
+
+            running = running_dev_url(project)
+        return normalise_url(running or LOCAL_URL)
     if request.url is not None:
         return normalise_url(request.url)
     if project is None:
@@ -296,7 +302,8 @@ def _endpoints(request: Request, project: Project | None) -> Endpoints:
     if not isinstance(recorded, str) or not recorded:
         raise CfmcpError(
             f"No deployed URL recorded for {env_key(request.env)} in {project.state_path}.",
-            hint="Run `cfmcp deploy` first, or pass --url URL (or --local for `cfmcp dev`).",
+            hint=f"Run `cfmcp deploy{' --env ' + request.env if request.env else ''}` first, "
+            "or pass --url URL (or --local for `cfmcp dev`).",
         )
     try:
         return normalise_url(recorded)

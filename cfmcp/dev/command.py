@@ -34,7 +34,13 @@ def run_dev(*, port: int, upstream: str, user: str, token_ttl: int) -> None:
     started = threading.Event()
     lock = threading.Lock()
 
+    colour = console.err_console().is_terminal
+
     def worker_line(line: str) -> None:
+        if not colour:
+            from cfmcp.wrangler import strip_ansi
+
+            line = strip_ansi(line)
         if started.is_set() and line.strip():
             with lock:
                 console.err_console().print(
@@ -120,8 +126,9 @@ def _cloudflare_upstream_values(project: Project, port: int) -> dict[str, str]:
         raise CfmcpError(
             f"--upstream cloudflare needs your dev OAuth client ({', '.join(missing)} not found "
             "in .dev.vars or the keyring).",
-            hint="Create one with `cfmcp oauth-client create --dev` (or in the dashboard, with "
-            f"redirect URI http://localhost:{port}/callback), then `cfmcp secrets set --local`.",
+            hint="Create one with `cfmcp oauth-client create --dev` (it writes .dev.vars), or in "
+            f"the dashboard with the redirect URI http://localhost:{port}/callback and then "
+            "`cfmcp secrets set --local`.",
         )
     return values
 
@@ -132,8 +139,8 @@ def _show_panel(project: Project, server: Any, seconds: float) -> None:
 
     url = server.url
     table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold")
-    table.add_column()
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
     table.add_row("MCP (streamable HTTP)", f"{url}/mcp")
     table.add_row("MCP (SSE)", f"{url}/sse")
     if server.config.upstream == "local":
@@ -143,7 +150,12 @@ def _show_panel(project: Project, server: Any, seconds: float) -> None:
         )
     else:
         table.add_row("Sign-in", f"Cloudflare; your OAuth client must allow {server.redirect_uri}")
-    table.add_row("Check it", "cfmcp check --headless")
+        if server.config.port != 8788:
+            table.add_row("", "(cfmcp oauth-client create --dev registers the :8788 one)")
+    if server.config.upstream == "local":
+        table.add_row("Check it", "cfmcp check --headless")
+    else:
+        table.add_row("Check it", "cfmcp check  (signs in through your browser)")
     table.add_row("MCP Inspector", f"npx @modelcontextprotocol/inspector  → connect to {url}/mcp")
     table.add_row("mcp-remote", f"npx -y mcp-remote {url}/sse")
     table.add_row("Your clients", "cfmcp client-config cursor --local  (or claude, vscode, …)")

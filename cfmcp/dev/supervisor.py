@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING
 from cfmcp.errors import CfmcpError
 from cfmcp.process import stop_process
 from cfmcp.project import Project
-from cfmcp.wrangler import start_dev
+from cfmcp.wrangler import start_dev, strip_ansi
 
 if TYPE_CHECKING:
     from cfmcp.dev.server import BackgroundServer
 
 DEFAULT_PORT = 8788
-RUNTIME_FILE = Path(".wrangler") / "cfmcp-dev.json"
+RUNTIME_DIR = Path(".wrangler")
 LineSink = Callable[[str], None]
 
 
@@ -74,7 +74,7 @@ class DevServer:
         if self.signin is not None:
             self.signin.stop()
         shutil.rmtree(self.scratch, ignore_errors=True)
-        _remove_runtime_record(self.project, self.process.pid)
+        _remove_runtime_record(self.project, self.config.port, self.process.pid)
 
 
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
@@ -94,6 +94,7 @@ def free_port() -> int:
 
 
 def preflight(project: Project, config: DevConfig) -> None:
+    project.load_wrangler()  # a malformed wrangler.toml: cfmcp's clear error, not wrangler's
     if not project.has_node_modules:
         raise CfmcpError(
             f"The Worker's packages are not installed in {project.root}.",
@@ -227,7 +228,7 @@ def _wait_ready(server: DevServer) -> None:
                 server._reader.join(timeout=5)
             raise CfmcpError(
                 f"The Worker failed to start (wrangler dev exited with {code}).\n"
-                + "\n".join(list(server.log_tail)[-15:]),
+                + "\n".join(strip_ansi(line) for line in list(server.log_tail)[-15:]),
                 hint=_start_failure_hint(server.log_tail),
             )
         if _answers(server.config.port):
@@ -263,8 +264,14 @@ def _start_failure_hint(lines: deque[str]) -> str:
     )
 
 
+def runtime_record_path(project: Project, port: int) -> Path:
+    """Where a running `cfmcp dev` says where it is: one file per port, in .wrangler/ (which
+    the project's .gitignore covers), so two dev servers of one project don't clash."""
+    return project.root / RUNTIME_DIR / f"cfmcp-dev-{port}.json"
+
+
 def _write_runtime_record(server: DevServer) -> None:
-    path = server.project.root / RUNTIME_FILE
+    path = runtime_record_path(server.project, server.config.port)
     path.parent.mkdir(exist_ok=True)
     record = {
         "url": server.url,
@@ -277,8 +284,8 @@ def _write_runtime_record(server: DevServer) -> None:
     path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
 
-def _remove_runtime_record(project: Project, pid: int) -> None:
-    path = project.root / RUNTIME_FILE
+def _remove_runtime_record(project: Project, port: int, pid: int) -> None:
+    path = runtime_record_path(project, port)
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -287,13 +294,20 @@ def _remove_runtime_record(project: Project, pid: int) -> None:
         path.unlink(missing_ok=True)
 
 
+def running_dev_servers(project: Project) -> list[dict]:
+    """The records of the `cfmcp dev` servers running for this project, lowest port first."""
+    found = []
+    for path in (project.root / RUNTIME_DIR).glob("cfmcp-dev-*.json"):
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            os.kill(int(record["pid"]), 0)
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        found.append(record)
+    return sorted(found, key=lambda record: int(record.get("port", 0)))
+
+
 def running_dev_url(project: Project) -> str | None:
-    """The URL of a `cfmcp dev` running for this project, if its record is live."""
-    path = project.root / RUNTIME_FILE
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-        pid = int(record["pid"])
-        os.kill(pid, 0)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return str(record.get("url")) or None
+    """The URL of a `cfmcp dev` running for this project (the lowest port), if any."""
+    running = running_dev_servers(project)
+    return str(running[0]["url"]) if running else None

@@ -537,6 +537,7 @@ def client_config(
     env: str | None = typer.Option(
         None,
         "--env",
+        "-e",
         metavar="ENV",
         help="The environment whose deployed URL and Worker name to use.",
         show_default="production",
@@ -668,7 +669,9 @@ def oauth_client_create(
         help="Extra scopes beyond user-details.read and "
         "account.read (repeat, or space-separated), e.g. workers-scripts.read.",
     ),
-    name: str | None = typer.Option(None, "--name", help="Client name. Default: the Worker's."),
+    name: str | None = typer.Option(
+        None, "--name", "-n", help="Client name. Default: the Worker's."
+    ),
     put_secrets: bool = typer.Option(
         True,
         "--secrets/--no-secrets",

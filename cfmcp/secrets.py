@@ -371,25 +371,26 @@ def ensure_git_ignored(project: Project, path: Path) -> bool:
     return True
 
 
-def is_git_tracked(project: Project, path: Path) -> bool:
-    """Whether git already tracks `path`: .gitignore then no longer protects it."""
+def _git(project: Project, *args: str) -> int | None:
+    """The exit code of `git ARGS` in the project, or None when git cannot answer."""
     import shutil
     import subprocess
 
     if not shutil.which("git"):
-        return False
-    relative = os.path.relpath(path, project.root)
+        return None
     try:
         result = subprocess.run(
-            ["git", "ls-files", "--error-unmatch", "--", relative],
-            cwd=project.root,
-            capture_output=True,
-            timeout=10,
-            check=False,
+            ["git", *args], cwd=project.root, capture_output=True, timeout=10, check=False
         )
     except (OSError, subprocess.TimeoutExpired):
-        return False
-    return result.returncode == 0
+        return None
+    return result.returncode
+
+
+def is_git_tracked(project: Project, path: Path) -> bool:
+    """Whether git already tracks `path`: .gitignore then no longer protects it."""
+    relative = os.path.relpath(path, project.root)
+    return _git(project, "ls-files", "--error-unmatch", "--", relative) == 0
 
 
 def refuse_if_tracked(project: Project, path: Path) -> None:
@@ -405,25 +406,12 @@ def refuse_if_tracked(project: Project, path: Path) -> None:
 def is_git_ignored(project: Project, path: Path) -> bool:
     """Whether the project's .gitignore covers `path` (git itself decides when it can); a file
     git already tracks is not protected by .gitignore, so it does not count."""
-    import shutil
-    import subprocess
-
     if is_git_tracked(project, path):
         return False
     relative = os.path.relpath(path, project.root)
-    if shutil.which("git"):
-        try:
-            result = subprocess.run(
-                ["git", "check-ignore", "-q", "--no-index", relative],
-                cwd=project.root,
-                capture_output=True,
-                timeout=10,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            result = None
-        if result is not None and result.returncode in (0, 1):
-            return result.returncode == 0
+    code = _git(project, "check-ignore", "-q", "--no-index", relative)
+    if code in (0, 1):
+        return code == 0
     return _gitignore_matches(project.root / ".gitignore", relative)
 
 

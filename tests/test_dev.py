@@ -530,6 +530,15 @@ def test_killed_cfmcp_dev_takes_wrangler_along(worker_project, tmp_path):
         running.process.wait(timeout=10)
         assert wait_group_gone(wrangler, timeout=15), "wrangler outlived a killed cfmcp dev"
         assert not port_in_use(running.port)
+    # Its private folder (throwaway secrets, 0600) is swept by the next `cfmcp dev`.
+    import tempfile
+
+    from cfmcp.dev.supervisor import remove_stale_scratch
+
+    left = list(Path(tempfile.gettempdir()).glob(f"cfmcp-dev-{running.process.pid}-*"))
+    assert len(left) == 1
+    assert left[0] in remove_stale_scratch()
+    assert not left[0].exists()
 
 
 def test_port_in_use_is_a_clear_error(worker_project, tmp_path):

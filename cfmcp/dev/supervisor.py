@@ -77,6 +77,29 @@ class DevServer:
         _remove_runtime_record(self.project, self.config.port, self.process.pid)
 
 
+SCRATCH_PREFIX = "cfmcp-dev-"
+
+
+def remove_stale_scratch() -> list[Path]:
+    """Remove the private folders (env file with throwaway secrets) of `cfmcp dev` runs that
+    were killed before they could clean up: their pid is in the name and no longer runs."""
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
+        pid_text = folder.name.removeprefix(SCRATCH_PREFIX).split("-", 1)[0]
+        try:
+            if folder.stat().st_uid != os.getuid():
+                continue
+            os.kill(int(pid_text), 0)
+            continue  # still running
+        except ProcessLookupError:
+            pass
+        except (ValueError, OSError):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -135,7 +158,8 @@ def start(
     wrangler starts first: the sign-in server comes up while workerd boots.
     """
     preflight(project, config)
-    scratch = Path(tempfile.mkdtemp(prefix="cfmcp-dev-"))  # mode 0700
+    remove_stale_scratch()
+    scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))  # mode 0700
     signin_socket = None
     signin = None
     process = None

@@ -144,17 +144,25 @@ class _MemoryStorage:
 
 
 class _LoopbackCallback:
-    """Catches the browser's redirect back to us on a loopback port."""
+    """Catches the browser's redirect back to us on a loopback port. The port is reserved at
+    once (it goes into the client registration); the server starts only for a browser, so
+    --headless never loads uvicorn."""
 
     def __init__(self) -> None:
+        from cfmcp.dev.server import bind_loopback
+
+        self.params: dict[str, str] = {}
+        self.arrived = threading.Event()
+        self._socket = bind_loopback()
+        self._server: Any = None
+        self.redirect_uri = f"http://127.0.0.1:{self._socket.getsockname()[1]}/callback"
+
+    def start(self) -> None:
         from starlette.applications import Starlette
         from starlette.responses import HTMLResponse
         from starlette.routing import Route
 
         from cfmcp.dev.server import BackgroundServer
-
-        self.params: dict[str, str] = {}
-        self.arrived = threading.Event()
 
         async def callback(request: Any) -> HTMLResponse:
             self.params = dict(request.query_params)
@@ -164,8 +172,14 @@ class _LoopbackCallback:
                 message = f"Authorization failed: {self.params['error']}."
             return HTMLResponse(f"<!doctype html><p>{html.escape(message)}</p>")
 
-        self.server = BackgroundServer(Starlette(routes=[Route("/callback", callback)]))
-        self.redirect_uri = f"http://127.0.0.1:{self.server.port}/callback"
+        app = Starlette(routes=[Route("/callback", callback)])
+        self._server = BackgroundServer(app, sock=self._socket).start()
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.stop()  # closes the socket too
+        else:
+            self._socket.close()
 
     async def wait(self, timeout: float) -> dict[str, str]:
         import anyio
@@ -227,7 +241,7 @@ async def run_check(
                 authorization_url, callback.redirect_uri
             )
         else:
-            callback.server.start()
+            callback.start()
             on_open_browser(authorization_url)
             webbrowser.open(authorization_url)
 
@@ -329,7 +343,7 @@ async def run_check(
         result.error = message
         emit(Step(recorder.current, 0.0, False, message))
     finally:
-        callback.server.stop()  # also frees the port when the browser was never needed
+        callback.close()
     return result
 
 

@@ -26,13 +26,6 @@ def err_console() -> Console:
     return Console(stderr=True, highlight=False)
 
 
-@cache
-def out_console() -> Console:
-    from rich.console import Console
-
-    return Console(highlight=False)
-
-
 def info(message: str) -> None:
     err_console().print(message, soft_wrap=True)
 

@@ -160,11 +160,17 @@ def deploy(
     progress: Progress = _quiet,
     notify: Notify = lambda message: None,
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    checked: Preflight | None = None,
 ) -> DeployResult:
-    """Preflight, `wrangler deploy`, and the URL recorded in cfmcp.json for `env`."""
+    """Preflight, `wrangler deploy`, and the URL recorded in cfmcp.json for `env`.
+
+    A caller that has just made sure of everything preflight checks (`cfmcp up`) passes
+    `checked` and spares two wrangler runs.
+    """
     from cfmcp import wrangler
 
-    checked = preflight(project, env, progress=progress, notify=notify)
+    if checked is None:
+        checked = preflight(project, env, progress=progress, notify=notify)
     with progress(f"Deploying {checked.worker}…"):
         result = wrangler.deploy(project, env=env)
     record = result.record("deploy") or {}

@@ -90,7 +90,12 @@ def up(
                  ("put " + ", ".join(put)) if put else "all set on the Worker")
         )  # fmt: skip
 
-        deployed = deploy_module.deploy(project, env, progress=progress, notify=notify)
+        # Signed in (the account came from whoami or the token works), KV and secrets done:
+        # nothing left for deploy's preflight to find.
+        checked = deploy_module.Preflight(project.worker_name(env), None, None, put)
+        deployed = deploy_module.deploy(
+            project, env, progress=progress, notify=notify, checked=checked
+        )
         result.url = deployed.url
         done(Step("Deploy", "done", deployed.url or "no workers.dev URL"))
 

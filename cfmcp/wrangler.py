@@ -42,15 +42,6 @@ BATCH_ENV = {"WRANGLER_HIDE_BANNER": "true"}
 # value included, to its output and its log file (measured); these override both.
 SECRET_SAFE_ENV = {"WRANGLER_LOG": "log", "WRANGLER_LOG_SANITIZE": "true"}
 
-# The user's Cloudflare settings that wrangler reads and we pass through untouched.
-PASSTHROUGH = (
-    "CLOUDFLARE_API_TOKEN",
-    "CLOUDFLARE_ACCOUNT_ID",
-    "CLOUDFLARE_API_BASE_URL",
-    "CLOUDFLARE_API_KEY",
-    "CLOUDFLARE_EMAIL",
-)
-
 
 @dataclass
 class WranglerResult:
@@ -73,6 +64,8 @@ class WranglerResult:
 
 
 def wrangler_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The user's environment (CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID,
+    CLOUDFLARE_API_BASE_URL… pass through untouched) made quiet and non-interactive."""
     env = dict(os.environ)
     env.update(QUIET_ENV)
     if extra:

@@ -592,7 +592,3 @@ def test_outside_a_project(tmp_path):
     result = run_cfmcp("dev", cwd=tmp_path)
     assert result.returncode == 1
     assert "No wrangler.toml" in result.stderr
-
-
-def test_python_version_note():
-    assert sys.version_info >= (3, 10)

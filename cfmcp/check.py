@@ -2,8 +2,10 @@
 
 The SDK's own OAuth client does the work; we watch its HTTP traffic to report each step of the
 flow with its time: 401 challenge, protected-resource and authorization-server metadata,
-dynamic client registration, authorization with PKCE, token, then initialize, tools/list and
-a tool call over streamable HTTP (/mcp) and over SSE (/sse).
+dynamic client registration, authorization with PKCE, token. Then, per endpoint and protocol
+era, the MCP calls: `server/discover` (2026-07-28, every request self-contained) or
+`initialize` (2025), `tools/list` and a tool call, on /mcp (streamable HTTP) and on /sse
+(HTTP+SSE where the server has it, else the alias of /mcp that stateless servers keep).
 """
 
 from __future__ import annotations
@@ -196,6 +198,25 @@ class _LoopbackCallback:
         return self.params
 
 
+ERAS = {"modern": "2026-07-28", "legacy": "2025"}
+
+
+@dataclass(frozen=True)
+class _Pass:
+    """One connection of the check: an endpoint, how to reach it, and the protocol era."""
+
+    path: str  # "/mcp" or "/sse"
+    era: str  # "modern" or "legacy"
+    sse: bool = False  # HTTP+SSE rather than streamable HTTP
+
+    @property
+    def label(self) -> str:
+        if self.sse:
+            return f"{self.path}, HTTP+SSE"
+        where = "/sse alias" if self.path == "/sse" else self.path
+        return f"{where}, {ERAS[self.era]}"
+
+
 async def run_check(
     url: str,
     *,
@@ -204,11 +225,18 @@ async def run_check(
     arguments: dict[str, Any] | None = None,
     expect: str | None = None,
     transports: Sequence[str] = ("mcp", "sse"),
+    eras: Sequence[str] = ("modern", "legacy"),
     on_step: Callable[[Step], None] = lambda step: None,
     on_open_browser: Callable[[str], None] = lambda url: None,
     sign_in_timeout: float = 300.0,
 ) -> CheckResult:
-    """Sign in to the MCP server at `url` and call `tool`; every step lands in the result."""
+    """Sign in to the MCP server at `url` and call `tool` on each transport in each protocol
+    era; every step lands in the result.
+
+    /mcp is streamable HTTP, tried as a 2026-07-28 client (`server/discover`, no session) and
+    as a 2025-era client (`initialize`). /sse is HTTP+SSE on a server that has it (the stateful
+    variant, 2025 era only) and otherwise an alias of /mcp, tried like /mcp.
+    """
     import httpx2
     from mcp.client.auth import AuthorizationCodeResult, OAuthClientProvider
     from mcp.client.session import ClientSession
@@ -289,50 +317,72 @@ async def run_check(
             event_hooks=hooks,
         )
 
-    async def exercise(session: ClientSession, label: str) -> None:
-        recorder.current = f"initialize ({label})"
+    async def timed(name: str, action: Callable[[], Any]) -> tuple[Any, float]:
+        recorder.current = name
         started = time.perf_counter()
-        init = await session.initialize()
-        server = f"{init.server_info.name} {init.server_info.version}"
-        emit(Step(f"initialize ({label})", time.perf_counter() - started, True, server))
+        value = await action()
+        return value, time.perf_counter() - started
 
-        recorder.current = f"tools/list ({label})"
-        started = time.perf_counter()
-        listed = await session.list_tools()
+    async def exercise(session: ClientSession, run: _Pass) -> None:
+        if run.era == "modern":
+            name = f"server/discover ({run.label})"
+            _, seconds = await timed(name, session.discover)
+        else:
+            name = f"initialize ({run.label})"
+            _, seconds = await timed(name, session.initialize)
+        info = session.server_info
+        server = f"{info.name} {info.version}, " if info else ""
+        emit(Step(name, seconds, True, f"{server}protocol {session.protocol_version}"))
+
+        name = f"tools/list ({run.label})"
+        listed, seconds = await timed(name, session.list_tools)
         names = [t.name for t in listed.tools]
-        emit(Step(f"tools/list ({label})", time.perf_counter() - started, True, ", ".join(names)))
+        emit(Step(name, seconds, True, ", ".join(names)))
+        name = f"tools/call {tool} ({run.label})"
         if tool not in names:
-            recorder.current = f"tools/call {tool} ({label})"
+            recorder.current = name
             raise CfmcpError(f"The server has no tool {tool!r} (it has: {', '.join(names)}).")
 
-        recorder.current = f"tools/call {tool} ({label})"
-        started = time.perf_counter()
-        called = await session.call_tool(tool, arguments)
-        seconds = time.perf_counter() - started
+        called, seconds = await timed(name, lambda: session.call_tool(tool, arguments))
         text = " ".join(" ".join(getattr(item, "text", "").split()) for item in called.content)
         ok = not called.is_error and (expect is None or text == expect)
         detail = f"{text}" if expect is None else f"{text} (expected {expect})"
-        emit(Step(f"tools/call {tool} ({label})", seconds, ok, detail))
+        emit(Step(name, seconds, ok, detail))
+
+    async def over_streamable_http(run: _Pass) -> None:
+        recorder.current = f"connect ({run.label})"
+        async with (
+            client_factory(auth=provider) as http,
+            streamable_http_client(f"{base}{run.path}", http_client=http) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await exercise(session, run)
+
+    async def over_sse(run: _Pass) -> None:
+        recorder.current = f"connect ({run.label})"
+        async with (
+            sse_client(f"{base}{run.path}", auth=provider, httpx_client_factory=client_factory) as (
+                read,
+                write,
+            ),
+            ClientSession(read, write) as session,
+        ):
+            await exercise(session, run)
 
     try:
         for transport in transports:
-            label = TRANSPORTS[transport]
-            recorder.current = f"connect ({label})"
-            if transport == "mcp":
-                async with (
-                    client_factory(auth=provider) as http,
-                    streamable_http_client(f"{base}/mcp", http_client=http) as (read, write),
-                    ClientSession(read, write) as session,
-                ):
-                    await exercise(session, label)
-            else:
-                async with (
-                    sse_client(
-                        f"{base}/sse", auth=provider, httpx_client_factory=client_factory
-                    ) as (read, write),
-                    ClientSession(read, write) as session,
-                ):
-                    await exercise(session, label)
+            path = f"/{transport}"
+            if transport == "sse":
+                try:
+                    await over_sse(_Pass(path, "legacy", sse=True))
+                    continue
+                except Exception as exc:
+                    if not _is_status(exc, 405):
+                        raise
+                    # No HTTP+SSE here: /sse is an alias of the streamable-HTTP endpoint.
+                    recorder.last_error = None
+            for era in eras:
+                await over_streamable_http(_Pass(path, era))
     except Exception as exc:  # report the failing step with the server's words
         cause = _root_cause(exc)
         message = str(cause) or type(cause).__name__
@@ -345,6 +395,12 @@ async def run_check(
     finally:
         callback.close()
     return result
+
+
+def _is_status(exc: BaseException, status: int) -> bool:
+    cause = _root_cause(exc)
+    response = getattr(cause, "response", None)
+    return getattr(response, "status_code", None) == status
 
 
 async def _loopback_only(request: Any) -> None:
@@ -425,6 +481,7 @@ def check_command(
     args: str | None,
     expect: str | None,
     transport: str,
+    era: str = "both",
     env: str | None,
     as_json: bool,
 ) -> int:
@@ -435,6 +492,9 @@ def check_command(
     transports = {"both": ("mcp", "sse"), "mcp": ("mcp",), "sse": ("sse",)}.get(transport)
     if transports is None:
         raise UsageError(f"--transport must be mcp, sse or both, not {transport!r}.")
+    eras = {"both": ("modern", "legacy"), "modern": ("modern",), "legacy": ("legacy",)}.get(era)
+    if eras is None:
+        raise UsageError(f"--era must be modern, legacy or both, not {era!r}.")
     arguments = parse_arguments(args)
     target = server_base(url or default_url(env))
     if headless:
@@ -466,6 +526,7 @@ def check_command(
                 arguments=arguments,
                 expect=expect,
                 transports=transports,
+                eras=eras,
                 on_step=show_step,
                 on_open_browser=show_browser,
             )

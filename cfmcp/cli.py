@@ -107,6 +107,21 @@ def init(
     force: bool = typer.Option(
         False, "--force", help="Write into a non-empty folder (same-name files are replaced)."
     ),
+    stateful: bool = typer.Option(
+        False,
+        "--stateful",
+        help="A Durable Object session per 2025-era client, with real HTTP+SSE on /sse: for "
+        "servers that push notifications, keep per-session state or serve SSE-only clients.",
+        show_default="stateless: MCP 2026-07-28 on /mcp, no Durable Object",
+    ),
+    toolchain: str | None = typer.Option(
+        None,
+        "--toolchain",
+        metavar="SET",
+        help="The Worker's tool versions: 'current' (Node 22.12+) or 'node20' (the last "
+        "wrangler that runs on Node 20).",
+        show_default="the newest the Node on PATH runs",
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Create a remote MCP server project: Worker, Cloudflare OAuth, tools, wrangler.toml."""
@@ -117,12 +132,18 @@ def init(
     if interactive and directory == Path(".") and name is None and _folder_has_files(Path(".")):
         directory = Path(typer.prompt("Project folder", default="my-mcp-server"))
 
-    plan = init_module.plan_init(directory, name=name, install=install, git=git, force=force)
-    if install:
-        from cfmcp.node import find_toolchain
-
-        toolchain = find_toolchain()  # before writing anything: a clear error, nothing to undo
-
+    # Everything that can fail is checked here, Node included, before a file is written.
+    plan = init_module.plan_init(
+        directory,
+        name=name,
+        install=install,
+        git=git,
+        force=force,
+        stateful=stateful,
+        toolchain=toolchain,
+    )
+    if plan.notice and not as_json:
+        console.warn(plan.notice)
     if plan.name_derived and not as_json:
         console.info(
             f"Worker name: [bold]{plan.name}[/bold] (from the folder name; "
@@ -144,7 +165,7 @@ def init(
 
         try:
             with console.spinner("Installing the Worker's packages (npm ci)…") as timer:
-                npm_ci(result.root, toolchain)
+                npm_ci(result.root, plan.node)
         except KeyboardInterrupt:
             raise CfmcpError(
                 "Interrupted during npm ci: the project's files are written, its packages are "
@@ -163,6 +184,8 @@ def init(
                 "path": str(result.root),
                 "name": result.name,
                 "template": {"name": plan.template.name, "version": plan.template.version},
+                "variant": plan.variant,
+                "toolchain": {"name": plan.toolchain.name, "wrangler": plan.toolchain.wrangler},
                 "files": result.files,
                 "overwritten": result.overwritten,
                 "git": result.git,
@@ -362,7 +385,7 @@ def deploy(
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Deploy the Worker and print its /mcp and /sse URLs and OAuth redirect URI.
+    """Deploy the Worker and print its MCP URL(s) and OAuth redirect URI.
 
     Checks first: wrangler installed, signed in, KV namespace (created if missing), required
     secrets set. The URL is recorded for `cfmcp client-config` and `cfmcp check`.
@@ -408,7 +431,8 @@ def _deploy_panel(result) -> None:  # type: ignore[no-untyped-def]
     if result.url:
         table.add_row("URL", result.url)
         table.add_row("MCP (streamable HTTP)", result.endpoints["mcp"])
-        table.add_row("MCP (SSE)", result.endpoints["sse"])
+        if "sse" in result.endpoints:
+            table.add_row("MCP (HTTP+SSE)", result.endpoints["sse"])
         table.add_row("OAuth redirect URI", f"{result.redirect_uri}")
         table.add_row("", f"[dim]{_redirect_note(result)}[/dim]")
         table.add_row(
@@ -582,7 +606,11 @@ def client_config(
     clients.check_replacement(plan, force=force, confirm=confirm, show=not as_json)
     result = clients.apply(plan)
     if as_json:
-        console.print_json(clients.result_json(target, result.action, backup=result.backup))
+        console.print_json(
+            clients.result_json(
+                target, result.action, backup=result.backup, moved_from_sse=plan.upgrade
+            )
+        )
     else:
         clients.print_report(plan, result)
 
@@ -610,6 +638,7 @@ def _next_steps_panel(root: Path, *, installed: bool) -> None:
     table.add_row("cfmcp up", "live on Cloudflare: KV, OAuth client, secrets, deploy")
     table.add_row("  or step by step:", "cfmcp kv create, cfmcp secrets set, cfmcp deploy")
     table.add_row("cfmcp client-config claude", "connect Claude Desktop (or cursor, vscode, …)")
+    table.add_row("src/tools.ts", "where your tools go (add and whoami are examples)")
     err_console().print(Panel(table, title="Next steps", title_align="left", expand=False))
 
 
@@ -904,8 +933,9 @@ def up(
     if result.url:
         env_flag = f" --env {env}" if env else ""
         console.success(f"Live at {result.url}")
-        console.info(f"  MCP (streamable HTTP)  {result.url}/mcp")
-        console.info(f"  MCP (SSE)              {result.url}/sse")
+        console.info(f"  MCP (streamable HTTP)  {result.endpoints['mcp']}")
+        if "sse" in result.endpoints:
+            console.info(f"  MCP (HTTP+SSE)         {result.endpoints['sse']}")
         console.info(f"Next: cfmcp check{env_flag}   (signs in through your browser)")
         console.info(f"      cfmcp client-config claude{env_flag}")
 
@@ -971,15 +1001,26 @@ def check(
         None, "--expect", help="Text the tool must return (default for add 23+19: 42)."
     ),
     transport: str = typer.Option(
-        "both", "--transport", metavar="mcp|sse|both", help="Which transports to try."
+        "both",
+        "--transport",
+        metavar="mcp|sse|both",
+        help="Which endpoints to try: /mcp, /sse (HTTP+SSE where the server has it, else the "
+        "alias of /mcp) or both.",
+    ),
+    era: str = typer.Option(
+        "both",
+        "--era",
+        metavar="modern|legacy|both",
+        help="Protocol era: 2026-07-28 (server/discover, no session), 2025 (initialize) or both.",
     ),
     env: str | None = typer.Option(None, "--env", "-e", help="Environment of the deployed URL."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Prove it works: sign in as a real MCP client and call a tool.
 
-    Discovery, dynamic registration, PKCE authorization and token, then initialize, tools/list
-    and a tool call over streamable HTTP and SSE, each step timed. Exit 0 only if all pass.
+    Discovery, dynamic registration, PKCE authorization and token, then, for each endpoint and
+    protocol era, server/discover or initialize, tools/list and a tool call, each step timed.
+    Exit 0 only if all pass.
     """
     from cfmcp.check import check_command
 
@@ -990,6 +1031,7 @@ def check(
         args=args,
         expect=expect,
         transport=transport,
+        era=era,
         env=env,
         as_json=as_json,
     )

@@ -47,12 +47,7 @@ class DeployResult:
     version_id: str | None
     deployed_at: str
     kv: KvResult | None = None  # the namespace, when this deploy had to create or find it
-
-    @property
-    def endpoints(self) -> dict[str, str]:
-        if not self.url:
-            return {}
-        return {"mcp": f"{self.url}/mcp", "sse": f"{self.url}/sse"}
+    endpoints: dict[str, str] = field(default_factory=dict)
 
     @property
     def redirect_uri(self) -> str | None:
@@ -184,6 +179,7 @@ def deploy(
         version_id=record.get("version_id"),
         deployed_at=now().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         kv=checked.kv,
+        endpoints=project.endpoints(url),
     )
     project.update_env_state(
         env,

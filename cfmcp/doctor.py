@@ -69,6 +69,7 @@ def run_doctor(
 
     wrangler_check = check_wrangler(project, node_version)
     checks.append(wrangler_check)
+    checks.append(check_toolchain(project))
     try:
         document = project.load_wrangler()
     except CfmcpError as error:
@@ -112,7 +113,7 @@ def check_python() -> Check:
 
 
 def check_node() -> tuple[Check, tuple[int, int, int] | None]:
-    from cfmcp.node import INSTALL_HINT, MIN_NODE, MIN_NODE_TEXT, node_version
+    from cfmcp.node import INSTALL_HINT, OLDEST_NODE, node_version, version_text
 
     node = shutil.which("node")
     if node is None:
@@ -120,17 +121,16 @@ def check_node() -> tuple[Check, tuple[int, int, int] | None]:
     version = node_version(node)
     if version is None:
         return Check("Node.js", FAIL, f"could not read the version of {node}", INSTALL_HINT), None
-    text = ".".join(map(str, version))
-    if version < MIN_NODE:
-        return (
-            Check("Node.js", FAIL, f"{text} is older than {MIN_NODE_TEXT}", INSTALL_HINT),
-            version,
-        )
+    text = version_text(version)
+    if version < OLDEST_NODE:
+        needed = version_text(OLDEST_NODE)
+        return Check("Node.js", FAIL, f"{text} is older than {needed}", INSTALL_HINT), version
     return Check("Node.js", PASS, f"{text} ({node})"), version
 
 
 def check_wrangler(project: Project, node: tuple[int, int, int] | None) -> Check:
-    from cfmcp.wrangler import installed_wrangler, node_satisfies
+    from cfmcp.node import INSTALL_HINT, node_satisfies, version_text
+    from cfmcp.wrangler import installed_wrangler
 
     package = installed_wrangler(project)
     if package is None or not project.wrangler_bin.exists():
@@ -142,17 +142,38 @@ def check_wrangler(project: Project, node: tuple[int, int, int] | None) -> Check
         return Check("wrangler", WARN, f"{text}; Node.js not found to run it")
     fits = node_satisfies(node, package.node_range)
     if fits is False:
-        node_text = ".".join(map(str, node))
         return Check(
             "wrangler",
             FAIL,
-            f"{package.version} needs Node {package.node_range}; this Node is {node_text}",
-            "Install a Node.js that fits (`nvm install 22`), or pin wrangler 4.86.0 (the newest "
-            "that runs on Node 20) in package.json and run `npm install`.",
+            f"{package.version} needs Node {package.node_range}; this Node is {version_text(node)}",
+            INSTALL_HINT,
         )
     if fits is None:
         return Check("wrangler", WARN, f"{text}; could not compare with this Node")
     return Check("wrangler", PASS, text)
+
+
+def check_toolchain(project: Project) -> Check:
+    """A project on an older toolchain set works, and should move up when it can."""
+    from cfmcp.scaffold import load_template
+
+    toolchains = load_template().toolchains
+    name = project.toolchain
+    newest = next(iter(toolchains))
+    if name is None:
+        return Check("toolchain", SKIP, "not one of cfmcp's sets (package.json was changed)")
+    toolchain = toolchains[name]
+    if name == newest:
+        return Check("toolchain", PASS, f"{name}: wrangler {toolchain.wrangler}")
+    current = toolchains[newest]
+    return Check(
+        "toolchain",
+        WARN,
+        f"{name}: wrangler {toolchain.wrangler}, the last for Node {toolchain.min_node[0]} "
+        f"(end-of-life); Node {current.min_node_text}+ runs wrangler {current.wrangler}",
+        'With Node 22.12 or newer, follow "Move to the current toolchain" in the project\'s '
+        "README.md.",
+    )
 
 
 def check_kv(document: Any, env: str | None) -> Check:

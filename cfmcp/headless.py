@@ -86,8 +86,13 @@ class AuthorizationRedirect:
     iss: str | None
 
 
-async def authorize_headless(authorization_url: str, redirect_uri: str) -> AuthorizationRedirect:
-    """Follow `authorization_url` to `redirect_uri`, saying yes on every page on the way."""
+async def authorize_headless(
+    authorization_url: str, redirect_uri: str, *, answers: dict[str, str] | None = None
+) -> AuthorizationRedirect:
+    """Follow `authorization_url` to `redirect_uri`, saying yes on every page on the way.
+
+    `answers` fills in the pages' fields by name, e.g. the local sign-in's `email` to sign in
+    as someone other than its default user; other fields keep the values the pages give."""
     import httpx2
 
     cookies: dict[tuple[str, str], str] = {}  # (host:port, name) -> value
@@ -120,7 +125,9 @@ async def authorize_headless(authorization_url: str, redirect_uri: str) -> Autho
             if found is None:
                 raise CfmcpError(f"Sign-in stopped at {url.split('?')[0]}: no form to submit.")
             form, (button_name, button_value) = found
-            data = {**form.fields, button_name: button_value} if button_name else form.fields
+            given = {k: v for k, v in (answers or {}).items() if k in form.fields}
+            fields = {**form.fields, **given}
+            data = {**fields, button_name: button_value} if button_name else fields
             url, method = urljoin(url, form.action or url), form.method.upper()
     raise CfmcpError(f"Sign-in did not reach {redirect_uri} within {MAX_HOPS} steps.")
 

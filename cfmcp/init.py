@@ -11,8 +11,9 @@ from pathlib import Path
 from cfmcp import __version__
 from cfmcp.errors import CfmcpError, UsageError
 from cfmcp.names import slugify_worker_name, worker_name_problem
+from cfmcp.node import NodeInstall
 from cfmcp.project import Project
-from cfmcp.scaffold import Template, load_template, render_template
+from cfmcp.scaffold import DEFAULT_VARIANT, Template, Toolchain, load_template, render_template
 
 
 @dataclass
@@ -21,9 +22,29 @@ class InitPlan:
     name: str
     name_derived: bool
     template: Template
+    variant: str
+    toolchain: Toolchain
     install: bool
     git: bool
+    node: NodeInstall | None = None  # set when installing
     existing: list[Path] = field(default_factory=list)  # template files already in the folder
+
+    @property
+    def options(self) -> dict[str, str]:
+        return {"variant": self.variant, "toolchain": self.toolchain.name}
+
+    @property
+    def notice(self) -> str | None:
+        """What to say about an older toolchain set, once."""
+        newest = next(iter(self.template.toolchains.values()))
+        if self.toolchain is newest:
+            return None
+        return (
+            f"Using wrangler {self.toolchain.wrangler}, the last that runs on Node "
+            f"{self.toolchain.min_node[0]}: Node.js {newest.min_node_text}+ brings wrangler "
+            f"{newest.wrangler} (Node {self.toolchain.min_node[0]} is end-of-life). "
+            "The project's README says how to move up."
+        )
 
 
 @dataclass
@@ -58,8 +79,11 @@ def plan_init(
     install: bool,
     git: bool | None,
     force: bool,
+    stateful: bool = False,
+    toolchain: str | None = None,
 ) -> InitPlan:
-    """Everything decided and checked before a single file is written."""
+    """Everything decided and checked before a single file is written: the name, the folder,
+    the variant, the toolchain set for the Node on PATH (and that Node, when installing)."""
     root = directory.resolve()
     worker_name, derived = resolve_name(root, name)
     if root.exists() and not root.is_dir():
@@ -71,11 +95,35 @@ def plan_init(
             "(files of the same name are overwritten; nothing else is deleted).",
         )
     template = load_template()
-    existing = [f.target for f in template.files() if (root / f.target).exists()]
-    if (root / "cfmcp.json").exists():
-        existing.append(Path("cfmcp.json"))
+    variant = "stateful" if stateful else DEFAULT_VARIANT
+    chosen, node = choose_toolchain(template, toolchain, install=install)
     use_git = shutil.which("git") is not None if git is None else git
-    return InitPlan(root, worker_name, derived, template, install, use_git, existing)
+    plan = InitPlan(root, worker_name, derived, template, variant, chosen, install, use_git, node)
+    plan.existing = [f.target for f in template.files(plan.options) if (root / f.target).exists()]
+    if (root / "cfmcp.json").exists():
+        plan.existing.append(Path("cfmcp.json"))
+    return plan
+
+
+def choose_toolchain(
+    template: Template, name: str | None, *, install: bool
+) -> tuple[Toolchain, NodeInstall | None]:
+    """The toolchain set `name`, or the newest that the Node on PATH runs. Installing needs a
+    Node that runs it: checked here, before anything is written."""
+    from cfmcp.node import find_node, node_version, pick_toolchain
+
+    if name is not None and name not in template.toolchains:
+        known = ", ".join(template.toolchains)
+        raise UsageError(f"Unknown --toolchain {name!r}.", hint=f"Use one of: {known}.")
+    if name is not None:
+        chosen = template.toolchains[name]
+    else:
+        node_path = shutil.which("node")
+        chosen = pick_toolchain(template, node_version(node_path) if node_path else None)
+    node = None
+    if install:
+        node = find_node(chosen.min_node, needed_by=f"wrangler {chosen.wrangler}")
+    return chosen, node
 
 
 def write_project(plan: InitPlan) -> InitResult:
@@ -93,12 +141,16 @@ def _write_project(plan: InitPlan) -> InitResult:
     plan.root.mkdir(parents=True, exist_ok=True)
     context = {
         "worker_name": plan.name,
-        "compatibility_date": plan.template.compatibility_date,
+        "compatibility_date": plan.toolchain.compatibility_date,
         "cfmcp_version": __version__,
         "template_name": plan.template.name,
         "template_version": plan.template.version,
+        "variant": plan.variant,
+        "stateful": plan.variant == "stateful",
+        "toolchain": plan.toolchain.as_context(),
+        "toolchains": {name: t.as_context() for name, t in plan.template.toolchains.items()},
     }
-    written = render_template(plan.template, plan.root, context)
+    written = render_template(plan.template, plan.root, plan.options, context)
     project = Project(plan.root)
     previous = project.read_state() if project.state_path.exists() else {}
     project.write_state(
@@ -106,7 +158,12 @@ def _write_project(plan: InitPlan) -> InitResult:
             "cfmcp": __version__,
             "template": {"name": plan.template.name, "version": plan.template.version},
             "created_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-            "options": {"name": plan.name, "install": plan.install, "git": plan.git},
+            "options": {
+                "name": plan.name,
+                **plan.options,
+                "install": plan.install,
+                "git": plan.git,
+            },
             "environments": previous.get("environments", {}),
         }
     )

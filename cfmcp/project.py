@@ -23,6 +23,8 @@ DEV_VARS_FILE = ".dev.vars"
 DEFAULT_ENV = "production"
 KV_BINDING = "OAUTH_KV"
 KV_PLACEHOLDER = "REPLACE_WITH_KV_NAMESPACE_ID"
+MCP_PATH = "/mcp"
+SSE_PATH = "/sse"
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,64 @@ class Project:
             # wrangler names an environment's Worker `<name>-<env>` unless the env sets a name.
             return str(env_table.get("name") or f"{name}-{env}")
         return name
+
+    @property
+    def variant(self) -> str:
+        """`stateless` or `stateful`, as `cfmcp init` recorded it. Projects made before it was
+        recorded were all stateful; a Durable Object binding says so too."""
+        try:
+            recorded = self.read_state().get("options", {}).get("variant")
+        except CfmcpError:
+            recorded = None
+        if recorded in ("stateless", "stateful"):
+            return str(recorded)
+        try:
+            stateful = "durable_objects" in self.load_wrangler()
+        except CfmcpError:
+            stateful = False
+        return "stateful" if stateful else "stateless"
+
+    @property
+    def toolchain(self) -> str | None:
+        """The template's toolchain set this project uses (`current`, `node20`): the set whose
+        wrangler package.json pins (a project moved up by hand is on the new set), else what
+        `cfmcp init` recorded; None if neither says."""
+        from cfmcp.scaffold import load_template
+
+        toolchains = load_template().toolchains
+        try:
+            package = json.loads((self.root / "package.json").read_text(encoding="utf-8"))
+            pinned = package.get("devDependencies", {}).get("wrangler")
+        except (OSError, ValueError, AttributeError):
+            pinned = None
+        found = next((name for name, t in toolchains.items() if t.wrangler == pinned), None)
+        if found or pinned:
+            return found
+        try:
+            recorded = self.read_state().get("options", {}).get("toolchain")
+        except CfmcpError:
+            recorded = None
+        return str(recorded) if recorded in toolchains else None
+
+    @property
+    def node_range(self) -> str | None:
+        """The Node versions the project declares it needs (package.json `engines.node`)."""
+        try:
+            package = json.loads((self.root / "package.json").read_text(encoding="utf-8"))
+            value = package.get("engines", {}).get("node")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return value if isinstance(value, str) else None
+
+    def endpoints(self, url: str | None) -> dict[str, str]:
+        """The MCP endpoints of this project's server at `url`: /mcp, and /sse where it is
+        HTTP+SSE (the stateful variant; a stateless server's /sse is an alias of /mcp)."""
+        if not url:
+            return {}
+        found = {"mcp": url + MCP_PATH}
+        if self.variant == "stateful":
+            found["sse"] = url + SSE_PATH
+        return found
 
     def kv_namespace_id(self, env: str | None = None) -> str | None:
         """The OAUTH_KV namespace id in wrangler.toml for `env`, as written (maybe the

@@ -2,8 +2,14 @@
 
 Files ending in `.j2` are rendered and lose the suffix; other files are copied as they are.
 A leading `_` on a file name stands for a dot (`_gitignore` becomes `.gitignore`), so the
-template's own ignore rules never apply to this repository. `template.json` describes the
-template and is not copied.
+template's own ignore rules never apply to this repository.
+
+`template.json` describes the template and is not copied. It names the template's variants
+(`cfmcp init --stateful`), its toolchain sets (the wrangler a Node version gets, with its
+`compatibility_date`) and, under "choose", the files an option picks: a target path mapped,
+for one option, from each of its values to a source file. Those sources are used only through
+"choose", and their folders (`variants/`, `toolchains/`) are never copied as they are: one
+source for every variant, switches instead of copies.
 """
 
 from __future__ import annotations
@@ -11,13 +17,39 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from cfmcp.errors import CfmcpError
 
 TEMPLATE_META = "template.json"
 DEFAULT_TEMPLATE = "cloudflare"
+DEFAULT_VARIANT = "stateless"
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    """A set of Worker tool versions that install, type-check, bundle and serve together."""
+
+    name: str
+    min_node: tuple[int, int, int]
+    engines_node: str
+    wrangler: str
+    workers_types: str
+    compatibility_date: str
+
+    @property
+    def min_node_text(self) -> str:
+        return ".".join(map(str, self.min_node))
+
+    def as_context(self) -> dict[str, str]:
+        return {
+            "name": self.name,
+            "engines_node": self.engines_node,
+            "wrangler": self.wrangler,
+            "workers_types": self.workers_types,
+            "compatibility_date": self.compatibility_date,
+        }
 
 
 @dataclass(frozen=True)
@@ -33,22 +65,45 @@ class Template:
     root: Path
     version: str
     description: str
-    compatibility_date: str
+    variants: dict[str, str]  # name -> description
+    toolchains: dict[str, Toolchain]  # newest first
+    choices: dict[str, dict[str, dict[str, str]]]  # target -> option -> value -> source
 
-    def files(self) -> list[TemplateFile]:
+    def files(self, options: dict[str, str]) -> list[TemplateFile]:
+        """The files to write for `options` (each option named in "choose" -> its value)."""
+        chosen_sources = {
+            source for by_option in self.choices.values()
+            for values in by_option.values() for source in values.values()
+        }  # fmt: skip
+        pools = {PurePosixPath(s).parent for s in chosen_sources} - {PurePosixPath(".")}
         files = []
         for source in sorted(self.root.rglob("*")):
             if not source.is_file() or source.name == TEMPLATE_META:
                 continue
             if "__pycache__" in source.parts or "node_modules" in source.parts:
                 continue
-            relative = source.relative_to(self.root)
-            render = relative.suffix == ".j2"
-            parts = list(relative.with_suffix("").parts if render else relative.parts)
-            if parts[-1].startswith("_"):
-                parts[-1] = "." + parts[-1][1:]
-            files.append(TemplateFile(source, Path(*parts), render))
-        return files
+            relative = PurePosixPath(source.relative_to(self.root).as_posix())
+            if str(relative) in chosen_sources or any(p in relative.parents for p in pools):
+                continue
+            files.append(self._file(source, _target_of(relative)))
+        for target, by_option in self.choices.items():
+            for option, values in by_option.items():
+                value = options.get(option)
+                if value not in values:
+                    raise CfmcpError(f"The template has no {option} {value!r} for {target}.")
+                files.append(self._file(self.root / values[value], Path(target)))
+        return sorted(files, key=lambda f: f.target)
+
+    def _file(self, source: Path, target: Path) -> TemplateFile:
+        return TemplateFile(source, target, render=source.suffix == ".j2")
+
+
+def _target_of(relative: PurePosixPath) -> Path:
+    render = relative.suffix == ".j2"
+    parts = list(relative.with_suffix("").parts if render else relative.parts)
+    if parts[-1].startswith("_"):
+        parts[-1] = "." + parts[-1][1:]
+    return Path(*parts)
 
 
 def templates_root() -> Path:
@@ -63,23 +118,46 @@ def templates_root() -> Path:
     )
 
 
+def parse_version(text: str) -> tuple[int, int, int]:
+    major, minor, patch = (int(part) for part in text.split("."))
+    return major, minor, patch
+
+
 def load_template(name: str = DEFAULT_TEMPLATE) -> Template:
     root = templates_root() / name
     meta_path = root / TEMPLATE_META
     if not meta_path.is_file():
         raise CfmcpError(f"Unknown template {name!r}.")
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    toolchains = {
+        key: Toolchain(
+            name=key,
+            min_node=parse_version(value["min_node"]),
+            engines_node=value["engines_node"],
+            wrangler=value["wrangler"],
+            workers_types=value["workers_types"],
+            compatibility_date=value["compatibility_date"],
+        )
+        for key, value in meta["toolchains"].items()
+    }
     return Template(
         name=meta.get("name", name),
         root=root,
         version=str(meta["version"]),
         description=meta.get("description", ""),
-        compatibility_date=meta["compatibility_date"],
+        variants=dict(meta["variants"]),
+        toolchains=dict(
+            sorted(toolchains.items(), key=lambda item: item[1].min_node, reverse=True)
+        ),
+        choices=meta.get("choose", {}),
     )
 
 
-def render_template(template: Template, destination: Path, context: dict[str, Any]) -> list[Path]:
-    """Write every template file under `destination`; returns the relative paths written."""
+def render_template(
+    template: Template, destination: Path, options: dict[str, str], context: dict[str, Any]
+) -> list[Path]:
+    """Write every template file for `options` under `destination`; returns the relative paths
+    written."""
     from jinja2 import Environment, StrictUndefined
 
     environment = Environment(
@@ -88,7 +166,7 @@ def render_template(template: Template, destination: Path, context: dict[str, An
         autoescape=False,
     )
     written = []
-    for item in template.files():
+    for item in template.files(options):
         target = destination / item.target
         target.parent.mkdir(parents=True, exist_ok=True)
         if item.render:

@@ -31,12 +31,13 @@ class UpResult:
     env: str | None
     url: str | None = None
     steps: list[Step] = field(default_factory=list)
+    endpoints: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "env": env_key(self.env),
             "url": self.url,
-            "endpoints": {"mcp": f"{self.url}/mcp", "sse": f"{self.url}/sse"} if self.url else {},
+            "endpoints": self.endpoints,
             "steps": [{"name": s.name, "status": s.status, "detail": s.detail} for s in self.steps],
         }
 
@@ -97,6 +98,7 @@ def up(
             project, env, progress=progress, notify=notify, checked=checked
         )
         result.url = deployed.url
+        result.endpoints = deployed.endpoints
         done(Step("Deploy", "done", deployed.url or "no workers.dev URL"))
 
         if deployed.url:
@@ -112,11 +114,12 @@ def _ensure_packages(project: Project, progress: Progress, done: Callable[[Step]
     if project.has_node_modules:
         done(Step("Packages", "skipped", "node_modules present"))
         return
-    from cfmcp.node import find_toolchain, npm_ci
+    from cfmcp.node import find_node, npm_ci, require_node_range
 
-    toolchain = find_toolchain()
+    require_node_range(project.node_range, needed_by="This project's toolchain")
+    node = find_node()
     with progress("Installing the Worker's packages (npm ci)…"):
-        npm_ci(project.root, toolchain)
+        npm_ci(project.root, node)
     done(Step("Packages", "done", "npm ci"))
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -80,10 +79,16 @@ def wrangler_binary(project: Project) -> Path:
             f"wrangler is not installed in {project.root} (no node_modules/.bin/wrangler).",
             hint=f"Run `npm ci` in {project.root}, then try again.",
         )
-    if shutil.which("node") is None:  # the wrangler script starts with `#!/usr/bin/env node`
-        from cfmcp.node import INSTALL_HINT
+    # The wrangler script starts with `#!/usr/bin/env node`; a Node older than it declares
+    # makes it print a stack trace or stop, so say so first.
+    from cfmcp.node import require_node_range
 
-        raise CfmcpError("Node.js was not found on PATH: wrangler needs it.", hint=INSTALL_HINT)
+    package = installed_wrangler(project)
+    version = package.version if package else ""
+    require_node_range(
+        package.node_range if package else None,
+        needed_by=f"This project's wrangler {version}".rstrip(),
+    )
     return binary
 
 
@@ -416,27 +421,6 @@ def installed_wrangler(project: Project) -> WranglerPackage | None:
         return None
     engines = data.get("engines") or {}
     return WranglerPackage(str(data.get("version", "?")), engines.get("node"))
-
-
-def node_satisfies(version: tuple[int, int, int], node_range: str | None) -> bool | None:
-    """Whether `version` meets simple `>=` ranges like ">=20.3.0" or ">=22.0.0 <25";
-    None when the range is of another form."""
-    if not node_range:
-        return True
-    compare = {
-        ">=": lambda bound: version >= bound,
-        ">": lambda bound: version > bound,
-        "<=": lambda bound: version <= bound,
-        "<": lambda bound: version < bound,
-    }
-    ok = True
-    for part in node_range.split():
-        match = re.fullmatch(r"(>=|>|<=|<)?v?(\d+)(?:\.(\d+))?(?:\.(\d+))?", part)
-        if not match:
-            return None
-        bound = (int(match[2]), int(match[3] or 0), int(match[4] or 0))
-        ok = ok and compare[match[1] or ">="](bound)
-    return ok
 
 
 # --- wrangler dev ---------------------------------------------------------------------------

@@ -23,7 +23,8 @@ from cfmcp import console
 URL = "https://demo.example.workers.dev"
 MCP = URL + "/mcp"
 SSE = URL + "/sse"
-BRIDGE = {"command": "npx", "args": ["-y", "mcp-remote", SSE]}
+BRIDGE = {"command": "npx", "args": ["-y", "mcp-remote", MCP]}
+EARLIER_BRIDGE = {"command": "npx", "args": ["-y", "mcp-remote", SSE]}  # cfmcp before /mcp
 
 
 @dataclass
@@ -135,7 +136,7 @@ def installed(case: Case, env: Env) -> Path:
 
 
 def endpoint(case: Case) -> str:
-    return case.entry.get("url") or case.entry.get("serverUrl") or SSE
+    return case.entry.get("url") or case.entry.get("serverUrl") or MCP
 
 
 def args(case: Case, *extra: str) -> tuple[str, ...]:
@@ -226,6 +227,45 @@ def test_same_name_conflict_needs_force(run, env, case):
     assert json.loads(path.read_text()) == {case.key: {"demo": case.entry}}
     assert [str(p) for p in backups(path)] == [report["backup"]]
     assert backups(path)[0].read_text() == old_text
+
+
+@pytest.mark.parametrize("case", CASES, ids=ids)
+def test_an_entry_cfmcp_wrote_for_sse_moves_to_mcp_without_force(run, env, case):
+    """Earlier cfmcp pointed the mcp-remote bridge at /sse: it is cfmcp's own, so it moves."""
+    path = installed(case, env)
+    earlier = {"type": "stdio", **EARLIER_BRIDGE} if case.client == "vscode" else EARLIER_BRIDGE
+    old_text = json.dumps({"other": 1, case.key: {"demo": earlier, "mine": {"url": "x"}}}, indent=2)
+    path.write_text(old_text)
+
+    moved = run(*args(case))
+
+    assert moved.exit_code == 0, moved.output
+    message = stderr(moved)
+    assert "from /sse to /mcp" in message and SSE in message and MCP in message  # shown
+    data = json.loads(path.read_text())
+    assert data == {"other": 1, case.key: {"demo": case.entry, "mine": {"url": "x"}}}
+    assert [p.read_text() for p in backups(path)] == [old_text]
+    again = run(*args(case, "--json"))
+    assert json.loads(again.stdout)["action"] == "unchanged"
+
+
+def test_moving_from_sse_reports_it_in_json(run, env):
+    path = installed(CASES[0], env)
+    path.write_text(json.dumps({"mcpServers": {"demo": EARLIER_BRIDGE}}))
+    result = run(*args(CASES[0], "--json"))
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["action"] == "updated" and report["moved_from_sse"] is True
+    assert report["url"] == MCP
+
+
+def test_a_bridge_to_another_servers_sse_still_needs_force(run, env):
+    path = installed(CASES[0], env)
+    other = {"command": "npx", "args": ["-y", "mcp-remote", "https://other.example.com/sse"]}
+    path.write_text(json.dumps({"mcpServers": {"demo": other}}))
+    result = run(*args(CASES[0]))
+    assert result.exit_code == 1 and "--force" in stderr(result)
+    assert json.loads(path.read_text())["mcpServers"]["demo"] == other
 
 
 @pytest.mark.parametrize("case", CASES, ids=ids)
@@ -392,6 +432,7 @@ def test_json_result(run, env):
         "url": MCP,
         "action": "created",
         "backup": None,
+        "moved_from_sse": False,
     }
     path.write_text('{"mcpServers": {"x": {"url": "https://x.example.com/mcp"}}}')
     report = json.loads(run("cursor", "--url", URL, "--name", "demo", "--json").stdout)
@@ -412,7 +453,7 @@ def test_json_result(run, env):
         (
             "windows",
             "AppData/Roaming/Claude",
-            {"command": "cmd", "args": ["/c", "npx", "-y", "mcp-remote", SSE]},
+            {"command": "cmd", "args": ["/c", "npx", "-y", "mcp-remote", MCP]},
         ),
     ],
 )

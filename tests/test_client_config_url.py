@@ -124,7 +124,7 @@ def test_local_is_the_dev_server(cli, work):
         "demo": {"url": "http://localhost:8788/mcp"}
     }
     assert printed(cli, "claude", "--local", "--name", "demo") == {
-        "demo": {"command": "npx", "args": ["-y", "mcp-remote", "http://localhost:8788/sse"]}
+        "demo": {"command": "npx", "args": ["-y", "mcp-remote", "http://localhost:8788/mcp"]}
     }
 
 

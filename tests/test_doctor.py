@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from cfmcp.node import node_satisfies
 from cfmcp.project import KV_PLACEHOLDER, Project
-from cfmcp.wrangler import node_satisfies
 from tests.conftest import copy_project, free_port, run_cfmcp
 from tests.fake_cloudflare import FakeCloudflare, isolated_env
 
@@ -162,7 +162,8 @@ def test_wrangler_too_new_for_this_node(cli, tmp_path):
     assert code == 1
     check = by_name(report)["wrangler"]
     assert check["status"] == "fail"
-    assert ">=99.0.0" in check["message"] and "4.86.0" in check["fix"]
+    assert ">=99.0.0" in check["message"] and "22.12" in check["fix"]
+    assert "4.86" not in check["fix"]  # no advice to pin an old wrangler
 
 
 def test_no_wrangler_and_a_broken_wrangler_toml(cli, tmp_path):

@@ -6,6 +6,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
 import tomlkit
 
 from cfmcp.scaffold import load_template
@@ -19,9 +20,23 @@ def _tree(root: Path) -> dict[str, bytes]:
     }
 
 
-def test_init_renders_a_complete_project(cli, tmp_path):
+SOURCES = {
+    "src/index.ts",
+    "src/tools.ts",
+    "src/server.ts",
+    "src/oauth.ts",
+    "src/config.ts",
+    "src/env.d.ts",
+    "src/cloudflare-handler.ts",
+    "src/cloudflare-upstream.ts",
+    "src/approval-dialog.ts",
+}
+
+
+@pytest.mark.parametrize("toolchain", ["current", "node20"])
+def test_init_renders_a_complete_stateless_project(cli, tmp_path, toolchain):
     target = tmp_path / "Demo Server"
-    result = cli("init", str(target), "--no-install", "--no-git", "--yes")
+    result = cli("init", str(target), "--no-install", "--no-git", "--yes", "--toolchain", toolchain)
     assert result.exit_code == 0, result.output
     files = set(_tree(target))
     expected = {
@@ -33,12 +48,7 @@ def test_init_renders_a_complete_project(cli, tmp_path):
         "package.json",
         "tsconfig.json",
         "wrangler.toml",
-        "src/index.ts",
-        "src/config.ts",
-        "src/env.d.ts",
-        "src/cloudflare-handler.ts",
-        "src/cloudflare-upstream.ts",
-        "src/approval-dialog.ts",
+        *SOURCES,
     }
     assert files == expected
     for name, content in _tree(target).items():
@@ -50,11 +60,13 @@ def test_init_renders_a_complete_project(cli, tmp_path):
     wrangler = tomlkit.parse((target / "wrangler.toml").read_text()).unwrap()
     assert wrangler["name"] == "demo-server"
     assert wrangler["compatibility_flags"] == ["nodejs_compat", "global_fetch_strictly_public"]
-    assert wrangler["durable_objects"]["bindings"][0] == {
-        "name": "MCP_OBJECT",
-        "class_name": "MyMCP",
-    }
-    assert wrangler["migrations"][0]["new_sqlite_classes"] == ["MyMCP"]
+    chosen = load_template().toolchains[toolchain]
+    assert wrangler["compatibility_date"] == chosen.compatibility_date
+    assert "durable_objects" not in wrangler and "migrations" not in wrangler
+    assert "MCP_OBJECT" not in (target / "src/env.d.ts").read_text()
+    index = (target / "src/index.ts").read_text()
+    assert "createMcpHandler" in index and "McpAgent" not in index
+    assert "registerTool(" in (target / "src/tools.ts").read_text()
     assert wrangler["kv_namespaces"][0]["binding"] == "OAUTH_KV"
     assert wrangler["dev"]["port"] == 8788
     assert wrangler["vars"]["CLOUDFLARE_OAUTH_URL"] == "https://dash.cloudflare.com/oauth2"
@@ -62,6 +74,12 @@ def test_init_renders_a_complete_project(cli, tmp_path):
     package = json.loads((target / "package.json").read_text())
     lock = json.loads((target / "package-lock.json").read_text())
     assert package["name"] == lock["name"] == lock["packages"][""]["name"] == "demo-server"
+    assert package["engines"]["node"] == chosen.engines_node == f">={chosen.min_node_text}"
+    assert package["devDependencies"]["wrangler"] == chosen.wrangler
+    assert lock["packages"]["node_modules/wrangler"]["engines"]["node"] == chosen.engines_node
+    readme = (target / "README.md").read_text()
+    assert "src/tools.ts" in readme and "Stateless" in readme
+    assert "MCP over HTTP+SSE" not in readme and "mcp-remote http://localhost:8788/mcp" in readme
     # Exact pins, identical in package.json and the lockfile's root entry.
     for section in ("dependencies", "devDependencies"):
         for dep, version in package[section].items():
@@ -73,14 +91,87 @@ def test_init_renders_a_complete_project(cli, tmp_path):
     assert {".dev.vars", ".wrangler/", "node_modules/"} <= set(gitignore)
 
 
+def test_init_stateful_writes_the_durable_object_design(cli, tmp_path):
+    target = tmp_path / "s"
+    result = cli("init", str(target), "--stateful", "--no-install", "--no-git", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["variant"] == "stateful"
+    assert set(_tree(target)) >= SOURCES
+    wrangler = tomlkit.parse((target / "wrangler.toml").read_text()).unwrap()
+    assert wrangler["durable_objects"]["bindings"] == [
+        {"name": "MCP_OBJECT", "class_name": "MyMCP"}
+    ]
+    assert wrangler["migrations"][0]["new_sqlite_classes"] == ["MyMCP"]
+    assert "MCP_OBJECT" in (target / "src/env.d.ts").read_text()
+    index = (target / "src/index.ts").read_text()
+    assert "class MyMCP extends McpAgent" in index and "registerTools" in index
+    readme = (target / "README.md").read_text()
+    assert "HTTP+SSE" in readme and "Durable Object" in readme
+    # One source: the shared files are the same bytes in both variants.
+    stateless = tmp_path / "l"
+    assert cli("init", str(stateless), "--no-install", "--no-git").exit_code == 0
+    for name in SOURCES - {"src/index.ts", "src/env.d.ts", "src/config.ts"}:
+        assert (target / name).read_bytes() == (stateless / name).read_bytes(), name
+
+
 def test_init_records_what_was_generated(cli, tmp_path):
-    result = cli("init", str(tmp_path / "p"), "--name", "rec-test", "--no-install", "--no-git")
+    result = cli(
+        "init", str(tmp_path / "p"), "--name", "rec-test", "--no-install", "--no-git",
+        "--toolchain", "node20",
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     state = json.loads((tmp_path / "p" / "cfmcp.json").read_text())
     template = load_template()
     assert state["template"] == {"name": "cloudflare", "version": template.version}
-    assert state["options"] == {"name": "rec-test", "install": False, "git": False}
+    assert state["options"] == {
+        "name": "rec-test",
+        "variant": "stateless",
+        "toolchain": "node20",
+        "install": False,
+        "git": False,
+    }
     assert state["environments"] == {}
+    # The older set is named once, with the way up.
+    assert "Node 20 is end-of-life" in " ".join(result.stderr.split())
+
+
+def test_the_toolchain_follows_the_node_on_path(cli, tmp_path, monkeypatch):
+    """Node 22.12+ gets the current set, Node 20.3 up to 22.11 the Node 20 one; with no Node
+    (and no install) the current set is written."""
+    cases = {"v24.1.0": "current", "v22.12.0": "current", "v22.11.0": "node20", "v20.3.0": "node20"}
+    for version, expected in cases.items():
+        bin_dir = fake_node(tmp_path / version, version)
+        monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+        target = tmp_path / f"p-{version}"
+        result = cli("init", str(target), "--no-install", "--no-git", "--json")
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["toolchain"]["name"] == expected, version
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    result = cli("init", str(tmp_path / "none"), "--no-install", "--no-git", "--json")
+    assert json.loads(result.stdout)["toolchain"]["name"] == "current"
+
+
+def test_too_old_a_node_stops_init_before_writing(cli, tmp_path, monkeypatch):
+    bin_dir = fake_node(tmp_path / "old", "v20.1.0")
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    target = tmp_path / "p"
+    result = cli("init", str(target), "--no-git")
+    assert result.exit_code == 1
+    message = " ".join(result.output.split())
+    assert "Node.js 20.1.0 is too old" in message and "22.12.0" in message
+    assert "nodejs.org" in message and "nvm install" in message
+    assert not target.exists()
+    assert cli("init", str(target), "--no-git", "--toolchain", "nope").exit_code == 2
+
+
+def fake_node(folder: Path, version: str) -> Path:
+    """A `node` that only reports `version`, and an `npm` beside it."""
+    folder.mkdir(parents=True)
+    for name, output in (("node", version), ("npm", "11.0.0")):
+        tool = folder / name
+        tool.write_text(f"#!/bin/sh\necho {output}\n")
+        tool.chmod(0o755)
+    return folder
 
 
 def test_explicit_invalid_name_is_a_usage_error_and_writes_nothing(cli, tmp_path):
@@ -134,7 +225,7 @@ def test_missing_node_with_install_is_a_clear_error_before_writing(cli, tmp_path
     result = cli("init", str(target), "--no-git")
     assert result.exit_code == 1
     assert "Node.js was not found" in result.output
-    assert "20.3" in result.output and "nodejs.org" in result.output
+    assert "22.12" in result.output and "nodejs.org" in result.output
     assert not target.exists()
     # Without install the files are still written.
     result = cli("init", str(target), "--no-git", "--no-install")

@@ -36,8 +36,10 @@ def test_write_kv_id_keeps_comments_and_layout(worker_project):
     assert edited == original.replace(KV_PLACEHOLDER, "a" * 32)
 
 
-def test_write_kv_id_for_an_env_copies_what_wrangler_does_not_inherit(worker_project):
-    document = tomlkit.parse((worker_project / "wrangler.toml").read_text())
+def test_write_kv_id_for_an_env_copies_what_wrangler_does_not_inherit(cli, tmp_path):
+    project = tmp_path / "stateful"
+    assert cli("init", str(project), "--stateful", "--no-install", "--no-git").exit_code == 0
+    document = tomlkit.parse((project / "wrangler.toml").read_text())
     assert read_kv_id(document, "staging") is None
     assert write_kv_id(document, "b" * 32, "staging") == ["vars", "durable_objects"]
     assert read_kv_id(document, "staging") == "b" * 32

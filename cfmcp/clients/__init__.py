@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,7 @@ from cfmcp.clients.base import (
     Scope,
     apply_plan,
     build_entry,
+    earlier_entries,
     normalise_url,
     plan_edit,
     show_diff,
@@ -82,6 +83,7 @@ class Target:
     entry: dict[str, Any]
     scope: Scope
     location: Location
+    earlier: list[dict[str, Any]] = field(default_factory=list)  # cfmcp's earlier entries
 
     @property
     def snippet(self) -> dict[str, Any]:
@@ -104,16 +106,16 @@ def resolve_target(request: Request) -> Target:
     scope = _scope(spec, request, project)
     endpoints = _endpoints(request, project)
     name = _name(request, project)
-    entry, url = build_entry(
-        spec, endpoints, bridge=request.bridge, platform=paths.current_platform()
-    )
+    platform = paths.current_platform()
+    entry, url = build_entry(spec, endpoints, bridge=request.bridge, platform=platform)
+    earlier = earlier_entries(spec, endpoints, platform=platform)
     if request.config_path is not None:
         path = Path(request.config_path).expanduser().absolute()
         location = Location(path, install_dir=path.parent, chosen=True)
     else:
         root = project.root if project is not None else Path.cwd()
         location = spec.locate(scope, root)
-    return Target(spec, name, url, entry, scope, location)
+    return Target(spec, name, url, entry, scope, location, earlier)
 
 
 def plan(target: Target, *, force: bool) -> EditPlan:
@@ -124,6 +126,7 @@ def plan(target: Target, *, force: bool) -> EditPlan:
         url=target.url,
         entry=target.entry,
         force=force,
+        earlier=target.earlier,
     )
 
 
@@ -135,7 +138,13 @@ def check_replacement(
     show: bool = True,
 ) -> None:
     """Allow replacing an entry of the same name only with --force or a yes at the prompt
-    (`confirm` is None when nobody can be asked). Raises CfmcpError otherwise."""
+    (`confirm` is None when nobody can be asked). Raises CfmcpError otherwise. An entry cfmcp
+    wrote earlier for this server is replaced without asking, the change shown."""
+    if plan.upgrade and show:
+        from cfmcp import console
+
+        console.info(f"Moving {plan.name} in {plan.path} from /sse to /mcp:")
+        show_diff(plan.entry_diff())
     if not plan.conflict or force:
         return
     if show:
@@ -197,6 +206,8 @@ def show_dry_run(plan: EditPlan) -> None:
         console.info(f"  and create the folder {escape(str(plan.write_path.parent))}")
     if plan.conflict:
         console.info("  replacing an existing entry needs --force (or a yes at the prompt)")
+    elif plan.upgrade:
+        console.info("  (an entry cfmcp wrote for /sse: it is moved to /mcp without --force)")
     console.info("Nothing was written.")
 
 
@@ -276,7 +287,7 @@ def _name_and_url_for_hint(
         endpoints = _endpoints(request, project)
     except CfmcpError:
         return name, "URL"
-    return name, endpoints.sse if request.bridge else endpoints.mcp
+    return name, endpoints.mcp
 
 
 def _endpoints(request: Request, project: Project | None) -> Endpoints:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -111,10 +111,15 @@ def normalise_url(raw: str) -> Endpoints:
 def build_entry(
     spec: ClientSpec, endpoints: Endpoints, *, bridge: bool, platform: Platform
 ) -> tuple[dict[str, Any], str]:
-    """The entry for `spec` and the endpoint URL it points at."""
+    """The entry for `spec` and the endpoint URL it points at: /mcp, natively or through the
+    mcp-remote bridge (for clients that start stdio servers only, or with --bridge)."""
     if spec.remote_entry is not None and not bridge:
         return spec.remote_entry(endpoints.mcp), endpoints.mcp
-    url = endpoints.sse
+    return bridge_entry(spec, endpoints.mcp, platform=platform), endpoints.mcp
+
+
+def bridge_entry(spec: ClientSpec, url: str, *, platform: Platform) -> dict[str, Any]:
+    """`npx -y mcp-remote URL`, as a stdio entry of `spec`'s shape."""
     args = ["-y", "mcp-remote", url]
     entry: dict[str, Any] = {}
     if spec.stdio_type:
@@ -129,7 +134,16 @@ def build_entry(
         entry.update(command="cmd", args=["/c", "npx", *args])
     else:
         entry.update(command="npx", args=args)
-    return entry, url
+    return entry
+
+
+def earlier_entries(spec: ClientSpec, endpoints: Endpoints, *, platform: Platform) -> list[dict]:
+    """Entries earlier cfmcp versions wrote for this server: the mcp-remote bridge to /sse.
+    Running client-config again moves them to /mcp as cfmcp's own, without --force."""
+    try:
+        return [bridge_entry(spec, endpoints.sse, platform=platform)]
+    except CfmcpError:
+        return []
 
 
 # --- planning an edit ---------------------------------------------------------------------
@@ -149,10 +163,11 @@ class EditPlan:
     old_entry: Any  # the entry of the same name already there, or None
     action: Action
     make_dirs: bool
+    upgrade: bool = False  # the entry replaced is one cfmcp wrote earlier for this server
 
     @property
     def conflict(self) -> bool:
-        return self.action == "updated"
+        return self.action == "updated" and not self.upgrade
 
     def diff(self) -> str:
         before = "/dev/null" if self.old_bytes is None else f"{self.path} (current)"
@@ -180,8 +195,10 @@ def plan_edit(
     url: str,
     entry: dict[str, Any],
     force: bool,
+    earlier: Sequence[dict[str, Any]] = (),
 ) -> EditPlan:
-    """Everything decided and checked, nothing written."""
+    """Everything decided and checked, nothing written. An entry of the same name that equals
+    one of `earlier` (what cfmcp wrote before for this server) is replaced without --force."""
     path = location.path
     write_path = path.resolve() if path.is_symlink() else path
     if write_path.is_dir():
@@ -231,6 +248,7 @@ def plan_edit(
         old_entry=old_entry,
         action=action,
         make_dirs=make_dirs,
+        upgrade=action == "updated" and old_entry in earlier,
     )
 
 

@@ -23,10 +23,7 @@ def remote_entry(url: str) -> dict[str, Any]:
 
 
 def scope_hint(scope: Scope, name: str, url: str) -> str:
-    if url.endswith("/sse"):
-        command = f"claude mcp add --scope {scope} {name} -- npx -y mcp-remote {url}"
-    else:
-        command = f"claude mcp add --transport http {name} {url} --scope {scope}"
+    command = f"claude mcp add --transport http {name} {url} --scope {scope}"
     return f"Claude Code keeps its user servers in its own state file; run: {command}"
 
 

@@ -95,8 +95,9 @@ def _raise_stop(signum: int, frame: Any) -> None:
 def _ensure_packages(project: Project) -> None:
     if project.has_node_modules:
         return
-    from cfmcp.node import find_toolchain, npm_ci
+    from cfmcp.node import find_node, npm_ci, require_node_range
 
+    require_node_range(project.node_range, needed_by="This project's toolchain")
     if not sys.stdin.isatty():
         raise CfmcpError(
             f"The Worker's packages are not installed in {project.root}.",
@@ -106,9 +107,9 @@ def _ensure_packages(project: Project) -> None:
 
     if not typer.confirm("The Worker's packages are not installed. Run npm ci now?", default=True):
         raise CfmcpError("cfmcp dev needs the packages.", hint="Run `npm ci` in the project.")
-    toolchain = find_toolchain()
+    node = find_node()
     with console.spinner("Installing the Worker's packages (npm ci)…") as timer:
-        npm_ci(project.root, toolchain)
+        npm_ci(project.root, node)
     console.success(f"Installed packages in {timer.stop():.1f} s")
 
 
@@ -141,8 +142,11 @@ def _show_panel(project: Project, server: Any, seconds: float) -> None:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
-    table.add_row("MCP (streamable HTTP)", f"{url}/mcp")
-    table.add_row("MCP (SSE)", f"{url}/sse")
+    if project.variant == "stateful":
+        table.add_row("MCP (streamable HTTP)", f"{url}/mcp  (sessions for 2025-era clients)")
+        table.add_row("MCP (HTTP+SSE)", f"{url}/sse  (for SSE-only clients)")
+    else:
+        table.add_row("MCP (streamable HTTP)", f"{url}/mcp")
     if server.config.upstream == "local":
         table.add_row(
             "Sign-in",
@@ -157,7 +161,7 @@ def _show_panel(project: Project, server: Any, seconds: float) -> None:
     else:
         table.add_row("Check it", "cfmcp check  (signs in through your browser)")
     table.add_row("MCP Inspector", f"npx @modelcontextprotocol/inspector  → connect to {url}/mcp")
-    table.add_row("mcp-remote", f"npx -y mcp-remote {url}/sse")
+    table.add_row("mcp-remote", f"npx -y mcp-remote {url}/mcp")
     table.add_row("Your clients", "cfmcp client-config cursor --local  (or claude, vscode, …)")
     table.add_row("Stop", "Ctrl-C")
     name = project.root.name

@@ -1,11 +1,12 @@
 """A local stand-in for the parts of Cloudflare that the Worker calls during sign-in.
 
-- `GET /oauth2/auth` shows a sign-in page for a dev identity; `POST /oauth2/auth` signs in
-  and redirects back with a code (or `error=access_denied` on Cancel).
+- `GET /oauth2/auth` shows a sign-in page whose email field holds the dev identity (`cfmcp dev
+  --user`); `POST /oauth2/auth` signs in as the address submitted and redirects back with a
+  code (or `error=access_denied` on Cancel).
 - `POST /oauth2/token` exchanges a code (client id and secret, redirect URI and S256 PKCE
   verifier checked; codes single-use with a short lifetime) or a refresh token (rotated).
-- `GET /client/v4/user` and `/client/v4/accounts` answer valid bearer tokens in Cloudflare's
-  response envelope.
+- `GET /client/v4/user` and `/client/v4/accounts` answer valid bearer tokens, for the user the
+  token was issued to, in Cloudflare's response envelope.
 
 Everything lives in memory: restart `cfmcp dev` and every upstream token is gone.
 """
@@ -16,6 +17,7 @@ import base64
 import hashlib
 import hmac
 import html
+import re
 import secrets
 import threading
 import time
@@ -31,6 +33,8 @@ from starlette.routing import Route
 
 CODE_TTL_SECONDS = 60
 DEFAULT_ACCESS_TOKEN_TTL = 3600
+MAX_EMAIL_LENGTH = 254
+_EMAIL = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+")
 
 
 @dataclass(frozen=True)
@@ -61,12 +65,22 @@ class DevIdentity:
         return [{"id": self.account_id, "name": f"{self.email}'s Account", "type": "standard"}]
 
 
+def email_problem(email: str) -> str | None:
+    """Why `email` cannot be a local sign-in identity, or None."""
+    if len(email) > MAX_EMAIL_LENGTH:
+        return f"An email address has at most {MAX_EMAIL_LENGTH} characters."
+    if not _EMAIL.fullmatch(email):
+        return "Enter an email address, like ada@example.com."
+    return None
+
+
 @dataclass
 class _Code:
     client_id: str
     redirect_uri: str
     challenge: str
     scope: str
+    identity: DevIdentity
     expires_at: float
 
 
@@ -74,6 +88,7 @@ class _Code:
 class _Grant:
     client_id: str
     scope: str
+    identity: DevIdentity
     expires_at: float = 0.0  # access tokens only
 
 
@@ -137,12 +152,19 @@ class LocalCloudflare:
         if problem:
             self.log(f"sign-in refused: {_describe(problem)}")
             return problem
+        return self._sign_in_page(values, self.identity.email)
+
+    def _sign_in_page(self, values: dict[str, str], email: str, problem: str = "") -> Response:
         hidden = "".join(
             f'<input type="hidden" name="{name}" value="{html.escape(value)}">'
             for name, value in values.items()
         )
-        email = html.escape(self.identity.email)
-        return HTMLResponse(_SIGN_IN_PAGE.format(email=email, hidden=hidden))
+        page = _SIGN_IN_PAGE.format(
+            email=html.escape(email),
+            hidden=hidden,
+            problem=f'<p class="problem">{html.escape(problem)}</p>' if problem else "",
+        )
+        return HTMLResponse(page, status_code=400 if problem else 200)
 
     async def authorize_submit(self, request: Request) -> Response:
         form = await request.form()
@@ -153,6 +175,10 @@ class LocalCloudflare:
         if form.get("decision") != "allow":
             self.log("sign-in cancelled")
             return self._redirect_error(values, "access_denied", "The user cancelled sign-in.")
+        email = str(form.get("email") or self.identity.email).strip()
+        problem = email_problem(email)
+        if problem:
+            return self._sign_in_page(values, email[:MAX_EMAIL_LENGTH], problem)
         code = secrets.token_urlsafe(24)
         with self._lock:
             self._codes[code] = _Code(
@@ -160,9 +186,10 @@ class LocalCloudflare:
                 redirect_uri=values["redirect_uri"],
                 challenge=values["code_challenge"],
                 scope=values["scope"],
+                identity=DevIdentity(email),
                 expires_at=self.clock() + CODE_TTL_SECONDS,
             )
-        self.log(f"signed in as {self.identity.email}")
+        self.log(f"signed in as {email}")
         query = urlencode({"code": code, "state": values["state"]})
         return RedirectResponse(f"{values['redirect_uri']}?{query}", status_code=302)
 
@@ -202,7 +229,7 @@ class LocalCloudflare:
             self.log("token refused: PKCE verifier does not match")
             return _oauth_error("invalid_grant", "PKCE verification failed.")
         self.log("issued upstream tokens")
-        return self._issue(code.client_id, code.scope)
+        return self._issue(code.client_id, code.scope, code.identity)
 
     def _refresh_tokens(self, form: Any) -> Response:
         with self._lock:
@@ -211,13 +238,14 @@ class LocalCloudflare:
             self.log("refresh refused: unknown refresh token")
             return _oauth_error("invalid_grant", "The refresh token is invalid.")
         self.log("refreshed upstream tokens")
-        return self._issue(grant.client_id, grant.scope)
+        return self._issue(grant.client_id, grant.scope, grant.identity)
 
-    def _issue(self, client_id: str, scope: str) -> JSONResponse:
+    def _issue(self, client_id: str, scope: str, identity: DevIdentity) -> JSONResponse:
         access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        expires_at = self.clock() + self.access_token_ttl
         with self._lock:
-            self._access[access] = _Grant(client_id, scope, self.clock() + self.access_token_ttl)
-            self._refresh[refresh] = _Grant(client_id, scope)
+            self._access[access] = _Grant(client_id, scope, identity, expires_at)
+            self._refresh[refresh] = _Grant(client_id, scope, identity)
         body = {
             "access_token": access,
             "token_type": "bearer",
@@ -229,26 +257,31 @@ class LocalCloudflare:
 
     # --- API --------------------------------------------------------------------------------
 
-    def _bearer_ok(self, request: Request) -> bool:
+    def _bearer_identity(self, request: Request) -> DevIdentity | None:
+        """The user a valid, unexpired bearer token was issued to."""
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
-            return False
+            return None
         with self._lock:
             grant = self._access.get(token)
-        return grant is not None and grant.expires_at > self.clock()
+        if grant is None or grant.expires_at <= self.clock():
+            return None
+        return grant.identity
 
     async def user(self, request: Request) -> Response:
-        if not self._bearer_ok(request):
+        identity = self._bearer_identity(request)
+        if identity is None:
             self.log("API refused: invalid or expired bearer token")
             return _api_error(10000, "Authentication error", 401)
-        return _api_result(self.identity.user())
+        return _api_result(identity.user())
 
     async def accounts(self, request: Request) -> Response:
-        if not self._bearer_ok(request):
+        identity = self._bearer_identity(request)
+        if identity is None:
             self.log("API refused: invalid or expired bearer token")
             return _api_error(10000, "Authentication error", 401)
-        accounts = self.identity.accounts()
+        accounts = identity.accounts()
         info = {"page": 1, "per_page": 20, "count": len(accounts), "total_count": len(accounts)}
         return _api_result(accounts, result_info=info)
 
@@ -323,6 +356,11 @@ _SIGN_IN_PAGE = """<!doctype html>
          padding: 2rem; box-shadow: 0 2px 12px rgb(0 0 0 / 8%); }}
   .badge {{ display: inline-block; background: #fff6e5; color: #9a4d00; border-radius: 6px;
            padding: .15rem .5rem; font-size: .8rem; }}
+  label {{ display: block; margin: 1rem 0 .3rem; font-weight: 600; }}
+  input[type=email] {{ width: 100%; box-sizing: border-box; font-size: 1rem; padding: .5rem;
+           border: 1px solid #c7c7cc; border-radius: 8px; }}
+  .problem {{ color: #b00020; }}
+  .actions {{ display: flex; gap: .8rem; justify-content: flex-end; margin-top: 1.5rem; }}
   button {{ font-size: 1rem; padding: .55rem 1.2rem; border-radius: 8px; cursor: pointer;
            border: 1px solid #c7c7cc; background: #fff; }}
   button.primary {{ background: #f6821f; color: #fff; border-color: #f6821f; }}
@@ -332,12 +370,17 @@ _SIGN_IN_PAGE = """<!doctype html>
 <main>
   <span class="badge">cfmcp dev · local sign-in</span>
   <h1>Sign in</h1>
-  <p>This stands in for Cloudflare's sign-in while you develop. You will be signed in as
-     <strong>{email}</strong>.</p>
+  <p>This stands in for Cloudflare's sign-in while you develop: any address signs in, no
+     password. The tools see this user.</p>
+  {problem}
   <form method="post" action="/oauth2/auth">
     {hidden}
-    <button type="submit" name="decision" value="cancel">Cancel</button>
-    <button type="submit" name="decision" value="allow" class="primary">Sign in as {email}</button>
+    <label for="email">Email</label>
+    <input type="email" id="email" name="email" value="{email}" required maxlength="254">
+    <div class="actions">
+      <button type="submit" name="decision" value="cancel" formnovalidate>Cancel</button>
+      <button type="submit" name="decision" value="allow" class="primary">Sign in</button>
+    </div>
   </form>
 </main>
 </body>

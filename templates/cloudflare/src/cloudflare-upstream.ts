@@ -21,15 +21,15 @@ export type Props = {
 };
 
 /**
- * What the tools see as `this.props`: the grant's props without Cloudflare's refresh token,
- * which stays in the encrypted grant. `accessToken` is there for tools that call Cloudflare's
- * API for the user; never return it (or log it) from a tool.
+ * The signed-in user as the tools see them: the grant's props without Cloudflare's refresh
+ * token, which stays in the encrypted grant. `accessToken` is there for tools that call
+ * Cloudflare's API for the user; never return it (or log it) from a tool.
  */
-export type SessionProps = Omit<Props, "refreshToken">;
+export type UserProps = Omit<Props, "refreshToken">;
 
-export function sessionProps(props: Props): SessionProps {
-  const { refreshToken: _kept, ...session } = props;
-  return session;
+export function userProps(props: Props): UserProps {
+  const { refreshToken: _kept, ...user } = props;
+  return user;
 }
 
 interface UpstreamTokens {

@@ -1,0 +1,14 @@
+// The MCP server for one request: the 2026-07-28 protocol has no sessions, so each request
+// gets a fresh server with the tools of ./tools.ts and the user its bearer token belongs to.
+import { McpServer, type McpRequestContext } from "@modelcontextprotocol/server";
+import type { UserProps } from "./cloudflare-upstream";
+import { SERVER_NAME, SERVER_VERSION } from "./config";
+import { registerTools } from "./tools";
+
+export function createServer({ authInfo }: McpRequestContext): McpServer {
+  // Put there by the OAuth provider after it checked the token (see ./oauth.ts).
+  const user = authInfo?.extra?.props as UserProps;
+  const server = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION });
+  registerTools(server, () => user);
+  return server;
+}

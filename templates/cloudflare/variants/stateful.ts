@@ -1,0 +1,95 @@
+// The Worker: OAuth in front, MCP behind it, and a session (a Durable Object) per 2025-era
+// client. Those clients keep a session on /mcp (streamable HTTP) and on /sse (HTTP+SSE), with
+// server-to-client requests, notifications and state that lives as long as the session.
+// 2026-07-28 clients have no sessions in their protocol: /mcp answers them per request, with
+// the same tools (./tools.ts).
+import { McpServer as SessionServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { isLegacyRequest, type McpServer } from "@modelcontextprotocol/server";
+import { McpAgent } from "agents/mcp";
+import { createMcpHandler } from "agents/mcp/server";
+import type { UserProps } from "./cloudflare-upstream";
+import { SERVER_NAME, SERVER_VERSION } from "./config";
+import { oauthWorker } from "./oauth";
+import { createServer } from "./server";
+import { registerTools } from "./tools";
+
+/** What a session keeps: the user, and the OAuth client that started it. */
+type SessionProps = UserProps & { clientId: string };
+
+/** One MCP session, usable only with tokens of the user and client that started it. */
+export class MyMCP extends McpAgent<Env, unknown, SessionProps> {
+  // McpAgent serves the MCP SDK v1 server; the tools use only the registerTool surface that
+  // v1 shares with v2.
+  server = new SessionServer({ name: SERVER_NAME, version: SERVER_VERSION });
+
+  async init() {
+    registerTools(this.server as unknown as McpServer, () => this.props!);
+  }
+
+  /**
+   * Called by the Worker before any request for this session. True when the request's token
+   * belongs to the user and client that started the session; the session then takes the
+   * token's props, so tools see Cloudflare's token as refreshed.
+   */
+  async claim(props: SessionProps): Promise<boolean> {
+    const started = await this.ctx.storage.get<SessionProps>("props");
+    if (!started || started.userId !== props.userId || started.clientId !== props.clientId) {
+      return false;
+    }
+    await this.updateProps(props);
+    return true;
+  }
+}
+
+const sessions = MyMCP.serve("/mcp");
+const sseSessions = MyMCP.serveSSE("/sse");
+const perRequest = createMcpHandler(createServer, { route: "/mcp", legacy: "reject" });
+
+/** The Durable Object name McpAgent gives the session a request names, if it names one. */
+function sessionName(request: Request): string | null {
+  const url = new URL(request.url);
+  const header = request.headers.get("mcp-session-id");
+  if (url.pathname === "/mcp" && header) return `streamable-http:${header}`;
+  const query = url.searchParams.get("sessionId");
+  if (url.pathname.startsWith("/sse") && query) return `sse:${query}`;
+  return null;
+}
+
+type Fetch = (request: Request, env: Env, ctx: ExecutionContext) => Promise<Response>;
+
+/** Sessions are per user and client: another token gets "Session not found" (404). */
+function boundToOwner(handler: { fetch: Fetch }): { fetch: Fetch } {
+  return {
+    async fetch(request, env, ctx) {
+      const context = ctx as ExecutionContext & { props: UserProps; auth: { clientId: string } };
+      const props: SessionProps = { ...context.props, clientId: context.auth.clientId };
+      const name = sessionName(request);
+      if (name) {
+        const session = env.MCP_OBJECT.get(env.MCP_OBJECT.idFromName(name));
+        if (!(await session.claim(props))) return sessionNotFound(request);
+      }
+      context.props = props; // what a new session starts with
+      return handler.fetch(request, env, ctx);
+    },
+  };
+}
+
+function sessionNotFound(request: Request): Response {
+  if (new URL(request.url).pathname.startsWith("/sse")) {
+    return new Response("Session not found", { status: 404 });
+  }
+  const error = { jsonrpc: "2.0", error: { code: -32001, message: "Session not found" }, id: null };
+  return Response.json(error, { status: 404 });
+}
+
+const mcp = boundToOwner(sessions);
+
+export default oauthWorker({
+  "/mcp": {
+    async fetch(request: Request, env: Env, ctx: ExecutionContext) {
+      if (await isLegacyRequest(request)) return mcp.fetch(request, env, ctx);
+      return perRequest(request, env, ctx);
+    },
+  },
+  "/sse": boundToOwner(sseSessions),
+});

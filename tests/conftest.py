@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -66,16 +67,47 @@ TEST_SECRETS = {
 
 
 @pytest.fixture(scope="session")
-def worker_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A project made by `cfmcp init` with its npm packages installed (one npm ci per session).
+def current_node() -> Path:
+    """A Node.js for the current toolchain set (22.19+): the machine's, else one from the npm
+    registry (cached). It goes first on PATH for the rest of the run."""
+    from tests import nodes
+
+    folder = nodes.bin_dir(nodes.CURRENT)
+    os.environ["PATH"] = nodes.path_with(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def worker_project(tmp_path_factory: pytest.TempPathFactory, current_node: Path) -> Path:
+    """A stateless project made by `cfmcp init` on the current toolchain, its npm packages
+    installed (one npm ci per session).
 
     Tests that change files in it must put them back; tests that need their own project
     copy it with `copy_project`.
     """
     root = tmp_path_factory.mktemp("worker") / "demo-mcp"
-    result = run_cfmcp("init", str(root), "--yes", "--no-git", timeout=900)
+    result = run_cfmcp("init", str(root), "--yes", "--no-git", "--json", timeout=900)
     assert result.returncode == 0, result.stderr + result.stdout
+    assert json.loads(result.stdout)["toolchain"]["name"] == "current"
     assert (root / "node_modules" / ".bin" / "wrangler").exists()
+    return root
+
+
+@pytest.fixture(scope="session")
+def stateful_project(tmp_path_factory: pytest.TempPathFactory, worker_project: Path) -> Path:
+    """A `--stateful` project on the same toolchain: the same lockfile, so it shares the
+    stateless project's node_modules."""
+    root = tmp_path_factory.mktemp("stateful") / "stateful-mcp"
+    result = run_cfmcp(
+        "init", str(root), "--stateful", "--no-install", "--no-git", "--toolchain", "current"
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    lock = (root / "package-lock.json").read_text()
+    assert (
+        lock.replace("stateful-mcp", "demo-mcp")
+        == (worker_project / "package-lock.json").read_text()
+    )
+    (root / "node_modules").symlink_to(worker_project / "node_modules", target_is_directory=True)
     return root
 
 

@@ -44,7 +44,9 @@ def _kill_group(pid: int) -> None:
 
 
 @contextmanager
-def cfmcp_dev(project: Path, *args: str, timeout: float = 90) -> Iterator[RunningDev]:
+def cfmcp_dev(
+    project: Path, *args: str, timeout: float = 90, env: dict[str, str] | None = None
+) -> Iterator[RunningDev]:
     port = free_port()
     log_path = project.parent / f"cfmcp-dev-{port}.log"
     record_path = project / ".wrangler" / f"cfmcp-dev-{port}.json"
@@ -56,7 +58,7 @@ def cfmcp_dev(project: Path, *args: str, timeout: float = 90) -> Iterator[Runnin
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            env={**os.environ, "COLUMNS": "200"},
+            env={**os.environ, "COLUMNS": "200", **(env or {})},
         )
     record: dict = {}
     try:

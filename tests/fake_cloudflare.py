@@ -26,6 +26,7 @@ import secrets
 import socket
 import sys
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -137,6 +138,7 @@ class FakeCloudflare:
         self.subdomain = subdomain
         self.email = "user@example.com"
         self.namespaces: dict[str, str] = {}  # id -> title
+        self.versions: dict[str, tuple[dict[str, Any], dict[str, bytes]]] = {}  # not yet live
         self.other_accounts: list[dict[str, str]] = []  # more accounts the token can see
         self.oauth_clients: dict[str, dict[str, Any]] = {}  # client_id -> client
         self.oauth_secrets: dict[str, list[str]] = {}  # client_id -> [old?, current]
@@ -390,29 +392,94 @@ class FakeCloudflare:
             script = self.scripts[name]
             return {"bindings": script.metadata.get("bindings", []), "logpush": False}
 
-        @route("PUT", scripts)
-        def upload(request, name):
+        def read_upload(request) -> tuple[dict[str, Any], dict[str, bytes]] | Reply:
             parts = request.multipart()
             metadata = json.loads(parts.pop("metadata", b"{}"))
             for binding in metadata.get("bindings", []):
                 namespace_id = binding.get("namespace_id")
                 if binding.get("type") == "kv_namespace" and namespace_id not in self.namespaces:
                     return error(400, 10042, f"KV namespace '{namespace_id}' is not valid.")
+            return metadata, parts
+
+        def go_live(name: str, metadata: dict[str, Any], modules: dict[str, bytes]) -> Script:
             script = self.scripts.get(name) or Script(name=name)
             script.metadata = metadata
-            script.modules = parts
-            script.deployment_id = secrets.token_hex(16)
-            script.draft = "export default { fetch() {} }" in b"".join(parts.values()).decode(
+            script.modules = modules
+            script.deployment_id = str(uuid.uuid4())
+            script.draft = "export default { fetch() {} }" in b"".join(modules.values()).decode(
                 errors="replace"
             )
             self.scripts[name] = script
+            return script
+
+        # The old way (a Worker with Durable Object migrations, or a new Worker): one upload.
+        @route("PUT", scripts)
+        def upload(request, name):
+            found = read_upload(request)
+            if isinstance(found, Reply):
+                return found
+            script = go_live(name, *found)
             return {
                 "id": name,
                 "etag": secrets.token_hex(16),
-                "deployment_id": script.deployment_id,
+                "deployment_id": script.deployment_id.replace("-", ""),
                 "startup_time_ms": 7,
                 "has_modules": True,
-                "entry_point": metadata.get("main_module", "index.js"),
+                "entry_point": found[0].get("main_module", "index.js"),
+            }
+
+        # The new way (wrangler 4.1xx, an existing Worker): a version, then a deployment of it.
+        @route("POST", scripts + "/versions")
+        def upload_version(request, name):
+            if name not in self.scripts:
+                return missing(name)
+            found = read_upload(request)
+            if isinstance(found, Reply):
+                return found
+            version_id = str(uuid.uuid4())
+            self.versions[version_id] = found
+            return {
+                "id": version_id,
+                "number": len(self.versions),
+                "metadata": {"source": "wrangler"},
+                "resources": {
+                    "script": {"etag": secrets.token_hex(16), "handlers": ["fetch"]},
+                    "bindings": found[0].get("bindings", []),
+                },
+                "startup_time_ms": 7,
+            }
+
+        @route("POST", scripts + "/deployments")
+        def deploy_versions(request, name):
+            if name not in self.scripts:
+                return missing(name)
+            [version] = request.json()["versions"]
+            if version["version_id"] not in self.versions or version["percentage"] != 100:
+                return error(400, 10213, "unknown version or a split this fake does not do")
+            go_live(name, *self.versions[version["version_id"]])
+            self.scripts[name].deployment_id = version["version_id"]
+            return {
+                "id": str(uuid.uuid4()),
+                "source": "api",
+                "strategy": "percentage",
+                "versions": [version],
+            }
+
+        @route("PATCH", scripts + "/script-settings")
+        def script_settings(request, name):
+            if name not in self.scripts:
+                return missing(name)
+            return request.json()
+
+        @route("GET", "/accounts/{account}/workers/workers/(?P<name>[^/]+)")
+        def worker(request, name):
+            if name not in self.scripts:
+                return missing(name)
+            enabled = self.scripts[name].subdomain_enabled
+            return {
+                "id": name,
+                "name": name,
+                "subdomain": {"enabled": enabled, "previews_enabled": enabled},
             }
 
         @route("GET", "/accounts/{account}/workers/subdomain")

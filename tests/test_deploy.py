@@ -26,14 +26,22 @@ def project(worker_project, tmp_path) -> Path:
     return copy_project(worker_project, tmp_path / "p")
 
 
+@pytest.fixture
+def stateful(stateful_project, tmp_path) -> Path:
+    return copy_project(stateful_project, tmp_path / "s")
+
+
 def cfmcp(project: Path, env: dict[str, str], *args: str):
     return run_cfmcp(*args, cwd=project, env=env)
 
 
 def uploads(api: FakeCloudflare, worker: str):
+    """The Worker's code as sent: one PUT (a new Worker, or one with Durable Object
+    migrations), or a new version to deploy (wrangler 4.1xx, an existing Worker)."""
+    script = f"/accounts/{{account}}/workers/scripts/{worker}"
     return [
         r
-        for r in api.requests_to("PUT", f"/accounts/{{account}}/workers/scripts/{worker}")
+        for r in api.requests_to("PUT", script) + api.requests_to("POST", script + "/versions")
         if "multipart/form-data" in r.headers.get("content-type", "")
     ]
 
@@ -80,30 +88,25 @@ def test_first_deploy_from_a_new_project(project, tmp_path, api):
     report = json.loads(result.stdout)
     url = f"https://{worker}.test-sub.workers.dev"
     assert report["url"] == url
-    assert report["endpoints"] == {"mcp": f"{url}/mcp", "sse": f"{url}/sse"}
+    assert report["endpoints"] == {"mcp": f"{url}/mcp"}  # a stateless server's /sse is an alias
     assert report["redirect_uri"] == f"{url}/callback"
     assert report["targets"] == [url]
     assert report["env"] == "production" and report["worker"] == worker
     assert len(report["version_id"]) == 36
     assert report["next"] == ["cfmcp client-config claude", "cfmcp check"]
 
-    # What reached Cloudflare: the real bundle with its Durable Object and KV bindings.
+    # What reached Cloudflare: the real bundle with its KV binding, no Durable Object.
     upload = uploads(api, worker)[-1]
     parts = upload.multipart()
     metadata = json.loads(parts["metadata"])
     bindings = {b["name"]: b for b in metadata["bindings"]}
-    assert bindings["MCP_OBJECT"] == {
-        "name": "MCP_OBJECT",
-        "type": "durable_object_namespace",
-        "class_name": "MyMCP",
-    }
+    assert "MCP_OBJECT" not in bindings and "migrations" not in metadata
     assert bindings["OAUTH_KV"] == {
         "name": "OAUTH_KV",
         "type": "kv_namespace",
         "namespace_id": namespace_id,
     }
     assert bindings["CLOUDFLARE_OAUTH_URL"]["type"] == "plain_text"
-    assert metadata["migrations"]["steps"] == [{"new_sqlite_classes": ["MyMCP"]}]
     assert metadata["main_module"] in parts and len(parts[metadata["main_module"]]) > 100_000
     assert not api.scripts[worker].draft
     assert api.scripts[worker].secrets == SECRET_VALUES  # kept across the upload
@@ -119,8 +122,9 @@ def test_first_deploy_from_a_new_project(project, tmp_path, api):
     again = cfmcp(project, env, "deploy")
     assert again.returncode == 0, again.stderr
     assert again.stdout == ""
-    for expected in (f"{url}/mcp", f"{url}/sse", f"{url}/callback", "inspector", "client-config"):
+    for expected in (f"{url}/mcp", f"{url}/callback", "inspector", "client-config"):
         assert expected in again.stderr
+    assert f"{url}/sse" not in again.stderr
 
     assert api.unknown == []  # every request wrangler made has a route in the fake
 
@@ -150,9 +154,31 @@ def test_deploy_an_environment(project, tmp_path, api):
     # [env.staging] got the bindings wrangler does not inherit: the upload has them all.
     metadata = json.loads(uploads(api, worker)[-1].multipart()["metadata"])
     names = {b["name"] for b in metadata["bindings"]}
-    assert {"MCP_OBJECT", "OAUTH_KV", "CLOUDFLARE_OAUTH_URL"} <= names
+    assert {"OAUTH_KV", "CLOUDFLARE_OAUTH_URL"} <= names
     assert Project(project).env_state("staging")["url"] == report["url"]
     assert Project(project).env_state(None) == {}
+
+
+@pytest.mark.integration
+def test_deploy_a_stateful_project(stateful, tmp_path, api):
+    """The Durable Object and its migration reach Cloudflare; /sse is a real endpoint."""
+    worker = Project(stateful).worker_name()
+    namespace_id = ready(api, stateful)
+    result = cfmcp(stateful, isolated_env(tmp_path, api), "deploy", "--json")
+    assert result.returncode == 0, result.stderr
+    url = f"https://{worker}.test-sub.workers.dev"
+    assert json.loads(result.stdout)["endpoints"] == {"mcp": f"{url}/mcp", "sse": f"{url}/sse"}
+    metadata = json.loads(uploads(api, worker)[-1].multipart()["metadata"])
+    bindings = {b["name"]: b for b in metadata["bindings"]}
+    assert bindings["MCP_OBJECT"] == {
+        "name": "MCP_OBJECT",
+        "type": "durable_object_namespace",
+        "class_name": "MyMCP",
+    }
+    assert bindings["OAUTH_KV"]["namespace_id"] == namespace_id
+    assert metadata["migrations"]["steps"] == [{"new_sqlite_classes": ["MyMCP"]}]
+    assert not api.scripts[worker].draft and api.scripts[worker].subdomain_enabled
+    assert api.unknown == []
 
 
 @pytest.mark.integration
@@ -200,7 +226,8 @@ def test_api_unreachable(project, tmp_path, api):
 
 
 @pytest.mark.integration
-def test_durable_object_migration_refused(project, tmp_path, api):
+def test_durable_object_migration_refused(stateful, tmp_path, api):
+    project = stateful
     worker = Project(project).worker_name()
     ready(api, project)
 

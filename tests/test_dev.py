@@ -1,11 +1,8 @@
 """`cfmcp dev` for real: wrangler, workerd and the local sign-in, with real MCP clients."""
 
-import base64
-import hashlib
 import json
 import os
 import re
-import secrets
 import signal
 import socket
 import subprocess
@@ -24,11 +21,19 @@ from cfmcp.headless import authorize_headless
 from cfmcp.process import group_alive, wait_group_gone
 from tests.conftest import copy_project, free_port, run_cfmcp
 from tests.devserver import cfmcp_dev
+from tests.signin import (
+    CALLBACK,
+    authorization_url,
+    get_code,
+    mcp_initialize,
+    pkce,
+    register,
+    token_request,
+    tokens_for,
+)
 from tests.test_worker import Browser, handle_from
 
 pytestmark = pytest.mark.integration
-
-CALLBACK = "http://127.0.0.1:9/callback"
 
 
 @pytest.fixture(scope="module")
@@ -41,95 +46,6 @@ def dev(dev_project: Path):
     # Upstream tokens (and so the Worker's) last 60 s, KV's minimum, for the expiry test.
     with cfmcp_dev(dev_project, "--user", "ada@example.dev", "--token-ttl", "60") as running:
         yield running
-
-
-# --- helpers: a client that registers and signs in by hand --------------------------------
-
-
-def register(base: str, redirect_uri: str = CALLBACK) -> str:
-    response = httpx2.post(
-        f"{base}/register",
-        json={
-            "redirect_uris": [redirect_uri],
-            "client_name": "test client",
-            "token_endpoint_auth_method": "none",
-            "grant_types": ["authorization_code", "refresh_token"],
-            "response_types": ["code"],
-        },
-    )
-    assert response.status_code == 201, response.text
-    return response.json()["client_id"]
-
-
-def pkce() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(32)
-    digest = hashlib.sha256(verifier.encode()).digest()
-    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def authorization_url(base: str, client_id: str, challenge: str, state: str = "st") -> str:
-    query = httpx2.QueryParams(
-        {
-            "response_type": "code",
-            "client_id": client_id,
-            "redirect_uri": CALLBACK,
-            "state": state,
-            "code_challenge": challenge,
-            "code_challenge_method": "S256",
-            "resource": base,
-        }
-    )
-    return f"{base}/authorize?{query}"
-
-
-def get_code(base: str) -> tuple[str, str, str]:
-    """Register, approve, sign in: (client_id, code, verifier)."""
-    client_id = register(base)
-    verifier, challenge = pkce()
-    redirect = anyio.run(
-        authorize_headless, authorization_url(base, client_id, challenge), CALLBACK
-    )
-    return client_id, redirect.code, verifier
-
-
-def token_request(base: str, client_id: str, **form: str) -> httpx2.Response:
-    return httpx2.post(f"{base}/token", data={"client_id": client_id, **form})
-
-
-def tokens_for(base: str) -> dict:
-    client_id, code, verifier = get_code(base)
-    response = token_request(
-        base,
-        client_id,
-        grant_type="authorization_code",
-        code=code,
-        redirect_uri=CALLBACK,
-        code_verifier=verifier,
-    )
-    assert response.status_code == 200, response.text
-    return {"client_id": client_id, **response.json()}
-
-
-def mcp_initialize(base: str, token: str) -> httpx2.Response:
-    return httpx2.post(
-        f"{base}/mcp",
-        headers={
-            "Authorization": f"Bearer {token}",
-            "Accept": "application/json, text/event-stream",
-            "Content-Type": "application/json",
-        },
-        json={
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": "2025-06-18",
-                "capabilities": {},
-                "clientInfo": {"name": "test", "version": "0"},
-            },
-        },
-        timeout=30,
-    )
 
 
 # --- the happy paths -----------------------------------------------------------------------
@@ -198,28 +114,45 @@ def test_sdk_oauth_client_calls_add_and_whoami(dev):
     assert user["accounts"][0]["name"] == "ada@example.dev's Account"
 
 
-def test_cfmcp_check_headless_passes_on_mcp_and_sse(dev):
+def test_cfmcp_check_headless_passes_in_both_eras_on_mcp_and_the_sse_alias(dev):
     result = run_cfmcp("check", dev.url, "--headless", "--json", timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
     assert report["ok"] is True
-    names = [step["name"] for step in report["steps"]]
-    for expected in (
+    steps = {step["name"]: step for step in report["steps"]}
+    oauth = [
         "401 challenge",
         "protected-resource metadata",
         "authorization-server metadata",
         "client registration",
         "authorization (PKCE S256)",
         "token",
-        "initialize (streamable HTTP)",
-        "tools/list (streamable HTTP)",
-        "tools/call add (streamable HTTP)",
-        "initialize (SSE)",
-        "tools/list (SSE)",
-        "tools/call add (SSE)",
-    ):
-        assert expected in names
+    ]
+    assert [step["name"] for step in report["steps"]][: len(oauth)] == oauth
+    for where in ("/mcp", "/sse alias"):
+        modern, legacy = f"({where}, 2026-07-28)", f"({where}, 2025)"
+        assert steps[f"server/discover {modern}"]["detail"].endswith("protocol 2026-07-28")
+        assert steps[f"initialize {legacy}"]["detail"].endswith("protocol 2025-11-25")
+        for label in (modern, legacy):
+            assert steps[f"tools/list {label}"]["detail"] == "add, whoami"
+            assert steps[f"tools/call add {label}"]["detail"] == "42 (expected 42)"
+    assert not any("HTTP+SSE" in name for name in steps)  # a stateless server has none
     assert all(step["ok"] for step in report["steps"])
+
+
+def test_cfmcp_check_one_era(dev):
+    result = run_cfmcp(
+        "check", dev.url, "--headless", "--json", "--era", "modern", "--transport", "mcp"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    names = [step["name"] for step in json.loads(result.stdout)["steps"]][6:]
+    assert names == [
+        "server/discover (/mcp, 2026-07-28)",
+        "tools/list (/mcp, 2026-07-28)",
+        "tools/call add (/mcp, 2026-07-28)",
+    ]
+    bad = run_cfmcp("check", dev.url, "--headless", "--era", "future")
+    assert bad.returncode == 2 and "--era must be modern, legacy or both" in bad.stderr
 
 
 def test_cfmcp_check_finds_the_running_dev_server(dev, dev_project):
@@ -285,9 +218,11 @@ def test_headless_refuses_remote_servers():
 
 def test_dev_panel_and_logs(dev):
     log = dev.log()
-    assert f"http://localhost:{dev.port}/mcp" in log
-    assert f"http://localhost:{dev.port}/sse" in log
-    assert "npx -y mcp-remote" in log and "client-config" in log
+    panel = log.split("signin │")[0]
+    assert f"http://localhost:{dev.port}/mcp" in panel
+    assert "/sse" not in panel  # no SSE advice for a stateless server
+    assert f"npx -y mcp-remote http://localhost:{dev.port}/mcp" in panel
+    assert "client-config" in panel
     assert "signin │ signed in as ada@example.dev" in log
     assert "worker │ [wrangler:info]" in log
 
@@ -452,19 +387,17 @@ def test_upstream_cloudflare_without_a_client_says_how_to_get_one(worker_project
 
 
 def test_tools_never_see_the_refresh_token(worker_project, tmp_path):
-    """Cloudflare's refresh token stays in the encrypted grant; `this.props` has the rest."""
+    """Cloudflare's refresh token stays in the encrypted grant; `user()` has the rest."""
     project = copy_project(worker_project, tmp_path / "props")
-    index = project / "src" / "index.ts"
-    source = index.read_text()
-    anchor = "  async init() {\n"
+    tools = project / "src" / "tools.ts"
+    source = tools.read_text()
+    anchor = "export function registerTools(server: McpServer, user: () => UserProps) {\n"
     assert anchor in source
-    index.write_text(
+    tools.write_text(
         source.replace(
             anchor,
-            anchor
-            + '    this.server.registerTool("propkeys", { description: "test" }, async () => '
-            '({ content: [{ type: "text", text: Object.keys(this.props ?? {}).sort().join(",") '
-            "}] }));\n",
+            anchor + '  server.registerTool("propkeys", { description: "test" }, async () => '
+            '({ content: [{ type: "text", text: Object.keys(user()).sort().join(",") }] }));\n',
         )
     )
     with cfmcp_dev(project) as running:

@@ -11,6 +11,7 @@ import pytest
 
 from cfmcp.node import node_satisfies
 from cfmcp.project import KV_PLACEHOLDER, Project
+from cfmcp.scaffold import load_template
 from tests.conftest import copy_project, free_port, run_cfmcp
 from tests.fake_cloudflare import FakeCloudflare, isolated_env
 
@@ -57,7 +58,14 @@ def test_everything_ready(project, tmp_path, api):
         assert checks[name]["status"] == "pass", checks[name]
     assert checks["secrets on Cloudflare"]["status"] == "pass"
     assert "user@example.com" in checks["Cloudflare sign-in"]["message"]
-    assert "4.86.0" in checks["wrangler"]["message"]
+    current = load_template().toolchains["current"]
+    assert current.wrangler in checks["wrangler"]["message"]
+    assert checks["toolchain"] == {
+        "name": "toolchain",
+        "status": "pass",
+        "message": f"current: wrangler {current.wrangler}",
+        "fix": None,
+    }
     assert api.unknown == []
     port = [c for c in report["checks"] if c["name"].startswith("port ")]
     assert port and port[0]["status"] == "pass"

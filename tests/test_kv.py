@@ -124,7 +124,7 @@ def test_kv_create_for_an_env(project, tmp_path, api):
     worker = Project(project).worker_name()
     assert report["title"] == f"{worker}-staging-OAUTH_KV"
     assert report["action"] == "created"
-    assert report["copied_into_env"] == ["vars", "durable_objects"]
+    assert report["copied_into_env"] == ["vars"]  # a stateless project has no Durable Object
     assert api.requests_to("POST", NAMESPACES)[0].json() == {"title": f"{worker}-staging-OAUTH_KV"}
     assert Project(project).kv_namespace_id("staging") == report["id"]
     assert Project(project).kv_namespace_id() == KV_PLACEHOLDER

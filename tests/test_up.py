@@ -54,18 +54,18 @@ def test_up_from_a_fresh_project_then_again(worker_project, tmp_path, api):
     client_created = first_index(summary, "POST /accounts/{account}/oauth_clients")
     first_secret = first_index(summary, f"PUT {scripts}/secrets")
     last_secret = last_index(summary, f"PUT {scripts}/secrets")
-    deployed = last_index(summary, f"PUT {scripts}")
+    deployed = last_index(summary, f"POST {scripts}/deployments")  # wrangler 4.1xx: a version
     assert kv_created < client_created < first_secret <= last_secret < deployed
-    assert not any(line.startswith("PATCH") for line in summary)
+    assert not any(line.startswith("PATCH /accounts/{account}/oauth_clients") for line in summary)
 
     # The Worker has the client's id and secret and a generated cookie key; the upload binds
-    # the Durable Object and the KV namespace that was created.
+    # the KV namespace that was created (and no Durable Object: the project is stateless).
     secrets = api.scripts[worker].secrets
     assert secrets["CLOUDFLARE_CLIENT_ID"] == client_id
     assert secrets["CLOUDFLARE_CLIENT_SECRET"] == api.oauth_secrets[client_id][0]
     assert re.fullmatch(r"[0-9a-f]{64}", secrets["COOKIE_ENCRYPTION_KEY"])
     bindings = {b["name"]: b for b in api.scripts[worker].metadata["bindings"]}
-    assert bindings["MCP_OBJECT"]["type"] == "durable_object_namespace"
+    assert "MCP_OBJECT" not in bindings
     (namespace_id,) = api.namespaces
     assert bindings["OAUTH_KV"] == {**bindings["OAUTH_KV"], "namespace_id": namespace_id}
     for name in ("CLOUDFLARE_CLIENT_SECRET", "COOKIE_ENCRYPTION_KEY"):  # the id is public
@@ -85,10 +85,11 @@ def test_up_from_a_fresh_project_then_again(worker_project, tmp_path, api):
         "Redirect URI": "skipped",
     }
     again = api.summary()[before:]
-    assert not any(line.startswith(("POST /accounts/{account}/storage", "PATCH")) for line in again)
+    touched = ("POST /accounts/{account}/storage", "PATCH /accounts/{account}/oauth_clients")
+    assert not any(line.startswith(touched) for line in again)
     assert "POST /accounts/{account}/oauth_clients" not in again
     assert f"PUT {scripts}/secrets" not in again
-    assert f"PUT {scripts}" in again
+    assert f"POST {scripts}/deployments" in again
     assert len(api.oauth_clients) == 1 and len(api.namespaces) == 1
 
 

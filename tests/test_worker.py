@@ -31,16 +31,32 @@ def test_typecheck(worker_project: Path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_bundles_with_wrangler(worker_project: Path, tmp_path: Path):
+def test_bundles_with_wrangler(worker_project: Path, stateful_project: Path, tmp_path: Path):
     from cfmcp.project import Project
     from cfmcp.wrangler import run_wrangler
 
-    result = run_wrangler(
-        Project(worker_project), ["deploy", "--dry-run", "--outdir", str(tmp_path / "out")]
+    sizes = {}
+    for project in (worker_project, stateful_project):
+        out = tmp_path / project.name
+        result = run_wrangler(Project(project), ["deploy", "--dry-run", "--outdir", str(out)])
+        bundle = (out / "index.js").read_text()
+        sizes[project] = len(bundle)
+        assert "OAUTH_KV" in result.stdout
+        stateful = project == stateful_project
+        assert ("MCP_OBJECT" in result.stdout) is stateful  # a Durable Object only if stateful
+        assert ("McpAgent" in bundle) is stateful
+    assert sizes[worker_project] < sizes[stateful_project] / 2
+
+
+def test_the_stateful_project_type_checks(stateful_project: Path):
+    result = subprocess.run(
+        [str(stateful_project / "node_modules/.bin/tsc"), "--noEmit"],
+        cwd=stateful_project,
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    bundle = tmp_path / "out" / "index.js"
-    assert bundle.stat().st_size > 100_000
-    assert "MCP_OBJECT" in result.stdout and "OAUTH_KV" in result.stdout
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,91 @@
+"""Node 20 keeps working: `cfmcp init` on Node 20.3 up to 22.11 writes the same `src/` with the
+last toolchain that runs there (wrangler 4.86.0), and it installs, type-checks, serves and
+answers both protocol eras. A current-set project on that Node stops with a clear error."""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from cfmcp.scaffold import load_template
+from tests import nodes
+from tests.conftest import copy_project, free_port, run_cfmcp
+from tests.devserver import cfmcp_dev
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def node20_env() -> dict[str, str]:
+    """PATH with a Node 20 first: the machine's own when it has one, else from npm."""
+    return {"PATH": nodes.path_with(nodes.bin_dir(nodes.NODE20))}
+
+
+@pytest.fixture(scope="module")
+def node20_project(node20_env, tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("node20") / "old-node-mcp"
+    result = run_cfmcp(
+        "init", str(root), "--yes", "--no-git", "--json", env=node20_env, timeout=900
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    node20 = load_template().toolchains["node20"]
+    assert report["toolchain"] == {"name": "node20", "wrangler": node20.wrangler}
+    assert report["installed"] is True
+    return root
+
+
+def test_init_says_once_how_to_move_up(node20_env, tmp_path):
+    result = run_cfmcp("init", str(tmp_path / "p"), "--no-install", "--no-git", env=node20_env)
+    assert result.returncode == 0, result.stderr
+    message = " ".join(result.stderr.split())
+    assert message.count("end-of-life") == 1 and "Node.js 22.12.0+ brings wrangler" in message
+    readme = (tmp_path / "p" / "README.md").read_text()
+    current = load_template().toolchains["current"]
+    assert "### Move to the current toolchain" in readme
+    assert f"wrangler@{current.wrangler}" in readme
+
+
+def test_the_node20_project_type_checks(node20_env, node20_project):
+    tsc = node20_project / "node_modules" / ".bin" / "tsc"
+    result = subprocess.run(
+        [str(tsc), "--noEmit"], cwd=node20_project, capture_output=True, text=True,
+        env={**os.environ, **node20_env}, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_node20_project_serves_both_eras(node20_env, node20_project):
+    with cfmcp_dev(node20_project, env=node20_env) as running:
+        result = run_cfmcp(
+            "check", running.url, "--headless", "--era", "both", "--json",
+            env=node20_env, timeout=120,
+        )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    names = [step["name"] for step in json.loads(result.stdout)["steps"]]
+    assert "tools/call add (/mcp, 2026-07-28)" in names and "tools/call add (/mcp, 2025)" in names
+
+
+def test_doctor_warns_about_the_old_toolchain(node20_env, node20_project):
+    result = run_cfmcp("doctor", "--offline", "--json", cwd=node20_project, env=node20_env)
+    checks = {check["name"]: check for check in json.loads(result.stdout)["checks"]}
+    assert checks["toolchain"]["status"] == "warn"
+    assert "Move to the current toolchain" in checks["toolchain"]["fix"]
+    assert checks["wrangler"]["status"] == "pass"
+
+
+def test_a_current_project_on_node20_stops_with_the_way_out(worker_project, node20_env, tmp_path):
+    project = copy_project(worker_project, tmp_path / "too-new")
+    current = load_template().toolchains["current"]
+    for args in (("dev", "--port", str(free_port())), ("deploy",), ("kv", "create")):
+        result = run_cfmcp(*args, cwd=project, env=node20_env, timeout=60)
+        assert result.returncode == 1, args
+        message = " ".join(result.stderr.split())
+        assert f"wrangler {current.wrangler} needs Node.js >=22.12.0" in message, args
+        assert "nodejs.org" in message and "Traceback" not in message
+    doctor = run_cfmcp("doctor", "--offline", "--json", cwd=project, env=node20_env)
+    assert doctor.returncode == 1
+    checks = {check["name"]: check for check in json.loads(doctor.stdout)["checks"]}
+    assert checks["wrangler"]["status"] == "fail"

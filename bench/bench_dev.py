@@ -4,7 +4,8 @@ server (the whole command, and the check alone in-process).
 
     python bench/bench_dev.py [--runs N] [--project PATH]
 
-Without --project it generates and installs a project first (npm ci).
+Without --project it generates and installs a project first (npm ci), on the current toolchain:
+the machine's Node 22.19+ if it has one, else the one the test suite fetches.
 """
 
 from __future__ import annotations
@@ -23,10 +24,13 @@ from pathlib import Path
 import anyio
 import httpx2
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from cfmcp.check import run_check
 from cfmcp.process import stop_process, wait_group_gone
 from cfmcp.project import Project
 from cfmcp.wrangler import start_dev
+from tests import nodes
 
 SECRETS = {
     "CLOUDFLARE_CLIENT_ID": "bench",
@@ -105,6 +109,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--project", type=Path)
     options = parser.parse_args()
+    nodes.put_current_node_first()
     scratch = Path(tempfile.mkdtemp(prefix="cfmcp-bench-dev-"))
     try:
         project = options.project

@@ -81,8 +81,24 @@ class _Recorder:
     def __init__(self, emit: Callable[[Step], None]):
         self.emit = emit
         self.current = "connect"
-        self.last_error: str | None = None
+        self.mcp_step = "connect"  # the MCP call under way; sign-in may happen inside it
+        self.last_error: str | None = None  # "POST /mcp answered 400"
+        self.last_error_body = ""
         self._seen: set[str] = set()
+
+    def start(self, step: str) -> None:
+        self.current = self.mcp_step = step
+
+    def explain(self, message: str) -> str:
+        """`message` with the last refusal the server sent, once."""
+        if not self.last_error:
+            return message
+        body = self.last_error_body
+        if body and message not in body and body not in message:
+            return f"{message} ({self.last_error}: {body})"
+        if self.last_error not in message:
+            return f"{message} ({self.last_error})"
+        return message
 
     def classify(self, method: str, path: str, status: int) -> str | None:
         if path.endswith(("/mcp", "/sse")) and status == 401:
@@ -114,11 +130,11 @@ class _Recorder:
                     body = (await response.aread()).decode(errors="replace")[:300]
                 except Exception:  # a streamed body we may not read: the status is enough
                     body = ""
-            self.last_error = (
-                f"{request.method} {request.url.path} answered {response.status_code}"
-                + (f": {body.strip()}" if body.strip() else "")
-            )
+            self.last_error = f"{request.method} {request.url.path} answered {response.status_code}"
+            self.last_error_body = body.strip()
             return
+        if name in ("token", "token refresh"):
+            self.current = self.mcp_step  # signed in: what fails next is the MCP call again
         if name and name not in self._seen:
             self._seen.add(name)
             detail = ""
@@ -318,7 +334,7 @@ async def run_check(
         )
 
     async def timed(name: str, action: Callable[[], Any]) -> tuple[Any, float]:
-        recorder.current = name
+        recorder.start(name)
         started = time.perf_counter()
         value = await action()
         return value, time.perf_counter() - started
@@ -340,7 +356,7 @@ async def run_check(
         emit(Step(name, seconds, True, ", ".join(names)))
         name = f"tools/call {tool} ({run.label})"
         if tool not in names:
-            recorder.current = name
+            recorder.start(name)
             raise CfmcpError(f"The server has no tool {tool!r} (it has: {', '.join(names)}).")
 
         called, seconds = await timed(name, lambda: session.call_tool(tool, arguments))
@@ -350,7 +366,7 @@ async def run_check(
         emit(Step(name, seconds, ok, detail))
 
     async def over_streamable_http(run: _Pass) -> None:
-        recorder.current = f"connect ({run.label})"
+        recorder.start(f"connect ({run.label})")
         async with (
             client_factory(auth=provider) as http,
             streamable_http_client(f"{base}{run.path}", http_client=http) as (read, write),
@@ -359,7 +375,7 @@ async def run_check(
             await exercise(session, run)
 
     async def over_sse(run: _Pass) -> None:
-        recorder.current = f"connect ({run.label})"
+        recorder.start(f"connect ({run.label})")
         async with (
             sse_client(f"{base}{run.path}", auth=provider, httpx_client_factory=client_factory) as (
                 read,
@@ -369,6 +385,7 @@ async def run_check(
         ):
             await exercise(session, run)
 
+    running: _Pass | None = None
     try:
         for transport in transports:
             path = f"/{transport}"
@@ -382,19 +399,28 @@ async def run_check(
                     # No HTTP+SSE here: /sse is an alias of the streamable-HTTP endpoint.
                     recorder.last_error = None
             for era in eras:
-                await over_streamable_http(_Pass(path, era))
+                running = _Pass(path, era)
+                await over_streamable_http(running)
     except Exception as exc:  # report the failing step with the server's words
         cause = _root_cause(exc)
         message = str(cause) or type(cause).__name__
         if isinstance(cause, CfmcpError):
             message = cause.message
-        if recorder.last_error and recorder.last_error not in message:
-            message = f"{message} ({recorder.last_error})"
+        message = recorder.explain(message)
+        if running is not None and running.era == "modern" and _refuses_modern(message):
+            message += (
+                " The server does not speak MCP 2026-07-28; `--era legacy` checks the 2025 "
+                "protocol alone."
+            )
         result.error = message
         emit(Step(recorder.current, 0.0, False, message))
     finally:
         callback.close()
     return result
+
+
+def _refuses_modern(message: str) -> bool:
+    return bool(re.search(r"protocol version|method not found|session", message, re.I))
 
 
 def _is_status(exc: BaseException, status: int) -> bool:

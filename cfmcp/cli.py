@@ -186,6 +186,7 @@ def init(
                 "template": {"name": plan.template.name, "version": plan.template.version},
                 "variant": plan.variant,
                 "toolchain": {"name": plan.toolchain.name, "wrangler": plan.toolchain.wrangler},
+                "notice": plan.notice,
                 "files": result.files,
                 "overwritten": result.overwritten,
                 "git": result.git,

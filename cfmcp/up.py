@@ -52,7 +52,7 @@ def up(
     notify: Callable[[str], None] = lambda message: None,
 ) -> UpResult:
     from cfmcp import deploy as deploy_module
-    from cfmcp import kv, oauth_client, secrets
+    from cfmcp import kv, oauth_client, secrets, wrangler
     from cfmcp.cloudflare_api import CloudflareAPI
 
     progress = progress or (lambda message: nullcontext())
@@ -65,6 +65,7 @@ def up(
     env = secrets.check_env(env)
     project.load_wrangler()  # a malformed wrangler.toml stops us before anything else
     _ensure_packages(project, progress, done)
+    wrangler.wrangler_binary(project)  # a Node too old for it stops us before any API call
 
     with CloudflareAPI.from_env() as api:
         # One account for everything, wrangler included (it would refuse to pick one itself).

@@ -128,3 +128,10 @@ def python_venv(name: str, *requirements: str) -> Path:
             )  # fmt: skip
             (prefix / ".done").write_text("\n".join(requirements) + "\n")
     return python
+
+
+def put_current_node_first() -> Path:
+    """For scripts outside pytest (bench/): a Node for the current toolchain first on PATH."""
+    folder = bin_dir(CURRENT)
+    os.environ["PATH"] = path_with(folder)
+    return folder

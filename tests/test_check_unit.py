@@ -89,3 +89,21 @@ def test_headless_never_follows_metadata_off_this_machine():
     assert not result.ok
     assert "https://as.attacker.example" in (result.error or "")
     assert "not a loopback URL" in (result.error or "")
+
+
+def test_a_refusal_is_explained_once():
+    from cfmcp.check import _Recorder
+
+    recorder = _Recorder(lambda step: None)
+    assert recorder.explain("boom") == "boom"
+    recorder.last_error, recorder.last_error_body = "POST /mcp answered 400", "Bad Request: x"
+    assert recorder.explain("Bad Request: x") == "Bad Request: x (POST /mcp answered 400)"
+    assert recorder.explain("other") == "other (POST /mcp answered 400: Bad Request: x)"
+
+
+def test_a_server_without_the_2026_protocol_is_named():
+    from cfmcp.check import _refuses_modern
+
+    assert _refuses_modern("Bad Request: Unsupported protocol version: 2026-07-28")
+    assert _refuses_modern("Method not found")
+    assert not _refuses_modern("All connection attempts failed")

@@ -54,7 +54,9 @@ def pkce() -> tuple[str, str]:
     return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def sign_in(client, challenge: str, *, decision: str = "allow", **overrides) -> httpx2.Response:
+def sign_in(
+    client, challenge: str, *, decision: str = "allow", email: str | None = None, **overrides
+) -> httpx2.Response:
     params = {
         "response_type": "code",
         "client_id": "dev-client",
@@ -68,9 +70,11 @@ def sign_in(client, challenge: str, *, decision: str = "allow", **overrides) -> 
     page = client.get("/oauth2/auth", params=params)
     if page.status_code != 200:
         return page
-    assert "ada@example.dev" in page.text
+    assert 'name="email" value="ada@example.dev"' in page.text  # prefilled with --user
     fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', page.text))
     fields = {key: unescape(value) for key, value in fields.items()}
+    if email is not None:
+        fields["email"] = email
     return client.post("/oauth2/auth", data={**fields, "decision": decision})
 
 
@@ -108,6 +112,48 @@ def test_full_sign_in_and_identity(upstream):
     assert user["result"]["id"] == DevIdentity("ada@example.dev").user_id
     accounts = upstream.get("/client/v4/accounts", headers=headers).json()
     assert accounts["success"] is True and len(accounts["result"]) == 1
+
+
+def test_sign_in_as_the_address_typed_and_each_token_keeps_its_user(upstream):
+    tokens = {}
+    for email in ("ada@example.dev", "bob@example.dev"):
+        verifier, challenge = pkce()
+        code = code_from(sign_in(upstream, challenge, email=email))
+        tokens[email] = exchange(upstream, code, verifier).json()
+        assert upstream.events[-2] == f"signed in as {email}"
+    for email, body in tokens.items():
+        headers = {"Authorization": f"Bearer {body['access_token']}"}
+        user = upstream.get("/client/v4/user", headers=headers).json()["result"]
+        assert user["email"] == email and user["id"] == DevIdentity(email).user_id
+        accounts = upstream.get("/client/v4/accounts", headers=headers).json()["result"]
+        assert accounts[0]["id"] == DevIdentity(email).account_id
+    # A refresh keeps the user.
+    bobs = tokens["bob@example.dev"]["refresh_token"]
+    refreshed = upstream.post(
+        "/oauth2/token",
+        data={"grant_type": "refresh_token", "refresh_token": bobs},
+        auth=("dev-client", "dev-secret"),
+    ).json()
+    headers = {"Authorization": f"Bearer {refreshed['access_token']}"}
+    assert upstream.get("/client/v4/user", headers=headers).json()["result"]["email"] == (
+        "bob@example.dev"
+    )
+
+
+@pytest.mark.parametrize(
+    "email", ["", "not-an-address", "a@b@c", "<script>@x.dev", "x" * 250 + "@example.dev"]
+)
+def test_a_bad_address_gets_the_page_again_and_no_code(upstream, email):
+    _, challenge = pkce()
+    response = sign_in(upstream, challenge, email=email)
+    if email == "":  # an empty field falls back to --user, as the prefilled page would
+        assert response.status_code == 302
+        return
+    assert response.status_code == 400
+    assert "Enter an email address" in response.text or "at most 254" in response.text
+    assert "<script>" not in response.text  # what was typed comes back escaped
+    assert "location" not in response.headers
+    assert not any(event.startswith("signed in") for event in upstream.events)
 
 
 def test_wrong_client_secret_is_refused(upstream):
@@ -210,3 +256,10 @@ def test_non_ascii_credentials_are_refused_not_a_crash(upstream):
     assert refused.status_code == 401
     code = code_from(sign_in(upstream, challenge))
     assert exchange(upstream, code, "vérifier" * 6).status_code == 400
+
+
+def test_dev_refuses_a_user_that_is_not_an_email_address(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli("dev", "--user", "root")
+    assert result.exit_code == 2
+    assert "--user 'root' is not an email address" in " ".join(result.output.split())

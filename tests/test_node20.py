@@ -79,7 +79,8 @@ def test_doctor_warns_about_the_old_toolchain(node20_env, node20_project):
 def test_a_current_project_on_node20_stops_with_the_way_out(worker_project, node20_env, tmp_path):
     project = copy_project(worker_project, tmp_path / "too-new")
     current = load_template().toolchains["current"]
-    for args in (("dev", "--port", str(free_port())), ("deploy",), ("kv", "create")):
+    commands = [("dev", "--port", str(free_port())), ("deploy",), ("kv", "create"), ("up", "--yes")]
+    for args in commands:
         result = run_cfmcp(*args, cwd=project, env=node20_env, timeout=60)
         assert result.returncode == 1, args
         message = " ".join(result.stderr.split())

@@ -25,6 +25,11 @@ def run_dev(*, port: int, upstream: str, user: str, token_ttl: int) -> None:
         raise UsageError(f"--upstream must be local or cloudflare, not {upstream!r}.")
     if not 1 <= port <= 65535:
         raise UsageError(f"--port {port} is not a port number.")
+    from cfmcp.dev.local_cloudflare import email_problem
+
+    problem = email_problem(user)
+    if problem:
+        raise UsageError(f"--user {user!r} is not an email address. {problem}")
     project = find_project()
     _ensure_packages(project)
     upstream_values = (

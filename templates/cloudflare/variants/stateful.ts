@@ -18,8 +18,9 @@ type SessionProps = UserProps & { clientId: string };
 
 /** One MCP session, usable only with tokens of the user and client that started it. */
 export class MyMCP extends McpAgent<Env, unknown, SessionProps> {
-  // McpAgent serves the MCP SDK v1 server; the tools use only the registerTool surface that
-  // v1 shares with v2.
+  // McpAgent serves the MCP SDK v1 server. The tools use only the registerTool surface that
+  // v1 shares with v2 (name, description, a z.object schema, arguments in, content out); a
+  // tool that reads its handler's second argument gets v1's `extra` here, v2's context there.
   server = new SessionServer({ name: SERVER_NAME, version: SERVER_VERSION });
 
   async init() {
@@ -36,7 +37,7 @@ export class MyMCP extends McpAgent<Env, unknown, SessionProps> {
     if (!started || started.userId !== props.userId || started.clientId !== props.clientId) {
       return false;
     }
-    await this.updateProps(props);
+    if (JSON.stringify(started) !== JSON.stringify(props)) await this.updateProps(props);
     return true;
   }
 }

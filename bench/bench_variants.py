@@ -1,8 +1,8 @@
 """The two variants of the generated server side by side, on the current toolchain: the bundle
 (raw and gzip, as wrangler reports it), `npm ci` time and `node_modules` size (one lockfile
-serves both variants), and the first MCP requests after `cfmcp dev` is ready: a 2026-07-28
-`tools/call` and a 2025 `initialize` (which starts a Durable Object in the stateful variant),
-each against a warm second one.
+serves both variants), and the first MCP requests after `cfmcp dev` is ready and a client has
+signed in: a 2026-07-28 `tools/call` and a 2025 `initialize`, each followed by a second one
+(in the stateful variant every `initialize` starts a new session, a new Durable Object).
 
     python bench/bench_variants.py [--runs N]
 

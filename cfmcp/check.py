@@ -28,7 +28,6 @@ from cfmcp.headless import authorize_headless, is_loopback_url, require_loopback
 if sys.version_info < (3, 11):  # pragma: no cover
     from exceptiongroup import BaseExceptionGroup
 
-TRANSPORTS = {"mcp": "streamable HTTP", "sse": "SSE"}
 DEFAULT_TOOL = "add"
 DEFAULT_ARGUMENTS: dict[str, Any] = {"a": 23, "b": 19}
 DEFAULT_EXPECT = "42"
@@ -375,15 +374,16 @@ async def run_check(
             await exercise(session, run)
 
     async def over_sse(run: _Pass) -> None:
-        recorder.start(f"connect ({run.label})")
-        async with (
-            sse_client(f"{base}{run.path}", auth=provider, httpx_client_factory=client_factory) as (
-                read,
-                write,
-            ),
-            ClientSession(read, write) as session,
-        ):
-            await exercise(session, run)
+        """HTTP+SSE is a 2025-era transport: connected to, it is checked in that era only."""
+        name = f"connect ({run.label})"
+        recorder.start(name)
+        url = f"{base}{run.path}"
+        async with sse_client(url, auth=provider, httpx_client_factory=client_factory) as streams:
+            if "legacy" not in eras:
+                emit(Step(name, 0.0, True, "a 2025-era transport: nothing to check in 2026-07-28"))
+                return
+            async with ClientSession(*streams) as session:
+                await exercise(session, run)
 
     running: _Pass | None = None
     try:
@@ -391,7 +391,8 @@ async def run_check(
             path = f"/{transport}"
             if transport == "sse":
                 try:
-                    await over_sse(_Pass(path, "legacy", sse=True))
+                    running = _Pass(path, "legacy", sse=True)
+                    await over_sse(running)
                     continue
                 except Exception as exc:
                     if not _is_status(exc, 405):

@@ -77,7 +77,8 @@ def root(
 
 
 @app.command(
-    epilog="Example: [bold]cfmcp init my-mcp[/bold]   then   [bold]cd my-mcp && cfmcp dev[/bold]",
+    epilog="Examples: [bold]cfmcp init my-mcp[/bold]   then   [bold]cd my-mcp && cfmcp dev[/bold]"
+    "   ·   [bold]cfmcp init my-mcp --stateful[/bold]  (Durable Object sessions, HTTP+SSE)",
     rich_help_panel="Develop",
 )
 def init(
@@ -959,7 +960,10 @@ def dev(
         "with your dev OAuth client.",
     ),
     user: str = typer.Option(
-        "dev@localhost", "--user", metavar="EMAIL", help="The identity the local sign-in uses."
+        "dev@localhost",
+        "--user",
+        metavar="EMAIL",
+        help="Who the local sign-in page offers to sign in as (any address can be typed there).",
     ),
     token_ttl: int = typer.Option(
         3600, "--token-ttl", hidden=True, help="Lifetime of local upstream tokens (seconds)."
@@ -979,6 +983,7 @@ def dev(
 @app.command(
     epilog="Examples: [bold]cfmcp check --headless[/bold]  (against cfmcp dev)   "
     "[bold]cfmcp check https://my-mcp.example.workers.dev[/bold]   "
+    "[bold]cfmcp check --headless --era modern[/bold]   "
     "[bold]cfmcp check --tool whoami --json[/bold]",
     rich_help_panel="Develop",
 )

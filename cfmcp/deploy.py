@@ -3,7 +3,7 @@ recorded in cfmcp.json for `cfmcp client-config` and `cfmcp check`.
 
 A first deploy: the Worker does not exist, so `wrangler secret list` fails; that counts as no
 secrets set and preflight stops, pointing at `cfmcp secrets set`. `wrangler secret put` on a
-missing Worker creates a placeholder Worker to hold the secrets (wrangler 4.86, measured:
+missing Worker creates a placeholder Worker to hold the secrets (wrangler 4.86 and 4.164:
 `export default { fetch() {} }`, no bindings), which the next `cfmcp deploy` replaces. The live
 Worker therefore never runs without its secrets.
 """

@@ -166,13 +166,23 @@ def check_toolchain(project: Project) -> Check:
     if name == newest:
         return Check("toolchain", PASS, f"{name}: wrangler {toolchain.wrangler}")
     current = toolchains[newest]
+    readme = project.root / "README.md"
+    if "Move to the current toolchain" in (readme.read_text() if readme.is_file() else ""):
+        how = 'follow "Move to the current toolchain" in the project\'s README.md'
+    else:  # a project made before its README had the section
+        how = (
+            "run `npm install --save-exact --save-dev "
+            f"wrangler@{current.wrangler} @cloudflare/workers-types@{current.workers_types}`, "
+            f'then set compatibility_date = "{current.compatibility_date}" in wrangler.toml and '
+            f'engines.node to "{current.engines_node}" in package.json'
+        )
     return Check(
         "toolchain",
         WARN,
-        f"{name}: wrangler {toolchain.wrangler}, the last for Node {toolchain.min_node[0]} "
-        f"(end-of-life); Node {current.min_node_text}+ runs wrangler {current.wrangler}",
-        'With Node 22.12 or newer, follow "Move to the current toolchain" in the project\'s '
-        "README.md.",
+        f"{name}: wrangler {toolchain.wrangler}, the newest for a Node older than "
+        f"{current.min_node_text} (Node 20 is end-of-life); Node {current.min_node_text}+ runs "
+        f"wrangler {current.wrangler}",
+        f"With Node {current.min_node_text} or newer, {how}.",
     )
 
 

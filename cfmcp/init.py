@@ -40,10 +40,10 @@ class InitPlan:
         if self.toolchain is newest:
             return None
         return (
-            f"Using wrangler {self.toolchain.wrangler}, the last that runs on Node "
-            f"{self.toolchain.min_node[0]}: Node.js {newest.min_node_text}+ brings wrangler "
-            f"{newest.wrangler} (Node {self.toolchain.min_node[0]} is end-of-life). "
-            "The project's README says how to move up."
+            f"Using wrangler {self.toolchain.wrangler}, the newest that runs on a Node older "
+            f"than {newest.min_node_text}: Node.js {newest.min_node_text}+ brings wrangler "
+            f"{newest.wrangler} (and Node 20 is end-of-life). The project's README says how to "
+            "move up."
         )
 
 

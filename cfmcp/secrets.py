@@ -258,7 +258,7 @@ PROMPT_TEXT = {
 
 # --- .dev.vars ------------------------------------------------------------------------------
 
-# The `dotenv` parser wrangler 4.86 reads .dev.vars with (dotenv 16, no variable expansion):
+# The `dotenv` parser wrangler reads .dev.vars with (4.86 and 4.164: no variable expansion):
 # later duplicates win, `#` starts a comment outside quotes, "..." expands \n and \r.
 _DOTENV_LINE = re.compile(
     r"^\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*\"(?:\\\"|[^\"])*\""

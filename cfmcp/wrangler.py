@@ -361,8 +361,8 @@ def secret_put(
     """`wrangler secret put NAME`: the value goes on stdin (wrangler reads it to EOF when stdin
     is not a terminal and trims trailing whitespace), never on the command line.
 
-    On a Worker that does not exist, wrangler 4.86 uploads a placeholder Worker of that name
-    first (`export default { fetch() {} }`, no bindings), then puts the secret (measured)."""
+    On a Worker that does not exist, wrangler (4.86, 4.164) uploads a placeholder Worker of that
+    name first (`export default { fetch() {} }`, no bindings), then puts the secret (measured)."""
     return run_wrangler(
         project,
         ["secret", "put", name, *_env_args(env)],

@@ -2,9 +2,10 @@
 the npm registry (the `node-<os>-<arch>` packages carry the real binary), installed once into a
 cache folder and reused by later runs.
 
-The current toolchain set needs Node 22.12+ (MCP Inspector 2.x needs 22.19+); the Node 20 set
-runs on Node 20.3 up to 22.11. A machine with only Node 20 gets Node 24 from the registry, and
-one with only Node 24 gets Node 20 the same way: the suite runs both sets anywhere.
+The current toolchain set needs Node 22.12+ (and MCP Inspector 2.x, which the tests drive,
+22.19+); the Node 20 set runs on Node 20.3 up to 22.11. A machine with only Node 20 gets Node
+24 from the registry, and one with only Node 24 gets Node 20 the same way: the suite runs both
+sets anywhere.
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ CACHE = Path(os.environ.get("CFMCP_TEST_CACHE") or Path.home() / ".cache" / "cfm
 
 
 class NodeLine:
-    """A Node major line the tests can run: its range, and the registry major to fetch."""
+    """A Node line the tests can run: its range, and the registry version to fetch."""
 
     def __init__(self, name: str, low: tuple[int, int, int], high: tuple[int, int, int] | None,
-                 fetch_major: int):  # fmt: skip
-        self.name, self.low, self.high, self.fetch_major = name, low, high, fetch_major
+                 fetch: str):  # fmt: skip
+        self.name, self.low, self.high, self.fetch = name, low, high, fetch
 
     def fits(self, version: tuple[int, int, int] | None) -> bool:
         return (
@@ -38,8 +39,10 @@ class NodeLine:
         )
 
 
-CURRENT = NodeLine("current", (22, 19, 0), None, 24)  # 22.19: MCP Inspector 2.x
-NODE20 = NodeLine("node20", (20, 3, 0), (22, 12, 0), 20)
+# The registry versions fetched when the machine has no Node that fits (exact: the same binary
+# every run; npm checks the package's integrity).
+CURRENT = NodeLine("current", (22, 19, 0), None, "24.22.3")  # 22.19: MCP Inspector 2.x
+NODE20 = NodeLine("node20", (20, 3, 0), (22, 12, 0), "20.20.2")
 
 
 def machine_node() -> Path | None:
@@ -52,12 +55,12 @@ def bin_dir(line: NodeLine) -> Path:
     node = machine_node()
     if node is not None and line.fits(node_version(str(node))):
         return node.parent
-    return fetch(line.fetch_major)
+    return fetch(line.fetch)
 
 
-def fetch(major: int) -> Path:
+def fetch(version: str) -> Path:
     package = _package_name()
-    prefix = CACHE / f"{package}-{major}"
+    prefix = CACHE / f"{package}-{version}"
     binary = prefix / "node_modules" / package / "bin" / "node"
     prefix.mkdir(parents=True, exist_ok=True)
     with open(prefix / ".lock", "w") as lock:  # one download, even with parallel runs
@@ -67,10 +70,10 @@ def fetch(major: int) -> Path:
             assert npm, "npm is needed to fetch Node.js for the tests"
             subprocess.run(
                 [npm, "install", "--prefix", str(prefix), "--no-save", "--no-fund",
-                 "--no-audit", "--loglevel=error", f"{package}@{major}"],
+                 "--no-audit", "--loglevel=error", f"{package}@{version}"],
                 check=True, timeout=600, stdin=subprocess.DEVNULL,
             )  # fmt: skip
-    assert binary.exists(), f"{package}@{major} has no bin/node"
+    assert binary.exists(), f"{package}@{version} has no bin/node"
     return binary.parent
 
 

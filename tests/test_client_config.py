@@ -231,22 +231,36 @@ def test_same_name_conflict_needs_force(run, env, case):
 
 @pytest.mark.parametrize("case", CASES, ids=ids)
 def test_an_entry_cfmcp_wrote_for_sse_moves_to_mcp_without_force(run, env, case):
-    """Earlier cfmcp pointed the mcp-remote bridge at /sse: it is cfmcp's own, so it moves."""
+    """Earlier cfmcp pointed the mcp-remote bridge at /sse: writing the bridge again moves it
+    to /mcp as cfmcp's own (Claude Desktop always has the bridge; the others with --bridge)."""
     path = installed(case, env)
     earlier = {"type": "stdio", **EARLIER_BRIDGE} if case.client == "vscode" else EARLIER_BRIDGE
     old_text = json.dumps({"other": 1, case.key: {"demo": earlier, "mine": {"url": "x"}}}, indent=2)
     path.write_text(old_text)
+    bridge = () if case.client == "claude" else ("--bridge",)
 
-    moved = run(*args(case))
+    moved = run(*args(case, *bridge))
 
     assert moved.exit_code == 0, moved.output
     message = stderr(moved)
     assert "from /sse to /mcp" in message and SSE in message and MCP in message  # shown
     data = json.loads(path.read_text())
-    assert data == {"other": 1, case.key: {"demo": case.entry, "mine": {"url": "x"}}}
+    assert data["other"] == 1 and data[case.key]["mine"] == {"url": "x"}
+    assert data[case.key]["demo"] == {**earlier, "args": ["-y", "mcp-remote", MCP]}
     assert [p.read_text() for p in backups(path)] == [old_text]
-    again = run(*args(case, "--json"))
+    again = run(*args(case, *bridge, "--json"))
     assert json.loads(again.stdout)["action"] == "unchanged"
+
+
+def test_a_native_entry_over_an_earlier_bridge_is_a_change_to_confirm(run, env):
+    """The user once chose the bridge: replacing it with Cursor's native entry is asked."""
+    path = installed(CASES[1], env)
+    path.write_text(json.dumps({"mcpServers": {"demo": EARLIER_BRIDGE}}))
+    refused = run(*args(CASES[1]))
+    assert refused.exit_code == 1 and "--force" in stderr(refused)
+    assert json.loads(path.read_text())["mcpServers"]["demo"] == EARLIER_BRIDGE
+    assert run(*args(CASES[1], "--force")).exit_code == 0
+    assert json.loads(path.read_text())["mcpServers"]["demo"] == {"url": MCP}
 
 
 def test_moving_from_sse_reports_it_in_json(run, env):

@@ -216,3 +216,25 @@ def test_human_output_one_line_per_check(tmp_path):
 )
 def test_node_satisfies(version, node_range, expected):
     assert node_satisfies(version, node_range) is expected
+
+
+def test_the_node20_toolchain_is_a_warning_with_the_way_up(cli, tmp_path):
+    project = tmp_path / "p"
+    args = ("init", str(project), "--no-install", "--no-git", "--toolchain", "node20")
+    assert cli(*args).exit_code == 0
+    current = load_template().toolchains["current"]
+    _, report, _ = doctor(project, isolated_env(tmp_path), "--offline")
+    check = by_name(report)["toolchain"]
+    assert check["status"] == "warn" and "Node 20 is end-of-life" in check["message"]
+    assert 'follow "Move to the current toolchain"' in check["fix"]
+    # A project made before its README had the section gets the steps themselves.
+    readme = project / "README.md"
+    readme.write_text(readme.read_text().split("### Move to the current toolchain")[0])
+    _, report, _ = doctor(project, isolated_env(tmp_path), "--offline")
+    fix = by_name(report)["toolchain"]["fix"]
+    assert f"wrangler@{current.wrangler}" in fix and current.compatibility_date in fix
+    # Moved up by hand (package.json pins the current wrangler): no warning.
+    package = project / "package.json"
+    package.write_text(package.read_text().replace('"4.86.0"', f'"{current.wrangler}"'))
+    _, report, _ = doctor(project, isolated_env(tmp_path), "--offline")
+    assert by_name(report)["toolchain"]["status"] == "pass"

@@ -5,7 +5,11 @@ walk, through a file or the environment (never its command line), and calls `add
 
 import json
 import os
+import queue
+import signal
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +23,7 @@ pytestmark = pytest.mark.integration
 
 INSPECTOR = "@modelcontextprotocol/inspector@2.12.0"
 MCP_REMOTE = "mcp-remote@0.15.1"
+OLD_SDK = "mcp==1.30.0"  # the newest of the 1.x line
 
 
 @pytest.fixture(scope="module")
@@ -71,25 +76,40 @@ def test_mcp_inspector_cli(tools, dev, token, tmp_path, era):
 
 
 def talk_over_stdio(
-    command: list[str], messages: list[dict], env: dict[str, str]
+    command: list[str], messages: list[dict], env: dict[str, str], *, timeout: float = 60
 ) -> tuple[list[dict], str]:
-    """Send JSON-RPC lines to a stdio MCP bridge; return the responses that have an id, and
-    what it logged."""
+    """Send JSON-RPC lines to a stdio MCP bridge, each request after the answer to the one
+    before; return the answers and what the bridge logged. Reads run in threads, so a stalled
+    or chatty bridge fails the test instead of hanging it."""
     process = subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, env=env, start_new_session=True,
     )  # fmt: skip
+    lines: queue.Queue[str | None] = queue.Queue()
+    log: list[str] = []
+
+    def pump(stream, sink) -> None:  # type: ignore[no-untyped-def]
+        for line in stream:
+            sink(line)
+        if stream is process.stdout:
+            lines.put(None)
+
+    threads = [
+        threading.Thread(target=pump, args=(process.stdout, lines.put), daemon=True),
+        threading.Thread(target=pump, args=(process.stderr, log.append), daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
     answers: list[dict] = []
+    deadline = time.monotonic() + timeout
     try:
-        assert process.stdin and process.stdout
+        assert process.stdin
         for message in messages:
             process.stdin.write(json.dumps(message) + "\n")
             process.stdin.flush()
-            if "id" not in message:
-                continue
-            while True:
-                line = process.stdout.readline()
-                assert line, f"the bridge closed its output: {process.stderr.read()}"
+            while "id" in message:
+                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+                assert line is not None, f"the bridge stopped: {''.join(log)}"
                 reply = json.loads(line)
                 if reply.get("id") == message["id"]:
                     answers.append(reply)
@@ -99,9 +119,11 @@ def talk_over_stdio(
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=5)
-    return answers, process.stderr.read()  # type: ignore[union-attr]
+        for thread in threads:
+            thread.join(timeout=5)
+    return answers, "".join(log)
 
 
 HANDSHAKE = [
@@ -158,7 +180,7 @@ asyncio.run(main())
 
 
 def test_python_mcp_sdk_old_line(dev, token, tmp_path):
-    python = nodes.python_venv("mcp1", "mcp<2")
+    python = nodes.python_venv("mcp1", OLD_SDK)
     version = subprocess.run(
         [str(python), "-c", "import importlib.metadata as m; print(m.version('mcp'))"],
         capture_output=True, text=True, check=True,

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import copy_project, run_cfmcp
 from tests.devserver import cfmcp_dev
-from tests.signin import tokens_for
+from tests.signin import token_request, tokens_for
 
 pytestmark = pytest.mark.integration
 
@@ -64,12 +64,7 @@ def rpc(method: str, params: dict | None = None, id: int | None = 1) -> dict:
 
 
 def start_session(base: str, token: str) -> str:
-    hello = {
-        "protocolVersion": LEGACY,
-        "capabilities": {},
-        "clientInfo": {"name": "t", "version": "0"},
-    }
-    response = httpx2.post(f"{base}/mcp", headers=headers(token), json=rpc("initialize", hello))
+    response = httpx2.post(f"{base}/mcp", headers=headers(token), json=rpc("initialize", HELLO))
     assert response.status_code == 200, response.text
     session = response.headers["mcp-session-id"]
     done = httpx2.post(
@@ -121,14 +116,7 @@ def test_a_session_answers_only_its_own_user_and_client(dev):
 def test_an_sse_session_answers_only_its_own_user(dev):
     alice = tokens_for(dev.url, "alice@example.dev")["access_token"]
     bob = tokens_for(dev.url, "bob@example.dev")["access_token"]
-    hello = rpc(
-        "initialize",
-        {
-            "protocolVersion": LEGACY,
-            "capabilities": {},
-            "clientInfo": {"name": "t", "version": "0"},
-        },
-    )
+    hello = rpc("initialize", HELLO)
     sse = {"Authorization": f"Bearer {alice}", "Accept": "text/event-stream"}
     with httpx2.stream("GET", f"{dev.url}/sse", headers=sse, timeout=30) as stream:
         lines = stream.iter_lines()
@@ -141,9 +129,33 @@ def test_an_sse_session_answers_only_its_own_user(dev):
         joined = httpx2.get(f"{dev.url}/sse?sessionId={session}", headers=bob_sse, timeout=10)
         assert joined.status_code == 404
         # Alice can, and her answer arrives on her stream.
-        assert (
-            httpx2.post(f"{dev.url}{endpoint}", headers=headers(alice), json=hello).status_code
-            == 202
-        )
+        own = httpx2.post(f"{dev.url}{endpoint}", headers=headers(alice), json=hello)
+        assert own.status_code == 202
         reply = next(line for line in lines if line.startswith("data:"))
         assert json.loads(reply[5:])["result"]["protocolVersion"] == LEGACY
+
+
+def test_odd_session_ids_are_unknown_sessions_not_errors(dev):
+    token = tokens_for(dev.url, "alice@example.dev")["access_token"]
+    for session in ("", "A" * 64, "a" * 2000, "../../x", "f" * 64):
+        response = whoami(dev.url, token, session)
+        assert response.status_code == 404, (session[:20], response.text)
+    sse = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
+    for session in ("", "a" * 2000):
+        joined = httpx2.get(f"{dev.url}/sse?sessionId={session}", headers=sse, timeout=10)
+        assert joined.status_code == 404
+
+
+def test_a_refreshed_token_keeps_its_session(dev):
+    tokens = tokens_for(dev.url, "alice@example.dev")
+    session = start_session(dev.url, tokens["access_token"])
+    refreshed = token_request(
+        dev.url,
+        tokens["client_id"],
+        grant_type="refresh_token",
+        refresh_token=tokens["refresh_token"],
+    )
+    assert refreshed.status_code == 200, refreshed.text
+    fresh = refreshed.json()["access_token"]
+    assert fresh != tokens["access_token"]
+    assert email_in(whoami(dev.url, fresh, session)) == "alice@example.dev"

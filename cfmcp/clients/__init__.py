@@ -141,9 +141,11 @@ def check_replacement(
     (`confirm` is None when nobody can be asked). Raises CfmcpError otherwise. An entry cfmcp
     wrote earlier for this server is replaced without asking, the change shown."""
     if plan.upgrade and show:
+        from rich.markup import escape
+
         from cfmcp import console
 
-        console.info(f"Moving {plan.name} in {plan.path} from /sse to /mcp:")
+        console.info(f"Moving {escape(plan.name)} in {escape(str(plan.path))} from /sse to /mcp:")
         show_diff(plan.entry_diff())
     if not plan.conflict or force:
         return

@@ -139,7 +139,7 @@ def bridge_entry(spec: ClientSpec, url: str, *, platform: Platform) -> dict[str,
 
 def earlier_entries(spec: ClientSpec, endpoints: Endpoints, *, platform: Platform) -> list[dict]:
     """Entries earlier cfmcp versions wrote for this server: the mcp-remote bridge to /sse.
-    Running client-config again moves them to /mcp as cfmcp's own, without --force."""
+    Writing the bridge again moves them to /mcp as cfmcp's own, without --force."""
     try:
         return [bridge_entry(spec, endpoints.sse, platform=platform)]
     except CfmcpError:
@@ -248,7 +248,9 @@ def plan_edit(
         old_entry=old_entry,
         action=action,
         make_dirs=make_dirs,
-        upgrade=action == "updated" and old_entry in earlier,
+        # cfmcp's own earlier bridge, and still a bridge: a native entry in its place is the
+        # user's new choice to confirm, as any other change is.
+        upgrade=action == "updated" and old_entry in earlier and "command" in entry,
     )
 
 

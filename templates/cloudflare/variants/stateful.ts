@@ -16,6 +16,12 @@ import { registerTools } from "./tools";
 /** What a session keeps: the user, and the OAuth client that started it. */
 type SessionProps = UserProps & { clientId: string };
 
+const OWNER = "owner"; // in each session's storage: who started it
+
+function ownerOf(props: SessionProps): string {
+  return JSON.stringify([props.userId, props.clientId]);
+}
+
 /** One MCP session, usable only with tokens of the user and client that started it. */
 export class MyMCP extends McpAgent<Env, unknown, SessionProps> {
   // McpAgent serves the MCP SDK v1 server. The tools use only the registerTool surface that
@@ -27,34 +33,53 @@ export class MyMCP extends McpAgent<Env, unknown, SessionProps> {
     registerTools(this.server as unknown as McpServer, () => this.props!);
   }
 
-  /**
-   * Called by the Worker before any request for this session. True when the request's token
-   * belongs to the user and client that started the session; the session then takes the
-   * token's props, so tools see Cloudflare's token as refreshed.
-   */
-  async claim(props: SessionProps): Promise<boolean> {
-    const started = await this.ctx.storage.get<SessionProps>("props");
-    if (!started || started.userId !== props.userId || started.clientId !== props.clientId) {
-      return false;
+  /** A new session belongs to whoever started it, for good. */
+  async onStart(props?: SessionProps) {
+    if (props && !(await this.ctx.storage.get(OWNER))) {
+      await this.ctx.storage.put(OWNER, ownerOf(props));
     }
-    if (JSON.stringify(started) !== JSON.stringify(props)) await this.updateProps(props);
-    return true;
+    await super.onStart(props);
+  }
+
+  /**
+   * Called by the Worker before any request that names this session. True when the request's
+   * token belongs to the user and client that started it; the session then takes the token's
+   * props, so tools see Cloudflare's token as refreshed. Not `async`: McpAgent starts a
+   * session before running an async method, and naming an unknown session must start nothing.
+   */
+  claim(props: SessionProps): Promise<boolean> {
+    return this.ctx.storage.get<string>(OWNER).then(async (owner) => {
+      if (owner !== ownerOf(props)) return false;
+      if (JSON.stringify(this.props) !== JSON.stringify(props)) await this.updateProps(props);
+      return true;
+    });
   }
 }
 
 const sessions = MyMCP.serve("/mcp");
 const sseSessions = MyMCP.serveSSE("/sse");
-const perRequest = createMcpHandler(createServer, { route: "/mcp", legacy: "reject" });
+const perRequest = createMcpHandler(createServer, {
+  route: "/mcp",
+  legacy: "reject",
+  allowedOriginHostnames: "*", // like the sessions: clients prove who they are with a token
+  onerror: (error) => console.error("MCP request failed:", error),
+});
 
-/** The Durable Object name McpAgent gives the session a request names, if it names one. */
-function sessionName(request: Request): string | null {
+/** The session a request names, if it names one: its id, and the Durable Object name McpAgent
+ * gives it. */
+function namedSession(request: Request): { id: string; name: string } | null {
   const url = new URL(request.url);
   const header = request.headers.get("mcp-session-id");
-  if (url.pathname === "/mcp" && header) return `streamable-http:${header}`;
+  if (url.pathname === "/mcp" && header !== null) {
+    return { id: header, name: `streamable-http:${header}` };
+  }
   const query = url.searchParams.get("sessionId");
-  if (url.pathname.startsWith("/sse") && query) return `sse:${query}`;
+  if (url.pathname.startsWith("/sse") && query !== null) return { id: query, name: `sse:${query}` };
   return null;
 }
+
+// McpAgent's ids are 64 hex digits; Durable Object names stop at 1,024 bytes.
+const SESSION_ID = /^[0-9a-f]{1,128}$/;
 
 type Fetch = (request: Request, env: Env, ctx: ExecutionContext) => Promise<Response>;
 
@@ -64,9 +89,10 @@ function boundToOwner(handler: { fetch: Fetch }): { fetch: Fetch } {
     async fetch(request, env, ctx) {
       const context = ctx as ExecutionContext & { props: UserProps; auth: { clientId: string } };
       const props: SessionProps = { ...context.props, clientId: context.auth.clientId };
-      const name = sessionName(request);
-      if (name) {
-        const session = env.MCP_OBJECT.get(env.MCP_OBJECT.idFromName(name));
+      const named = namedSession(request);
+      if (named) {
+        if (!SESSION_ID.test(named.id)) return sessionNotFound(request);
+        const session = env.MCP_OBJECT.get(env.MCP_OBJECT.idFromName(named.name));
         if (!(await session.claim(props))) return sessionNotFound(request);
       }
       context.props = props; // what a new session starts with

@@ -6,7 +6,15 @@ import { createMcpHandler } from "agents/mcp/server";
 import { oauthWorker } from "./oauth";
 import { createServer } from "./server";
 
+function mcpHandler(route: string) {
+  return createMcpHandler(createServer, {
+    route,
+    allowedOriginHostnames: "*", // clients prove who they are with a token, not an Origin
+    onerror: (error) => console.error("MCP request failed:", error),
+  });
+}
+
 export default oauthWorker({
-  "/mcp": { fetch: createMcpHandler(createServer, { route: "/mcp" }) },
-  "/sse": { fetch: createMcpHandler(createServer, { route: "/sse" }) },
+  "/mcp": { fetch: mcpHandler("/mcp") },
+  "/sse": { fetch: mcpHandler("/sse") },
 });

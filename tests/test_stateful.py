@@ -137,7 +137,7 @@ def test_an_sse_session_answers_only_its_own_user(dev):
 
 def test_odd_session_ids_are_unknown_sessions_not_errors(dev):
     token = tokens_for(dev.url, "alice@example.dev")["access_token"]
-    for session in ("", "A" * 64, "a" * 2000, "../../x", "f" * 64):
+    for session in ("A" * 64, "a" * 2000, "../../x", "f" * 64):
         response = whoami(dev.url, token, session)
         assert response.status_code == 404, (session[:20], response.text)
     sse = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}

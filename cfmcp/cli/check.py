@@ -1,0 +1,74 @@
+"""`cfmcp check`."""
+
+from __future__ import annotations
+
+import typer
+
+from cfmcp.cli.app import (
+    JSON_OPTION,
+    app,
+)
+
+
+@app.command(
+    epilog="Examples: [bold]cfmcp check --headless[/bold]  (against cfmcp dev)   "
+    "[bold]cfmcp check https://my-mcp.example.workers.dev[/bold]   "
+    "[bold]cfmcp check --headless --era modern[/bold]   "
+    "[bold]cfmcp check --tool whoami --json[/bold]",
+    rich_help_panel="Develop",
+)
+def check(
+    url: str | None = typer.Argument(
+        None,
+        metavar="URL",
+        help="Server URL (origin, /mcp or /sse). Default: the running cfmcp dev, else the "
+        "deployed URL.",
+    ),
+    headless: bool = typer.Option(
+        False,
+        "--headless",
+        help="Approve and sign in without a browser (loopback servers only, e.g. cfmcp dev).",
+    ),
+    tool: str = typer.Option("add", "--tool", help="Tool to call."),
+    args: str | None = typer.Option(
+        None, "--args", metavar="JSON", help='Tool arguments. Default for add: {"a":23,"b":19}.'
+    ),
+    expect: str | None = typer.Option(
+        None, "--expect", help="Text the tool must return (default for add 23+19: 42)."
+    ),
+    transport: str = typer.Option(
+        "both",
+        "--transport",
+        metavar="mcp|sse|both",
+        help="Which endpoints to try: /mcp, /sse (HTTP+SSE where the server has it, else the "
+        "alias of /mcp) or both.",
+    ),
+    era: str = typer.Option(
+        "both",
+        "--era",
+        metavar="modern|legacy|both",
+        help="Protocol era: 2026-07-28 (server/discover, no session), 2025 (initialize) or both.",
+    ),
+    env: str | None = typer.Option(None, "--env", "-e", help="Environment of the deployed URL."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Prove it works: sign in as a real MCP client and call a tool.
+
+    Discovery, dynamic registration, PKCE authorization and token, then, for each endpoint and
+    protocol era, server/discover or initialize, tools/list and a tool call, each step timed.
+    Exit 0 only if all pass.
+    """
+    from cfmcp.check import check_command
+
+    code = check_command(
+        url=url,
+        headless=headless,
+        tool=tool,
+        args=args,
+        expect=expect,
+        transport=transport,
+        era=era,
+        env=env,
+        as_json=as_json,
+    )
+    raise typer.Exit(code)

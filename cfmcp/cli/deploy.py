@@ -1,0 +1,100 @@
+"""`cfmcp deploy`."""
+
+from __future__ import annotations
+
+import typer
+
+from cfmcp.cli.app import (
+    ENV_OPTION,
+    JSON_OPTION,
+    app,
+    spinner,
+)
+
+
+@app.command(
+    epilog="Example: [bold]cfmcp deploy[/bold]   or   [bold]cfmcp deploy --env staging --json"
+    "[/bold]   or   [bold]cfmcp deploy --dry-run[/bold]",
+    rich_help_panel="Ship",
+)
+def deploy(
+    env: str | None = ENV_OPTION,
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Bundle without uploading (no sign-in needed); show the size."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Deploy the Worker and print its MCP URL(s) and OAuth redirect URI.
+
+    Checks first: wrangler installed, signed in, KV namespace (created if missing), required
+    secrets set. The URL is recorded for `cfmcp client-config` and `cfmcp check`.
+    """
+    from cfmcp import console
+    from cfmcp import deploy as deploy_module
+    from cfmcp.project import find_project
+    from cfmcp.secrets import check_env
+
+    env = check_env(env)
+    project = find_project()
+    if dry_run:
+        bundle = deploy_module.dry_run(project, env, progress=spinner)
+        if as_json:
+            console.print_json(bundle.to_json())
+            return
+        console.success(
+            f"Bundled {bundle.worker}: {bundle.bundle_bytes / 1024:.1f} KiB "
+            f"(gzip {bundle.gzip_bytes / 1024:.1f} KiB); nothing uploaded"
+        )
+        if bundle.kv_placeholder:
+            console.info("The KV namespace id is still the placeholder: `cfmcp deploy` creates it.")
+        return
+
+    result = deploy_module.deploy(project, env, progress=spinner, notify=console.step)
+    if as_json:
+        console.print_json(result.to_json())
+        return
+    _deploy_panel(result)
+
+
+def _deploy_panel(result) -> None:  # type: ignore[no-untyped-def]
+    from rich.panel import Panel
+    from rich.table import Table
+
+    from cfmcp import console
+
+    version = f" (version {result.version_id})" if result.version_id else ""
+    console.success(f"Deployed {result.worker}{version}")
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    if result.url:
+        table.add_row("URL", result.url)
+        table.add_row("MCP (streamable HTTP)", result.endpoints["mcp"])
+        if "sse" in result.endpoints:
+            table.add_row("MCP (HTTP+SSE)", result.endpoints["sse"])
+        table.add_row("OAuth redirect URI", f"{result.redirect_uri}")
+        table.add_row("", f"[dim]{_redirect_note(result)}[/dim]")
+        table.add_row(
+            "MCP Inspector",
+            f"{result.to_json()['inspector']}  → connect to {result.endpoints['mcp']}",
+        )
+    for index, step in enumerate(result.next_steps()):
+        table.add_row("Next" if index == 0 else "", step)
+    console.err_console().print(
+        Panel(table, title=f"cfmcp deploy · {result.worker}", title_align="left", expand=False)
+    )
+
+
+def _redirect_note(result) -> str:  # type: ignore[no-untyped-def]
+    from cfmcp.oauth_client import recorded_client
+    from cfmcp.project import find_project
+
+    env_flag = f" --env {result.env}" if result.env else ""
+    client = recorded_client(find_project(), result.env)
+    if not client.get("id"):
+        return (
+            f"register it on your Cloudflare OAuth client (or: cfmcp oauth-client create{env_flag})"
+        )
+    if result.redirect_uri in client.get("redirect_uris", []):
+        return f"registered on OAuth client {client['id']}"
+    return f"not yet on OAuth client {client['id']}: cfmcp oauth-client sync{env_flag}"

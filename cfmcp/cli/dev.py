@@ -1,0 +1,44 @@
+"""`cfmcp dev`."""
+
+from __future__ import annotations
+
+import typer
+
+from cfmcp.cli.app import (
+    app,
+)
+
+
+@app.command(
+    epilog="Example: [bold]cfmcp dev[/bold]   then, in another terminal,   "
+    "[bold]cfmcp check --headless[/bold]",
+    rich_help_panel="Develop",
+)
+def dev(
+    port: int = typer.Option(8788, "--port", "-p", help="Port for the Worker."),
+    upstream: str = typer.Option(
+        "local",
+        "--upstream",
+        metavar="local|cloudflare",
+        help="Who signs users in: a local stand-in (no account needed) or real Cloudflare "
+        "with your dev OAuth client.",
+    ),
+    user: str = typer.Option(
+        "dev@localhost",
+        "--user",
+        metavar="EMAIL",
+        help="Who the local sign-in page offers to sign in as (any address can be typed there).",
+    ),
+    token_ttl: int = typer.Option(
+        3600, "--token-ttl", hidden=True, help="Lifetime of local upstream tokens (seconds)."
+    ),
+) -> None:
+    """Run the server locally with a local Cloudflare sign-in: no account needed.
+
+    The Worker runs on http://localhost:8788 under the project's wrangler, beside a local
+    stand-in for Cloudflare's sign-in, so the whole OAuth flow works on your laptop. Ctrl-C stops
+    everything.
+    """
+    from cfmcp.dev.command import run_dev
+
+    run_dev(port=port, upstream=upstream, user=user, token_ttl=token_ttl)

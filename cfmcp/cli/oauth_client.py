@@ -1,0 +1,252 @@
+"""`cfmcp oauth-client`."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from cfmcp.cli.app import (
+    ENV_OPTION,
+    JSON_OPTION,
+    CfmcpGroup,
+    app,
+    can_ask,
+    choose_account,
+    spinner,
+)
+from cfmcp.errors import CfmcpError
+
+oauth_app = typer.Typer(
+    cls=CfmcpGroup,
+    help="The Cloudflare OAuth client your Worker signs users in with.\n\n"
+    "Managed through Cloudflare's API: needs CLOUDFLARE_API_TOKEN with the OAuth Client Write "
+    "permission.",
+    epilog="Example: [bold]cfmcp oauth-client create[/bold]   or   "
+    "[bold]cfmcp oauth-client create --dev[/bold]",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+app.add_typer(oauth_app, name="oauth-client", rich_help_panel="Ship")
+
+DEV_CLIENT_OPTION = typer.Option(
+    False,
+    "--dev",
+    help="The development client (redirect URI http://localhost:8788/callback) for "
+    "`cfmcp dev --upstream cloudflare`; its values go to .dev.vars.",
+)
+
+
+def _oauth_api():  # type: ignore[no-untyped-def]
+    from cfmcp.cloudflare_api import CloudflareAPI
+
+    return CloudflareAPI.from_env()
+
+
+@oauth_app.command(
+    "create",
+    epilog="Example: [bold]cfmcp oauth-client create[/bold]   or   "
+    "[bold]cfmcp oauth-client create --dev[/bold]  (for cfmcp dev --upstream cloudflare)",
+)
+def oauth_client_create(
+    env: str | None = ENV_OPTION,
+    dev: bool = DEV_CLIENT_OPTION,
+    scopes: list[str] | None = typer.Option(
+        None,
+        "--scopes",
+        metavar="SCOPE",
+        help="Extra scopes beyond user-details.read and "
+        "account.read (repeat, or space-separated), e.g. workers-scripts.read.",
+    ),
+    name: str | None = typer.Option(
+        None, "--name", "-n", help="Client name. Default: the Worker's."
+    ),
+    put_secrets: bool = typer.Option(
+        True,
+        "--secrets/--no-secrets",
+        help="Also put the id and secret on the Worker (.dev.vars with --dev).",
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Create the Cloudflare OAuth client for this Worker (or reuse the recorded one).
+
+    A confidential client (authorization code + refresh) with the redirect URI
+    <worker URL>/callback. The id and secret go to the OS keyring and the Worker's secrets; the
+    secret is never shown.
+    """
+    from cfmcp import console, oauth_client
+    from cfmcp.project import find_project
+
+    project = find_project()
+    with _oauth_api() as api:
+        result = oauth_client.create(
+            project, api, env=env, dev=dev, scopes=scopes, name=name, put_secrets=put_secrets,
+            choose=choose_account if can_ask(as_json) else None, progress=spinner,
+        )  # fmt: skip
+    if as_json:
+        console.print_json(result.to_json())
+        return
+    for note in result.notes:
+        console.warn(note)
+    verb = {"reused": "Reusing", "created": "Created", "recreated": "Created"}[result.action]
+    console.success(f"{verb} OAuth client {result.name} ({result.client_id})")
+    console.info(f"  redirect URI: {', '.join(result.redirect_uris)}")
+    console.info(f"  scopes: {' '.join(result.scopes)}")
+    if result.secrets_target:
+        console.success(
+            f"Put CLOUDFLARE_CLIENT_ID and CLOUDFLARE_CLIENT_SECRET on {result.secrets_target}"
+        )
+    if result.keyring != "ok":
+        console.warn(f"Not saved to the keyring: {result.keyring}")
+    if dev:
+        console.info("Next: cfmcp dev --upstream cloudflare")
+    elif result.action != "reused":
+        console.info("Next: cfmcp deploy (or cfmcp up)")
+
+
+@oauth_app.command("sync", epilog="Example: [bold]cfmcp oauth-client sync --env staging[/bold]")
+def oauth_client_sync(
+    env: str | None = ENV_OPTION, dev: bool = DEV_CLIENT_OPTION, as_json: bool = JSON_OPTION
+) -> None:
+    """Point the client's redirect URI at the Worker's current URL.
+
+    After a rename, a custom domain or a new env: a PATCH of only that field, only when it
+    differs.
+    """
+    from cfmcp import console, oauth_client
+    from cfmcp.project import find_project
+
+    with _oauth_api() as api:
+        result = oauth_client.sync(find_project(), api, env=env, dev=dev)
+    if as_json:
+        console.print_json(result.to_json())
+    elif result.changed:
+        console.success(
+            f"Redirect URI of {result.client_id} is now {', '.join(result.redirect_uris)}"
+        )
+    else:
+        console.success(f"Redirect URI already {', '.join(result.redirect_uris)}; nothing to do")
+
+
+@oauth_app.command(
+    "rotate",
+    epilog="Example: [bold]cfmcp oauth-client rotate[/bold]   then, later,   "
+    "[bold]cfmcp oauth-client rotate --retire-old[/bold]",
+)
+def oauth_client_rotate(
+    env: str | None = ENV_OPTION,
+    dev: bool = DEV_CLIENT_OPTION,
+    retire_old: bool = typer.Option(
+        False, "--retire-old", help="Delete the old secret of an earlier rotation."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Rotate the client secret without downtime.
+
+    Cloudflare issues a second secret, cfmcp puts it on the Worker and checks that it works;
+    both secrets work until you retire the old one with --retire-old.
+    """
+    from cfmcp import console, oauth_client
+    from cfmcp.project import find_project
+
+    with _oauth_api() as api:
+        result = oauth_client.rotate(
+            find_project(), api, env=env, dev=dev, retire_old=retire_old, progress=spinner
+        )
+    if as_json:
+        console.print_json(result.to_json())
+        return
+    if result.action == "retired":
+        console.success(f"Retired the old secret of {result.client_id}; only the new one works now")
+        return
+    console.success(f"New secret for {result.client_id} put on {result.secrets_target}")
+    for check in result.verified:
+        console.success(f"Verified: {check}")
+    console.info(
+        "The old secret still works. Retire it when you are sure: "
+        "cfmcp oauth-client rotate --retire-old"
+    )
+
+
+@oauth_app.command("show", epilog="Example: [bold]cfmcp oauth-client show --json[/bold]")
+def oauth_client_show(
+    env: str | None = ENV_OPTION, dev: bool = DEV_CLIENT_OPTION, as_json: bool = JSON_OPTION
+) -> None:
+    """What cfmcp recorded about the client, and what Cloudflare has (never the secret)."""
+    import os as _os
+
+    from cfmcp import console, oauth_client
+    from cfmcp.project import find_project
+
+    project = find_project()
+    if _os.environ.get("CLOUDFLARE_API_TOKEN"):
+        with _oauth_api() as api:
+            data = oauth_client.show(project, api, env=env, dev=dev)
+    else:
+        data = oauth_client.show(project, None, env=env, dev=dev)
+    if as_json:
+        console.print_json(data)
+        return
+    record = data["recorded"]
+    if not record:
+        console.info(
+            f"No OAuth client recorded for {data['env']}. Create one: cfmcp oauth-client create"
+            + (" --dev" if dev else "")
+            + (f" --env {env}" if env else "")
+        )
+        return
+    console.info(
+        f"[bold]{record.get('name')}[/bold]  {record['id']}  (account {record['account_id']})"
+    )
+    console.info(f"  recorded redirect URIs: {', '.join(record.get('redirect_uris', []))}")
+    if "cloudflare" not in data:
+        console.warn("Set CLOUDFLARE_API_TOKEN to compare with what Cloudflare has.")
+    elif data["cloudflare"] is None:
+        console.warn("Cloudflare no longer has this client.")
+    else:
+        remote = data["cloudflare"]
+        console.info(
+            f"  on Cloudflare: redirect URIs {', '.join(remote.get('redirect_uris') or [])}"
+        )
+        console.info(f"  scopes: {' '.join(remote.get('scopes') or [])}")
+        if remote.get("has_rotated_secret"):
+            console.info("  a rotation is pending: cfmcp oauth-client rotate --retire-old")
+
+
+@oauth_app.command("delete", epilog="Example: [bold]cfmcp oauth-client delete --yes[/bold]")
+def oauth_client_delete(
+    env: str | None = ENV_OPTION,
+    dev: bool = DEV_CLIENT_OPTION,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Delete the recorded OAuth client on Cloudflare and forget it here.
+
+    Sign-in to the Worker stops working until a new client is created.
+    """
+    from cfmcp import console, oauth_client
+    from cfmcp.project import find_project
+
+    project = find_project()
+    record = oauth_client.recorded_client(project, env, dev)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise CfmcpError(
+                "Deleting the OAuth client needs a confirmation.",
+                hint="Run it in a terminal, or pass --yes.",
+            )
+        what = f"{record.get('name')} ({record.get('id')})" if record else "the recorded client"
+        if not typer.confirm(
+            f"Delete OAuth client {what}? Sign-in stops working", default=False, err=True
+        ):
+            raise typer.Exit(1)
+    with _oauth_api() as api:
+        client_id = oauth_client.delete(project, api, env=env, dev=dev)
+    if as_json:
+        console.print_json({"deleted": client_id})
+        return
+    console.success(f"Deleted OAuth client {client_id}")
+    console.info(
+        "The Worker still has its old CLOUDFLARE_CLIENT_ID/SECRET; create a new client "
+        "with `cfmcp oauth-client create` to sign in again."
+    )

@@ -218,7 +218,7 @@ def find_project(start: Path | None = None) -> Project:
 
 # wrangler does not inherit these from the top level into [env.NAME]: an environment without
 # them deploys a Worker with no Durable Object or vars (wrangler 4.86 only warns).
-NON_INHERITED_KEYS = ("vars", "durable_objects")
+NON_INHERITED_KEYS = ("vars", "durable_objects", "ratelimits")
 
 
 def is_kv_namespace_id(value: object) -> bool:

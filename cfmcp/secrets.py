@@ -218,6 +218,8 @@ def resolve_values(
             values.append(SecretValue(name, answer, PROMPT))
             continue
         missing.append(name)
+    for value in values:
+        check_value(value)
     if missing:
         first = missing[0]
         raise CfmcpError(
@@ -233,6 +235,22 @@ def resolve_values(
             ),
         )
     return values
+
+
+# The Worker signs remembered approvals with it; the OAuth library needs 32 characters at least.
+MIN_COOKIE_KEY_LENGTH = 32
+
+
+def check_value(value: SecretValue) -> SecretValue:
+    """Refuse a value the Worker would refuse at run time, before anything is stored."""
+    if value.name == "COOKIE_ENCRYPTION_KEY" and len(value.value) < MIN_COOKIE_KEY_LENGTH:
+        raise UsageError(
+            f"COOKIE_ENCRYPTION_KEY ({SOURCE_TEXT.get(value.source, value.source)}) is "
+            f"{len(value.value)} characters; the Worker needs {MIN_COOKIE_KEY_LENGTH} or more. "
+            "Nothing was changed.",
+            hint="Leave it unset and cfmcp generates one (32 random bytes, hex).",
+        )
+    return value
 
 
 def _isatty(stream: TextIO) -> bool:

@@ -436,10 +436,12 @@ def start_dev(
     extra_args: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
     stdout: Any = subprocess.PIPE,
+    pass_fds: Sequence[int] = (),
 ) -> subprocess.Popen:
     """Start `wrangler dev` in its own process group (stop it with cfmcp.process.stop_process).
 
-    Vars and secrets go through `env_files` (later files win), never the command line.
+    Vars and secrets go through `env_files` (later files win), never the command line; an env
+    file may be `/dev/fd/N` for a descriptor in `pass_fds`.
     """
     binary = wrangler_binary(project)
     args = [str(binary), "dev", "--port", str(port), "--ip", ip]
@@ -456,6 +458,7 @@ def start_dev(
         stdout=stdout,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        pass_fds=tuple(pass_fds),
         preexec_fn=_stop_with_parent if sys.platform == "linux" else None,
         text=True,
         bufsize=1,

@@ -130,6 +130,7 @@ class Script:
     subdomain_enabled: bool = False
     deployment_id: str = ""
     draft: bool = False  # created by `wrangler secret put` for a Worker that did not exist
+    crons: list[str] = field(default_factory=list)
 
 
 class FakeCloudflare:
@@ -470,6 +471,13 @@ class FakeCloudflare:
             if name not in self.scripts:
                 return missing(name)
             return request.json()
+
+        @route("PUT", scripts + "/schedules")
+        def schedules(request, name):
+            if name not in self.scripts:
+                return missing(name)
+            self.scripts[name].crons = [entry["cron"] for entry in request.json()]
+            return {"schedules": request.json()}
 
         @route("GET", "/accounts/{account}/workers/workers/(?P<name>[^/]+)")
         def worker(request, name):

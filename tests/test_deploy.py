@@ -90,7 +90,7 @@ def test_first_deploy_from_a_new_project(project, tmp_path, api):
     assert report["url"] == url
     assert report["endpoints"] == {"mcp": f"{url}/mcp"}  # a stateless server's /sse is an alias
     assert report["redirect_uri"] == f"{url}/callback"
-    assert report["targets"] == [url]
+    assert report["targets"] == [url, "schedule: 17 4 * * *"]  # the daily purge
     assert report["env"] == "production" and report["worker"] == worker
     assert len(report["version_id"]) == 36
     assert report["next"] == ["cfmcp client-config claude", "cfmcp check"]
@@ -107,6 +107,8 @@ def test_first_deploy_from_a_new_project(project, tmp_path, api):
         "namespace_id": namespace_id,
     }
     assert bindings["CLOUDFLARE_OAUTH_URL"]["type"] == "plain_text"
+    assert bindings["REGISTRATION_LIMIT"]["type"] == "ratelimit"
+    assert api.scripts[worker].crons == ["17 4 * * *"]
     assert metadata["main_module"] in parts and len(parts[metadata["main_module"]]) > 100_000
     assert not api.scripts[worker].draft
     assert api.scripts[worker].secrets == SECRET_VALUES  # kept across the upload

@@ -314,9 +314,10 @@ def test_denied_consent_and_cancelled_sign_in(dev):
         "POST", "/authorize", data={"handle": handle_from(page.text), "decision": "approve"}
     )
     signin_url = approved.headers["location"]
-    signin = httpx2.get(signin_url)
+    signin_browser = httpx2.Client()  # keeps the sign-in page's CSRF cookie
+    signin = signin_browser.get(signin_url)
     fields = {k: unescape(v) for k, v in re.findall(r'name="([^"]+)" value="([^"]*)"', signin.text)}
-    cancelled = httpx2.post(
+    cancelled = signin_browser.post(
         signin_url.split("?")[0], data={**fields, "decision": "cancel"}, follow_redirects=False
     )
     back = browser.request("GET", cancelled.headers["location"])
@@ -454,24 +455,41 @@ def test_stop_while_starting_leaves_nothing(worker_project, tmp_path):
     assert not (project / ".wrangler" / f"cfmcp-dev-{port}.json").exists()
 
 
-def test_killed_cfmcp_dev_takes_wrangler_along(worker_project, tmp_path):
-    """Even SIGKILL, which cfmcp cannot catch: wrangler (and workerd) stop with it."""
+def test_killed_cfmcp_dev_takes_wrangler_along_and_leaves_no_secret_on_disk(
+    worker_project, tmp_path
+):
+    """Even SIGKILL, which cfmcp cannot catch: wrangler (and workerd) stop with it, and the
+    Worker's secrets never touched the disk (a memfd, read through /dev/fd/N)."""
+    import tempfile
+
     project = copy_project(worker_project, tmp_path / "killed")
     with cfmcp_dev(project) as running:
         wrangler = running.wrangler_pid
+        cmdline = Path(f"/proc/{wrangler}/cmdline").read_bytes().split(b"\0")
+        env_file = cmdline[cmdline.index(b"--env-file") + 1].decode()
+        assert env_file.startswith("/dev/fd/")
+        target = os.readlink(f"/proc/{wrangler}/fd/{env_file.rsplit('/', 1)[1]}")
+        assert target.startswith("/memfd:")
         os.killpg(running.process.pid, signal.SIGKILL)
         running.process.wait(timeout=10)
         assert wait_group_gone(wrangler, timeout=15), "wrangler outlived a killed cfmcp dev"
         assert not port_in_use(running.port)
-    # Its private folder (throwaway secrets, 0600) is swept by the next `cfmcp dev`.
-    import tempfile
+    assert list(Path(tempfile.gettempdir()).glob(f"cfmcp-dev-{running.process.pid}-*")) == []
+    assert list(project.rglob("*.env")) == []
 
-    from cfmcp.dev.supervisor import remove_stale_scratch
 
-    left = list(Path(tempfile.gettempdir()).glob(f"cfmcp-dev-{running.process.pid}-*"))
-    assert len(left) == 1
-    assert left[0] in remove_stale_scratch()
-    assert not left[0].exists()
+def test_the_sign_in_port_can_be_pinned(worker_project, tmp_path):
+    project = copy_project(worker_project, tmp_path / "pinned")
+    signin_port = free_port()
+    with cfmcp_dev(project, "--signin-port", str(signin_port)) as running:
+        assert f"http://127.0.0.1:{signin_port}" in running.log()
+        assert running.record["signin_url"] == f"http://127.0.0.1:{signin_port}"
+        busy = run_cfmcp(
+            "dev", "--port", str(free_port()), "--signin-port", str(signin_port), cwd=project
+        )
+    assert busy.returncode == 1
+    assert f"Port {signin_port} for the local sign-in is already in use" in busy.stderr
+    assert "--signin-port" in busy.stderr
 
 
 def test_port_in_use_is_a_clear_error(worker_project, tmp_path):

@@ -5,6 +5,7 @@ import hashlib
 import re
 import secrets
 from html import unescape
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import httpx2
@@ -263,3 +264,90 @@ def test_dev_refuses_a_user_that_is_not_an_email_address(cli, tmp_path, monkeypa
     result = cli("dev", "--user", "root")
     assert result.exit_code == 2
     assert "--user 'root' is not an email address" in " ".join(result.output.split())
+
+
+def test_the_page_is_not_framed_cached_or_favicon_hungry(upstream):
+    _, challenge = pkce()
+    page = upstream.get("/oauth2/auth", params=authorize_params(challenge))
+    assert page.status_code == 200
+    assert page.headers["cache-control"] == "no-store"
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert '<link rel="icon" href="data:,">' in page.text
+    cookie = page.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("samesite", "SameSite")
+    error = upstream.get("/oauth2/auth", params={**authorize_params(challenge), "client_id": "x"})
+    assert error.status_code == 400 and error.headers["x-frame-options"] == "DENY"
+
+
+def test_a_form_without_this_browsers_csrf_cookie_is_refused(upstream):
+    _, challenge = pkce()
+    page = upstream.get("/oauth2/auth", params=authorize_params(challenge))
+    fields = {k: unescape(v) for k, v in re.findall(r'name="([^"]+)" value="([^"]*)"', page.text)}
+    assert fields["csrf"]
+    upstream.cookies.clear()  # another browser, or a page elsewhere posting the form
+    forged = upstream.post("/oauth2/auth", data={**fields, "decision": "allow"})
+    assert forged.status_code == 403 and "location" not in forged.headers
+    upstream.get("/oauth2/auth", params=authorize_params(challenge))  # this browser's cookie
+    stale = upstream.post("/oauth2/auth", data={**fields, "decision": "allow"})  # old token
+    assert stale.status_code == 403
+    assert not any(event.startswith("signed in") for event in upstream.events)
+
+
+def test_only_loopback_host_names_are_answered(upstream):
+    """DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends its own Host."""
+    _, challenge = pkce()
+    rebound = upstream.get(
+        "/oauth2/auth", params=authorize_params(challenge), headers={"Host": "evil.example"}
+    )
+    assert rebound.status_code == 400
+    local = upstream.get(
+        "/oauth2/auth", params=authorize_params(challenge), headers={"Host": "localhost"}
+    )
+    assert local.status_code == 200
+
+
+def authorize_params(challenge: str) -> dict[str, str]:
+    return {
+        "response_type": "code",
+        "client_id": "dev-client",
+        "redirect_uri": REDIRECT,
+        "scope": "user-details.read",
+        "state": "st-1",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+
+
+def test_without_memfd_the_env_file_is_private_and_removed(monkeypatch):
+    """macOS and others: a 0600 file in a 0700 folder, gone when cfmcp dev stops."""
+    import os
+    import stat
+
+    from cfmcp.dev import supervisor
+
+    monkeypatch.delattr(os, "memfd_create", raising=False)
+    env_file = supervisor.write_env_file({"SECRET": "p$ss word"})
+    path = os.path.realpath(env_file.path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
+    assert Path(path).read_text() == "SECRET='p\\$ss word'\n"  # $ escaped
+    env_file.remove()
+    assert not os.path.exists(os.path.dirname(path))
+
+
+def test_with_memfd_nothing_is_written_to_disk():
+    import os
+
+    from cfmcp.dev import supervisor
+
+    if not hasattr(os, "memfd_create"):
+        pytest.skip("memfd is Linux's")
+    env_file = supervisor.write_env_file({"SECRET": "value"})
+    try:
+        assert env_file.path.startswith("/dev/fd/") and env_file.folder is None
+        assert os.readlink(f"/proc/self/fd/{env_file.fd}").startswith("/memfd:")
+        assert Path(env_file.path).read_text() == "SECRET=value\n"
+        assert Path(env_file.path).read_text() == "SECRET=value\n"  # each reader reads it all
+    finally:
+        env_file.remove()

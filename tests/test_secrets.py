@@ -358,6 +358,23 @@ def test_without_a_keyring_one_notice_and_the_values_are_still_written(cli, proj
     assert set(s.DotEnv((project / ".dev.vars").read_text()).values()) == set(REQUIRED)
 
 
+def test_a_short_cookie_key_is_refused_before_anything_is_stored(cli, project, file_keyring):
+    before = sorted(p.name for p in project.iterdir())
+    env = {"CLOUDFLARE_CLIENT_ID": "i", "CLOUDFLARE_CLIENT_SECRET": "s"}
+    result = cli(
+        "secrets", "set", "--local", env={**env, "COOKIE_ENCRYPTION_KEY": "too-short-a-key"}
+    )
+    assert result.exit_code == 2
+    message = " ".join(result.output.split())
+    assert "COOKIE_ENCRYPTION_KEY (from the environment) is 15 characters" in message
+    assert "32 or more" in message and "cfmcp generates one" in message
+    assert "too-short-a-key" not in result.output
+    assert sorted(p.name for p in project.iterdir()) == before
+    assert read_keyring(file_keyring.path) == {}
+    piped = cli("secrets", "set", "COOKIE_ENCRYPTION_KEY", "--local", input="short\n")
+    assert piped.exit_code == 2 and "(from standard input) is 5 characters" in piped.output
+
+
 def test_bad_names_are_usage_errors(cli, project):
     assert cli("secrets", "set", "1BAD", "--local").exit_code == 2
     assert cli("secrets", "set", "--local", "--env", "bad env").exit_code == 2

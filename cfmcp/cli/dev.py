@@ -29,6 +29,13 @@ def dev(
         metavar="EMAIL",
         help="Who the local sign-in page offers to sign in as (any address can be typed there).",
     ),
+    signin_port: int | None = typer.Option(
+        None,
+        "--signin-port",
+        metavar="PORT",
+        help="Port for the local sign-in (for firewalls and docs).",
+        show_default="any free port",
+    ),
     token_ttl: int = typer.Option(
         3600, "--token-ttl", hidden=True, help="Lifetime of local upstream tokens (seconds)."
     ),
@@ -41,4 +48,4 @@ def dev(
     """
     from cfmcp.dev.command import run_dev
 
-    run_dev(port=port, upstream=upstream, user=user, token_ttl=token_ttl)
+    run_dev(port=port, upstream=upstream, user=user, token_ttl=token_ttl, signin_port=signin_port)

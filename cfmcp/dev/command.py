@@ -18,13 +18,18 @@ class _Stop(Exception):
     """Raised in the main thread by a stop signal (SIGINT, SIGTERM, SIGHUP)."""
 
 
-def run_dev(*, port: int, upstream: str, user: str, token_ttl: int) -> None:
+def run_dev(
+    *, port: int, upstream: str, user: str, token_ttl: int, signin_port: int | None = None
+) -> None:
     from cfmcp.dev.supervisor import DevConfig, start
 
     if upstream not in UPSTREAMS:
         raise UsageError(f"--upstream must be local or cloudflare, not {upstream!r}.")
-    if not 1 <= port <= 65535:
-        raise UsageError(f"--port {port} is not a port number.")
+    for flag, number in (("--port", port), ("--signin-port", signin_port)):
+        if number is not None and not 1 <= number <= 65535:
+            raise UsageError(f"{flag} {number} is not a port number.")
+    if signin_port is not None and signin_port == port:
+        raise UsageError("--signin-port must differ from --port.")
     from cfmcp.dev.local_cloudflare import email_problem
 
     problem = email_problem(user)
@@ -58,7 +63,13 @@ def run_dev(*, port: int, upstream: str, user: str, token_ttl: int) -> None:
                 f"[magenta]signin[/magenta] │ {console.escape(message)}", soft_wrap=True
             )
 
-    config = DevConfig(port=port, upstream=upstream, user=user, access_token_ttl=token_ttl)
+    config = DevConfig(
+        port=port,
+        upstream=upstream,
+        user=user,
+        signin_port=signin_port,
+        access_token_ttl=token_ttl,
+    )
     # Handle SIGINT ourselves too: a parent may start us with SIGINT ignored.
     stop_signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     previous = {sig: signal.signal(sig, _raise_stop) for sig in stop_signals}

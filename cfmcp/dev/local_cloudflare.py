@@ -8,6 +8,9 @@
 - `GET /client/v4/user` and `/client/v4/accounts` answer valid bearer tokens, for the user the
   token was issued to, in Cloudflare's response envelope.
 
+Like a real sign-in page, it can't be framed or cached, its form carries a CSRF token bound to
+the browser by a cookie, and it answers only for loopback host names (DNS rebinding).
+
 Everything lives in memory: restart `cfmcp dev` and every upstream token is gone.
 """
 
@@ -31,6 +34,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+CSRF_COOKIE = "cfmcp_signin_csrf"
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+}
+LOOPBACK_NAMES = ("127.0.0.1", "localhost")
 CODE_TTL_SECONDS = 60
 DEFAULT_ACCESS_TOKEN_TTL = 3600
 MAX_EMAIL_LENGTH = 254
@@ -107,7 +117,11 @@ class LocalCloudflare:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def app(self) -> Starlette:
+        from starlette.middleware import Middleware
+        from starlette.middleware.trustedhost import TrustedHostMiddleware
+
         return Starlette(
+            middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(LOOPBACK_NAMES))],
             routes=[
                 Route("/oauth2/auth", self.authorize_page, methods=["GET"]),
                 Route("/oauth2/auth", self.authorize_submit, methods=["POST"]),
@@ -115,7 +129,7 @@ class LocalCloudflare:
                 Route("/client/v4/user", self.user, methods=["GET"]),
                 Route("/client/v4/accounts", self.accounts, methods=["GET"]),
                 Route("/", self.home, methods=["GET"]),
-            ]
+            ],
         )
 
     # --- sign-in ----------------------------------------------------------------------------
@@ -155,16 +169,23 @@ class LocalCloudflare:
         return self._sign_in_page(values, self.identity.email)
 
     def _sign_in_page(self, values: dict[str, str], email: str, problem: str = "") -> Response:
+        csrf = secrets.token_urlsafe(24)
+        fields = {**values, "csrf": csrf}
         hidden = "".join(
             f'<input type="hidden" name="{name}" value="{html.escape(value)}">'
-            for name, value in values.items()
+            for name, value in fields.items()
         )
         page = _SIGN_IN_PAGE.format(
             email=html.escape(email),
             hidden=hidden,
             problem=f'<p class="problem">{html.escape(problem)}</p>' if problem else "",
         )
-        return HTMLResponse(page, status_code=400 if problem else 200)
+        response = HTMLResponse(page, status_code=400 if problem else 200, headers=PAGE_HEADERS)
+        # Double-submit: a form posted from anywhere else lacks this browser's cookie.
+        response.set_cookie(
+            CSRF_COOKIE, csrf, max_age=600, path="/oauth2/auth", httponly=True, samesite="strict"
+        )
+        return response
 
     async def authorize_submit(self, request: Request) -> Response:
         form = await request.form()
@@ -172,6 +193,11 @@ class LocalCloudflare:
         if problem:
             self.log(f"sign-in refused: {_describe(problem)}")
             return problem
+        cookie = request.cookies.get(CSRF_COOKIE, "")
+        posted = str(form.get("csrf", ""))
+        if not cookie or not hmac.compare_digest(cookie.encode(), posted.encode()):
+            self.log("sign-in refused: the form's CSRF token does not match this browser")
+            return _error_page("This form expired or came from elsewhere: start again.", 403)
         if form.get("decision") != "allow":
             self.log("sign-in cancelled")
             return self._redirect_error(values, "access_denied", "The user cancelled sign-in.")
@@ -286,9 +312,8 @@ class LocalCloudflare:
         return _api_result(accounts, result_info=info)
 
     async def home(self, request: Request) -> Response:
-        return HTMLResponse(
-            _message_page("cfmcp local sign-in", "Stand-in for Cloudflare sign-in.")
-        )
+        page = _message_page("cfmcp local sign-in", "Stand-in for Cloudflare sign-in.")
+        return HTMLResponse(page, headers=PAGE_HEADERS)
 
 
 def _client_credentials(request: Request, form: Any) -> tuple[str | None, str | None]:
@@ -334,12 +359,14 @@ def _describe(response: Response) -> str:
 
 
 def _error_page(message: str, status: int) -> HTMLResponse:
-    return HTMLResponse(_message_page("Sign-in error", message), status_code=status)
+    page = _message_page("Sign-in error", message)
+    return HTMLResponse(page, status_code=status, headers=PAGE_HEADERS)
 
 
 def _message_page(title: str, message: str) -> str:
     return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        "<!doctype html><html><head><meta charset='utf-8'><link rel='icon' href='data:,'>"
+        f"<title>{html.escape(title)}</title>"
         f"</head><body><h1>{html.escape(title)}</h1><p>{html.escape(message)}</p></body></html>"
     )
 
@@ -349,6 +376,7 @@ _SIGN_IN_PAGE = """<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>Sign in (local Cloudflare stand-in)</title>
 <style>
   body {{ font-family: system-ui, sans-serif; background: #f7f7f8; margin: 0; }}

@@ -36,6 +36,7 @@ class DevConfig:
     port: int = DEFAULT_PORT
     upstream: str = "local"  # or "cloudflare"
     user: str = "dev@localhost"
+    signin_port: int | None = None  # the local sign-in's port; None: any free one
     inspector_port: int | None = None
     # Lifetime of the local stand-in's access tokens; the Worker mirrors it (60 s at least).
     access_token_ttl: int = 3600
@@ -47,7 +48,7 @@ class DevServer:
     project: Project
     config: DevConfig
     process: subprocess.Popen
-    scratch: Path
+    env_file: EnvFile | None
     signin: BackgroundServer | None = None  # serving LocalCloudflare
     signin_url: str | None = None
     log_tail: deque[str] = field(default_factory=lambda: deque(maxlen=40))
@@ -73,7 +74,8 @@ class DevServer:
             self._reader.join(timeout=5)
         if self.signin is not None:
             self.signin.stop()
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        if self.env_file is not None:
+            self.env_file.remove()
         _remove_runtime_record(self.project, self.config.port, self.process.pid)
 
 
@@ -130,17 +132,63 @@ def preflight(project: Project, config: DevConfig) -> None:
         )
 
 
-def _write_env_file(path: Path, values: dict[str, str]) -> Path:
-    """The vars for `wrangler dev --env-file`, mode 0600. wrangler expands `$NAME` in such files
-    (it does not in .dev.vars), so every `$` is escaped: values arrive exactly as written."""
+@dataclass
+class EnvFile:
+    """The vars and secrets for `wrangler dev --env-file`. On Linux they live in a memfd that
+    wrangler reads through /dev/fd/N and that vanishes with the processes, so nothing is left on
+    disk even when `cfmcp dev` is killed with SIGKILL. Elsewhere, a 0600 file in a private
+    folder, removed on exit (and by the next `cfmcp dev` after a SIGKILL)."""
+
+    path: str
+    fd: int | None = None
+    folder: Path | None = None
+
+    @property
+    def pass_fds(self) -> tuple[int, ...]:
+        return () if self.fd is None else (self.fd,)
+
+    def remove(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+# Above the descriptors wrangler's launcher gives its own child (stdio and its IPC channel, 3).
+_FIRST_ENV_FD = 40
+
+
+def _env_text(values: dict[str, str]) -> str:
+    """wrangler expands `$NAME` in --env-file files (it does not in .dev.vars), so every `$` is
+    escaped: values arrive exactly as written."""
     from cfmcp.secrets import quote_dotenv
 
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        for key, value in values.items():
-            escaped = value.replace("$", "\\$")
-            handle.write(f"{key}={quote_dotenv(escaped)}\n")
-    return path
+    lines = []
+    for key, value in values.items():
+        escaped = value.replace("$", "\\$")
+        lines.append(f"{key}={quote_dotenv(escaped)}\n")
+    return "".join(lines)
+
+
+def write_env_file(values: dict[str, str]) -> EnvFile:
+    text = _env_text(values).encode("utf-8")
+    if hasattr(os, "memfd_create"):
+        import fcntl
+
+        memory = os.memfd_create("cfmcp-dev-env")  # close-on-exec; the copy below is inherited
+        try:
+            os.write(memory, text)
+            fd = fcntl.fcntl(memory, fcntl.F_DUPFD, _FIRST_ENV_FD)
+        finally:
+            os.close(memory)
+        return EnvFile(f"/dev/fd/{fd}", fd=fd)
+    folder = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))  # mode 0700
+    path = folder / "cfmcp-dev.env"
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(handle, "wb") as stream:
+        stream.write(text)
+    return EnvFile(str(path), folder=folder)
 
 
 def start(
@@ -159,16 +207,14 @@ def start(
     """
     preflight(project, config)
     remove_stale_scratch()
-    scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))  # mode 0700
+    env_file = None
     signin_socket = None
     signin = None
     process = None
     try:
         values = dict(upstream_values or {})
         if config.upstream == "local":
-            from cfmcp.dev.server import bind_loopback
-
-            signin_socket = bind_loopback()
+            signin_socket = _bind_signin(config.signin_port)
             signin_url = f"http://127.0.0.1:{signin_socket.getsockname()[1]}"
             client_id = "cfmcp-dev-" + secrets.token_hex(6)
             values = {
@@ -182,12 +228,13 @@ def start(
         from cfmcp.secrets import read_dev_vars
 
         merged = {**read_dev_vars(project), **values}
-        env_files = [_write_env_file(scratch / "cfmcp-dev.env", merged)] if merged else []
+        env_file = write_env_file(merged) if merged else None
         process = start_dev(
             project,
             port=config.port,
             inspector_port=config.inspector_port or free_port(),
-            env_files=env_files,
+            env_files=[Path(env_file.path)] if env_file else [],
+            pass_fds=env_file.pass_fds if env_file else (),
         )
         if signin_socket is not None:
             signin = _start_signin(config, values, signin_socket, on_signin_event)
@@ -198,10 +245,11 @@ def start(
             signin.stop()
         elif signin_socket is not None:
             signin_socket.close()
-        shutil.rmtree(scratch, ignore_errors=True)
+        if env_file is not None:
+            env_file.remove()
         raise
     signin_url = signin.url if signin is not None else None
-    server = DevServer(project, config, process, scratch, signin, signin_url)
+    server = DevServer(project, config, process, env_file, signin, signin_url)
     server._reader = threading.Thread(
         target=_pump, args=(process, server.log_tail, on_worker_line), daemon=True
     )
@@ -213,6 +261,18 @@ def start(
         server.stop()
         raise
     return server
+
+
+def _bind_signin(port: int | None) -> socket.socket:
+    from cfmcp.dev.server import bind_loopback
+
+    try:
+        return bind_loopback(port or 0)
+    except OSError as exc:
+        raise CfmcpError(
+            f"Port {port} for the local sign-in is already in use ({exc.strerror}).",
+            hint="Pick another with --signin-port, or leave it out to use any free port.",
+        ) from exc
 
 
 def _start_signin(

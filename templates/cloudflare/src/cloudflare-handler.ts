@@ -7,8 +7,8 @@ import {
   type AuthRequest,
 } from "@cloudflare/workers-oauth-provider";
 import { Hono, type Context } from "hono";
-import { renderApprovalDialog, renderMessage } from "./approval-dialog";
-import { SERVER_NAME } from "./config";
+import { PAGE_HEADERS, renderApprovalDialog, renderMessage } from "./approval-dialog";
+import { SCOPES, SERVER_NAME } from "./config";
 import {
   UpstreamError,
   authorizeUrl,
@@ -32,20 +32,30 @@ function callbackUrl(c: AppContext): string {
 }
 
 function page(c: AppContext, status: number, title: string, message: string): Response {
-  return c.html(renderMessage(title, message), status as 400);
+  return c.html(renderMessage(title, message), status as 400, PAGE_HEADERS);
 }
+
+// The library signs the remembered approvals with it and needs 32 characters at least.
+const MIN_COOKIE_KEY_LENGTH = 32;
 
 function requireSecrets(c: AppContext): Response | null {
   const missing = ["CLOUDFLARE_CLIENT_ID", "CLOUDFLARE_CLIENT_SECRET", "COOKIE_ENCRYPTION_KEY"].filter(
     (name) => !c.env[name as keyof Env],
   );
-  if (missing.length === 0) return null;
-  return page(
-    c,
-    500,
-    "Server not configured",
-    `Missing secrets: ${missing.join(", ")}. Run \`cfmcp secrets set\` (or \`cfmcp dev\` locally).`,
-  );
+  const fix = "Run `cfmcp secrets set` (or `cfmcp dev` locally).";
+  if (missing.length > 0) {
+    return page(c, 500, "Server not configured", `Missing secrets: ${missing.join(", ")}. ${fix}`);
+  }
+  if (c.env.COOKIE_ENCRYPTION_KEY.length < MIN_COOKIE_KEY_LENGTH) {
+    const problem = `COOKIE_ENCRYPTION_KEY is shorter than ${MIN_COOKIE_KEY_LENGTH} characters.`;
+    return page(c, 500, "Server not configured", `${problem} ${fix}`);
+  }
+  return null;
+}
+
+/** The scopes asked for that this server grants; others are dropped, never granted. */
+function grantedScopes(requested: string[]): string[] {
+  return requested.filter((scope) => Object.hasOwn(SCOPES, scope));
 }
 
 /** Save the approved request and send the browser to Cloudflare's sign-in. */
@@ -73,10 +83,7 @@ function handleAuthorizationError(c: AppContext, error: unknown): Response {
 }
 
 app.get("/", (c) =>
-  c.text(
-    `${SERVER_NAME}: a remote MCP server. Connect an MCP client to ${new URL("/mcp", c.req.url)} ` +
-      `(streamable HTTP) or ${new URL("/sse", c.req.url)} (SSE).\n`,
-  ),
+  c.text(`${SERVER_NAME}: a remote MCP server. Connect an MCP client to ${new URL("/mcp", c.req.url)}\n`),
 );
 
 app.get("/authorize", async (c) => {
@@ -91,7 +98,12 @@ app.get("/authorize", async (c) => {
     }
     const transaction = await oauth.beginConsent(request);
     transaction.headers.set("Content-Type", "text/html; charset=utf-8");
-    const html = renderApprovalDialog({ serverName: SERVER_NAME, consent, handle: transaction.handle });
+    const html = renderApprovalDialog({
+      serverName: SERVER_NAME,
+      consent,
+      handle: transaction.handle,
+      granted: grantedScopes(consent.scope).map((scope) => SCOPES[scope]),
+    });
     return new Response(html, { headers: transaction.headers });
   } catch (error) {
     return handleAuthorizationError(c, error);
@@ -102,7 +114,8 @@ app.post("/authorize", async (c) => {
   const notConfigured = requireSecrets(c);
   if (notConfigured) return notConfigured;
   const oauth = c.env.OAUTH_PROVIDER;
-  const form = await c.req.formData();
+  const form = await c.req.formData().catch(() => null);
+  if (form === null) return page(c, 400, "Authorization failed", "Send the approval form.");
   const handle = String(form.get("handle") ?? "");
   try {
     if (form.get("decision") !== "approve") {
@@ -152,7 +165,7 @@ app.get("/callback", async (c) => {
     request,
     userId: props.userId,
     metadata: { label: props.email || props.name },
-    scope: request.scope,
+    scope: grantedScopes(request.scope),
     props,
   });
   headers.set("Location", redirectTo);

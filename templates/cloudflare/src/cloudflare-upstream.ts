@@ -2,6 +2,7 @@
 // and the user/accounts lookups. The base URLs are vars so `cfmcp dev` can point them at a
 // local stand-in.
 import { OAuthError } from "@cloudflare/workers-oauth-provider";
+import { REFUSED, refreshOnce } from "./refresh-once";
 
 export interface CloudflareAccount {
   id: string;
@@ -111,10 +112,12 @@ export async function exchangeCode(
 /**
  * Refresh Cloudflare's token. Only Cloudflare's own `invalid_grant` (the user revoked access,
  * the refresh token is gone) ends this grant; anything else, a wrong client secret included,
- * is temporary, so a misconfiguration does not sign everybody out.
+ * is temporary, so a misconfiguration does not sign everybody out. Two refreshes at once share
+ * one answer (./refresh-once.ts): Cloudflare rotates refresh tokens.
  */
 export async function refreshUpstream(env: Env, props: Props): Promise<Props> {
-  if (!props.refreshToken) {
+  const refreshToken = props.refreshToken;
+  if (!refreshToken) {
     if (props.accessTokenExpiresAt && props.accessTokenExpiresAt <= Math.floor(Date.now() / 1000)) {
       throw new OAuthError("invalid_grant", {
         description: "The Cloudflare sign-in has expired; authorize again.",
@@ -122,28 +125,26 @@ export async function refreshUpstream(env: Env, props: Props): Promise<Props> {
     }
     return props;
   }
-  const response = await tokenRequest(env, {
-    grant_type: "refresh_token",
-    refresh_token: props.refreshToken,
-  });
-  if (!response.ok) {
+  const tokens = await refreshOnce(env.OAUTH_KV, refreshToken, async () => {
+    const response = await tokenRequest(env, { grant_type: "refresh_token", refresh_token: refreshToken });
+    if (response.ok) return (await response.json()) as UpstreamTokens;
     const body = (await response.json().catch(() => null)) as { error?: string } | null;
-    if (body?.error === "invalid_grant") {
-      throw new OAuthError("invalid_grant", {
-        description: "Cloudflare no longer accepts this sign-in; authorize again.",
-      });
-    }
+    if (body?.error === "invalid_grant") return REFUSED;
     console.error(`Cloudflare token refresh failed: HTTP ${response.status} ${body?.error ?? ""}`);
     throw new OAuthError("temporarily_unavailable", {
       description: "Cloudflare sign-in is unavailable; try again shortly.",
       statusCode: 503,
     });
+  });
+  if (tokens === REFUSED) {
+    throw new OAuthError("invalid_grant", {
+      description: "Cloudflare no longer accepts this sign-in; authorize again.",
+    });
   }
-  const tokens = (await response.json()) as UpstreamTokens;
   return {
     ...props,
     accessToken: tokens.access_token,
-    refreshToken: tokens.refresh_token ?? props.refreshToken,
+    refreshToken: tokens.refresh_token ?? refreshToken,
     accessTokenExpiresAt: expiresAt(tokens),
   };
 }

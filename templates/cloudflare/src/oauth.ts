@@ -1,55 +1,107 @@
 // The OAuth 2.1 server in front of everything (workers-oauth-provider): /authorize, /token,
 // /register and the metadata documents, and a bearer-token check on the MCP endpoints before
-// their handlers run (they get the signed-in user's props).
-import { OAuthProvider, type OAuthProviderOptions } from "@cloudflare/workers-oauth-provider";
+// their handlers run (they get the signed-in user's props). Requests no real client sends are
+// refused first (./guards.ts).
+import {
+  OAuthProvider,
+  getOAuthApi,
+  type ClientRegistrationCallbackOptions,
+  type OAuthProviderOptions,
+} from "@cloudflare/workers-oauth-provider";
 import { CloudflareHandler } from "./cloudflare-handler";
 import { refreshUpstream, userProps, type Props, type UserProps } from "./cloudflare-upstream";
-import { SERVER_NAME } from "./config";
+import { SCOPES, SERVER_NAME } from "./config";
+import { misdirected, oversized, rateLimited, refusedOrigin } from "./guards";
+import { REUSE_HEADER, markRedeemed, reusedGrant } from "./token-reuse";
 
 type ApiHandlers = NonNullable<OAuthProviderOptions<Env>["apiHandlers"]>;
 
+const TOKEN_PATH = "/token";
+const REGISTER_PATH = "/register";
 const DEFAULT_TOKEN_LIFETIME = 3600;
 const MIN_TOKEN_LIFETIME = 60;
+// A registration lasts 30 days, renewed while the client keeps using it; abandoned ones go.
+const REGISTRATION_LIFETIME = 30 * 24 * 3600;
 
 /** A Worker that serves `apiHandlers` (path prefix -> handler) to signed-in MCP clients only. */
 export function oauthWorker(apiHandlers: ApiHandlers): ExportedHandler<Env> {
   // The provider's resource (the tokens' audience) is this Worker's origin: PUBLIC_URL when
-  // set, else the origin the request arrived on (Cloudflare routes only your hostnames here).
+  // set, else the origin the request arrived on (https, or loopback under `wrangler dev`).
   // One provider per origin, a few at most.
-  const providers = new Map<string, OAuthProvider<Env>>();
+  const providers = new Map<string, { provider: OAuthProvider<Env>; options: OAuthProviderOptions<Env> }>();
   const MAX_PROVIDERS = 8;
+  const apiPaths = Object.keys(apiHandlers);
 
-  function providerFor(origin: string): OAuthProvider<Env> {
-    let provider = providers.get(origin);
-    if (!provider) {
+  function providerFor(origin: string) {
+    let entry = providers.get(origin);
+    if (!entry) {
       if (providers.size >= MAX_PROVIDERS) providers.delete(providers.keys().next().value!);
-      provider = createProvider(origin, apiHandlers);
-      providers.set(origin, provider);
+      const options = providerOptions(origin, apiHandlers);
+      entry = { provider: new OAuthProvider<Env>(options), options };
+      providers.set(origin, entry);
     }
-    return provider;
+    return entry;
   }
 
   return {
-    fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
       // The provider puts its helpers on `env.OAUTH_PROVIDER` once and keeps them; `env` is
       // shared by every request of this isolate, so give each request its own copy, or a
       // request on a second origin would get the first origin's helpers.
       const requestEnv = { ...env } as Env;
       const publicRequest = asPublicRequest(request, env);
-      return providerFor(new URL(publicRequest.url).origin).fetch(publicRequest, requestEnv, ctx);
+      const url = new URL(publicRequest.url);
+      const refused =
+        misdirected(url) ??
+        refusedOrigin(publicRequest, url, env, apiPaths) ??
+        (await oversized(publicRequest, url, TOKEN_PATH)) ??
+        (await rateLimited(publicRequest, url, env, REGISTER_PATH));
+      if (refused) return refused;
+      const { provider, options } = providerFor(url.origin);
+      if (url.pathname === TOKEN_PATH && publicRequest.method === "POST") {
+        return tokenEndpoint(publicRequest, requestEnv, ctx, provider, options);
+      }
+      return provider.fetch(publicRequest, requestEnv, ctx);
+    },
+
+    // Expired grants and tokens, and the grants of expired registrations, leave KV daily
+    // (`[triggers]` in wrangler.toml).
+    async scheduled(_controller: ScheduledController, env: Env): Promise<void> {
+      const { provider } = providerFor(env.PUBLIC_URL ? new URL(env.PUBLIC_URL).origin : "https://scheduled.invalid");
+      let cursor: string | undefined;
+      for (let round = 0; round < 5; round++) {
+        const result = await provider.purgeExpiredData(env, { cursor });
+        if (result.done) return;
+        cursor = result.cursor;
+      }
     },
   };
 }
 
-function createProvider(origin: string, apiHandlers: ApiHandlers): OAuthProvider<Env> {
-  return new OAuthProvider<Env>({
+function providerOptions(origin: string, apiHandlers: ApiHandlers): OAuthProviderOptions<Env> {
+  return {
     apiHandlers,
     defaultHandler: CloudflareHandler as unknown as ExportedHandler<Env>,
     authorizeEndpoint: "/authorize",
-    tokenEndpoint: "/token",
-    clientRegistrationEndpoint: "/register",
+    tokenEndpoint: TOKEN_PATH,
+    clientRegistrationEndpoint: REGISTER_PATH,
+    clientRegistrationCallback: checkRegistration,
+    clientRegistrationTTL: REGISTRATION_LIFETIME,
     clientIdMetadataDocumentEnabled: true,
+    // Native apps (Cursor: cursor://anysphere.cursor-mcp/oauth/callback) sign in through a
+    // private-use scheme; PKCE S256 makes a stolen code useless to another app.
+    allowPrivateUseRedirectUris: true,
+    scopesSupported: Object.keys(SCOPES),
     resourceMetadata: { resource: origin, resource_name: SERVER_NAME },
+    onError: ({ code, description, status, headers, internal }) => {
+      if (internal.reason !== "refresh_token_mismatch") return;
+      // Tells tokenEndpoint below to check for reuse.
+      const marked = { ...headers, "Content-Type": "application/json", [REUSE_HEADER]: "1" };
+      return new Response(JSON.stringify({ error: code, error_description: description }), {
+        status,
+        headers: marked,
+      });
+    },
     // Our tokens live as long as Cloudflare's (KV needs 60 s at least) and carry no refresh
     // token; refreshing ours refreshes Cloudflare's first.
     tokenExchangeCallback: async ({ grantType, props, env }) => {
@@ -66,7 +118,57 @@ function createProvider(origin: string, apiHandlers: ApiHandlers): OAuthProvider
         };
       }
     },
-  });
+  };
+}
+
+/** Anyone may register a client; nobody gets to store whatever they like. */
+function checkRegistration({ clientMetadata }: ClientRegistrationCallbackOptions) {
+  const refuse = (description: string) => ({ code: "invalid_client_metadata", description });
+  const name = clientMetadata.client_name;
+  if (name !== undefined && (typeof name !== "string" || name.length > 200)) {
+    return refuse("client_name must be a string of at most 200 characters.");
+  }
+  const uris = clientMetadata.redirect_uris;
+  if (Array.isArray(uris) && (uris.length > 10 || uris.some((uri) => String(uri).length > 2000))) {
+    return refuse("At most 10 redirect_uris of at most 2000 characters each.");
+  }
+  for (const field of ["client_uri", "logo_uri", "policy_uri", "tos_uri", "jwks_uri"]) {
+    const value = clientMetadata[field];
+    if (value !== undefined && String(value).length > 2000) return refuse(`${field} is too long.`);
+  }
+  const contacts = clientMetadata.contacts;
+  if (Array.isArray(contacts) && contacts.length > 10) return refuse("At most 10 contacts.");
+}
+
+/**
+ * The token endpoint, with refresh-token reuse detection (./token-reuse.ts): every refresh
+ * token exchanged is remembered, and one presented again after it was superseded ends the
+ * grant.
+ */
+async function tokenEndpoint(
+  request: Request,
+  env: Env,
+  ctx: ExecutionContext,
+  provider: OAuthProvider<Env>,
+  options: OAuthProviderOptions<Env>,
+): Promise<Response> {
+  const form = await request.clone().formData().catch(() => null);
+  const refreshToken = form?.get("grant_type") === "refresh_token" ? form.get("refresh_token") : null;
+  const response = await provider.fetch(request, env, ctx);
+  if (typeof refreshToken !== "string") return response;
+  if (response.ok) {
+    await markRedeemed(env.OAUTH_KV, refreshToken);
+    return response;
+  }
+  if (!response.headers.has(REUSE_HEADER)) return response;
+  const reused = await reusedGrant(env.OAUTH_KV, refreshToken);
+  const answer = new Response(response.body, response);
+  answer.headers.delete(REUSE_HEADER);
+  if (reused) {
+    console.warn(`A superseded refresh token was presented again: ending grant ${reused.grantId}.`);
+    await getOAuthApi(options, env).revokeGrant(reused.grantId, reused.userId);
+  }
+  return answer;
 }
 
 function upstreamLifetime(props: UserProps): number {

@@ -61,7 +61,10 @@ const sseSessions = MyMCP.serveSSE("/sse");
 const perRequest = createMcpHandler(createServer, {
   route: "/mcp",
   legacy: "reject",
-  allowedOriginHostnames: "*", // like the sessions: clients prove who they are with a token
+  // The Worker checks Host and Origin before (./guards.ts) and the OAuth provider answers
+  // CORS for the origins it lets through.
+  allowedOriginHostnames: "*",
+  corsOptions: false,
   onerror: (error) => console.error("MCP request failed:", error),
 });
 
@@ -96,7 +99,11 @@ function boundToOwner(handler: { fetch: Fetch }): { fetch: Fetch } {
         if (!(await session.claim(props))) return sessionNotFound(request);
       }
       context.props = props; // what a new session starts with
-      return handler.fetch(request, env, ctx);
+      const response = await handler.fetch(request, env, ctx);
+      // The OAuth provider answers CORS with the request's (checked) origin; McpAgent says "*".
+      const answer = new Response(response.body, response);
+      answer.headers.delete("Access-Control-Allow-Origin");
+      return answer;
     },
   };
 }

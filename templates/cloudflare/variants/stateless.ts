@@ -9,7 +9,10 @@ import { createServer } from "./server";
 function mcpHandler(route: string) {
   return createMcpHandler(createServer, {
     route,
-    allowedOriginHostnames: "*", // clients prove who they are with a token, not an Origin
+    // The Worker checks Host and Origin before (./guards.ts) and the OAuth provider answers
+    // CORS for the origins it lets through.
+    allowedOriginHostnames: "*",
+    corsOptions: false,
     onerror: (error) => console.error("MCP request failed:", error),
   });
 }

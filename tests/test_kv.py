@@ -41,7 +41,7 @@ def test_write_kv_id_for_an_env_copies_what_wrangler_does_not_inherit(cli, tmp_p
     assert cli("init", str(project), "--stateful", "--no-install", "--no-git").exit_code == 0
     document = tomlkit.parse((project / "wrangler.toml").read_text())
     assert read_kv_id(document, "staging") is None
-    assert write_kv_id(document, "b" * 32, "staging") == ["vars", "durable_objects"]
+    assert write_kv_id(document, "b" * 32, "staging") == ["vars", "durable_objects", "ratelimits"]
     assert read_kv_id(document, "staging") == "b" * 32
     assert read_kv_id(document) == KV_PLACEHOLDER  # the top level is not touched
     staging = tomlkit.parse(tomlkit.dumps(document)).unwrap()["env"]["staging"]
@@ -124,7 +124,7 @@ def test_kv_create_for_an_env(project, tmp_path, api):
     worker = Project(project).worker_name()
     assert report["title"] == f"{worker}-staging-OAUTH_KV"
     assert report["action"] == "created"
-    assert report["copied_into_env"] == ["vars"]  # a stateless project has no Durable Object
+    assert report["copied_into_env"] == ["vars", "ratelimits"]  # stateless: no Durable Object
     assert api.requests_to("POST", NAMESPACES)[0].json() == {"title": f"{worker}-staging-OAUTH_KV"}
     assert Project(project).kv_namespace_id("staging") == report["id"]
     assert Project(project).kv_namespace_id() == KV_PLACEHOLDER

@@ -152,3 +152,17 @@ def child_argvs(monkeypatch) -> list[list[str]]:
 
     monkeypatch.setattr(subprocess, "Popen", RecordingPopen)
     return argvs
+
+
+@pytest.fixture(scope="module", params=["stateless", "stateful"])
+def variant_dev(request, tmp_path_factory):
+    """`cfmcp dev` of a copy of each variant's project, one per test module and variant."""
+    from tests.devserver import cfmcp_dev
+
+    source = request.getfixturevalue(
+        "worker_project" if request.param == "stateless" else "stateful_project"
+    )
+    project = copy_project(source, tmp_path_factory.mktemp(request.param) / f"{request.param}-mcp")
+    with cfmcp_dev(project, "--user", "ada@example.dev") as running:
+        running.variant = request.param
+        yield running

@@ -25,6 +25,8 @@ class RunningDev:
     port: int
     record: dict
     log_path: Path
+    project: Path
+    variant: str = "stateless"
 
     @property
     def url(self) -> str:
@@ -75,7 +77,7 @@ def cfmcp_dev(
             if time.monotonic() > deadline:
                 raise AssertionError(f"cfmcp dev not ready:\n{log_path.read_text()}")
             time.sleep(0.1)
-        yield RunningDev(process, port, record, log_path)
+        yield RunningDev(process, port, record, log_path, project)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)

@@ -35,35 +35,43 @@ def pkce() -> tuple[str, str]:
     return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def authorization_url(base: str, client_id: str, challenge: str, state: str = "st") -> str:
-    query = httpx2.QueryParams(
-        {
-            "response_type": "code",
-            "client_id": client_id,
-            "redirect_uri": CALLBACK,
-            "state": state,
-            "code_challenge": challenge,
-            "code_challenge_method": "S256",
-            "resource": base,
-        }
-    )
-    return f"{base}/authorize?{query}"
+def authorization_url(
+    base: str,
+    client_id: str,
+    challenge: str,
+    state: str = "st",
+    *,
+    redirect_uri: str = CALLBACK,
+    scope: str | None = None,
+) -> str:
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "state": state,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "resource": base,
+    }
+    if scope is not None:
+        params["scope"] = scope
+    return f"{base}/authorize?{httpx2.QueryParams(params)}"
 
 
-def get_code(base: str, email: str | None = None) -> tuple[str, str, str]:
+def get_code(
+    base: str,
+    email: str | None = None,
+    *,
+    redirect_uri: str = CALLBACK,
+    scope: str | None = None,
+) -> tuple[str, str, str]:
     """Register, approve, sign in (as `email` on the local sign-in page, when given):
     (client_id, code, verifier)."""
-    client_id = register(base)
+    client_id = register(base, redirect_uri)
     verifier, challenge = pkce()
+    url = authorization_url(base, client_id, challenge, redirect_uri=redirect_uri, scope=scope)
     answers = {"email": email} if email else None
-    redirect = anyio.run(
-        functools.partial(
-            authorize_headless,
-            authorization_url(base, client_id, challenge),
-            CALLBACK,
-            answers=answers,
-        )
-    )
+    redirect = anyio.run(functools.partial(authorize_headless, url, redirect_uri, answers=answers))
     return client_id, redirect.code, verifier
 
 

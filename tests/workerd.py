@@ -28,7 +28,11 @@ class DevServer:
 
 @contextmanager
 def wrangler_dev(
-    project_root: Path, env_files: list[Path], *, timeout: float = 90
+    project_root: Path,
+    env_files: list[Path],
+    *,
+    timeout: float = 90,
+    extra_args: list[str] | None = None,
 ) -> Iterator[DevServer]:
     port = free_port()
     log_path = project_root.parent / f"wrangler-dev-{port}.log"
@@ -38,6 +42,7 @@ def wrangler_dev(
             port=port,
             inspector_port=free_port(),
             env_files=env_files,
+            extra_args=extra_args or [],
             stdout=log,
         )
     server = DevServer(f"http://127.0.0.1:{port}", log_path, process.pid)

@@ -129,6 +129,7 @@ class LocalCloudflare:
                 Route("/client/v4/user", self.user, methods=["GET"]),
                 Route("/client/v4/accounts", self.accounts, methods=["GET"]),
                 Route("/", self.home, methods=["GET"]),
+                Route("/favicon.ico", lambda request: Response(status_code=204)),
             ],
         )
 

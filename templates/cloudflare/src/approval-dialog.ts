@@ -22,7 +22,7 @@ const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u206
 
 /** A client-supplied name as a person will read it: visible characters, single spaces, short. */
 export function displayName(name: string): string {
-  const visible = name.replace(HIDDEN, "").replace(/\s+/g, " ").trim() || "Unnamed client";
+  const visible = name.replace(/\s+/g, " ").replace(HIDDEN, "").trim() || "Unnamed client";
   const letters = Array.from(visible);
   return letters.length > MAX_NAME ? `${letters.slice(0, MAX_NAME).join("")}…` : visible;
 }

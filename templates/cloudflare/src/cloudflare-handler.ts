@@ -82,6 +82,9 @@ function handleAuthorizationError(c: AppContext, error: unknown): Response {
   throw error;
 }
 
+// Browsers ask every site for one; answering "nothing" keeps their consoles clean.
+app.get("/favicon.ico", (c) => c.body(null, 204));
+
 app.get("/", (c) =>
   c.text(`${SERVER_NAME}: a remote MCP server. Connect an MCP client to ${new URL("/mcp", c.req.url)}\n`),
 );

@@ -1,0 +1,94 @@
+"""Issue: concurrent refreshes don't sign the user out, and a reused refresh token ends its
+grant (RFC 9700 §4.14.2), while a forged or lost one is only refused."""
+
+import threading
+
+import httpx2
+import pytest
+
+from tests.signin import mcp_initialize, token_request, tokens_for
+
+pytestmark = pytest.mark.integration
+
+
+def refresh(base: str, client_id: str, token: str) -> httpx2.Response:
+    return token_request(base, client_id, grant_type="refresh_token", refresh_token=token)
+
+
+def at_once(send, count: int) -> list[httpx2.Response]:  # type: ignore[no-untyped-def]
+    """`send()` from `count` threads released together."""
+    barrier = threading.Barrier(count)
+    answers: list[httpx2.Response] = []
+
+    def run() -> None:
+        barrier.wait()
+        answers.append(send())
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(answers) == count
+    return answers
+
+
+def works(base: str, access_token: str) -> bool:
+    return mcp_initialize(base, access_token).status_code == 200
+
+
+def test_ten_pairs_of_concurrent_refreshes_each_end_with_a_working_token(variant_dev):
+    """The upstream (the local stand-in, like Cloudflare) rotates refresh tokens: without the
+    shared answer the slower refresh got invalid_grant and the grant was revoked."""
+    base = variant_dev.url
+    tokens = tokens_for(base)
+    client_id, current = tokens["client_id"], tokens["refresh_token"]
+    for pair in range(10):
+        answers = at_once(lambda token=current: refresh(base, client_id, token), 2)
+        assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+        bodies = [a.json() for a in answers]
+        assert all(works(base, body["access_token"]) for body in bodies), pair
+        # One of the two new refresh tokens is the grant's current one; the other lost the
+        # race and is refused without ending the grant.
+        outcomes = [refresh(base, client_id, body["refresh_token"]) for body in bodies]
+        winners = [o for o in outcomes if o.status_code == 200]
+        assert winners, (pair, [o.text for o in outcomes])
+        current = winners[0].json()["refresh_token"]
+        assert works(base, winners[0].json()["access_token"])
+
+
+def test_a_superseded_refresh_token_presented_again_ends_the_grant(variant_dev):
+    base = variant_dev.url
+    first = tokens_for(base)
+    client_id = first["client_id"]
+    second = refresh(base, client_id, first["refresh_token"]).json()
+    third = refresh(base, client_id, second["refresh_token"]).json()
+    assert works(base, third["access_token"])
+
+    reused = refresh(base, client_id, first["refresh_token"])  # stolen, replayed late
+
+    assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
+    assert "x-refresh-token-superseded" not in reused.headers  # an internal mark, removed
+    assert not works(base, third["access_token"])  # the current tokens went with the grant
+    assert refresh(base, client_id, third["refresh_token"]).status_code == 400
+    assert "A superseded refresh token was presented again" in variant_dev.log()
+
+
+def test_a_forged_refresh_token_is_only_refused(variant_dev):
+    base = variant_dev.url
+    tokens = tokens_for(base)
+    user_id, grant_id, _ = tokens["refresh_token"].split(":")
+    forged = refresh(base, tokens["client_id"], f"{user_id}:{grant_id}:not-a-real-secret")
+    assert forged.status_code == 400
+    assert works(base, tokens["access_token"])  # nobody can end someone's grant by guessing
+    assert refresh(base, tokens["client_id"], tokens["refresh_token"]).status_code == 200
+
+
+def test_the_previous_refresh_token_still_works_once(variant_dev):
+    """A client that lost the answer to its refresh retries with the same token: accepted."""
+    base = variant_dev.url
+    tokens = tokens_for(base)
+    assert refresh(base, tokens["client_id"], tokens["refresh_token"]).status_code == 200
+    retried = refresh(base, tokens["client_id"], tokens["refresh_token"])
+    assert retried.status_code == 200
+    assert works(base, retried.json()["access_token"])

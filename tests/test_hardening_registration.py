@@ -1,0 +1,118 @@
+"""Issue: registration is bounded (sizes and counts refused, a rate limit per address that
+`wrangler dev` enforces too), registrations expire on purpose, and expired data is purged on
+a schedule."""
+
+import sqlite3
+import time
+from pathlib import Path
+
+import httpx2
+import pytest
+
+from tests.conftest import TEST_SECRETS, copy_project, write_env_file
+from tests.workerd import wrangler_dev
+
+pytestmark = pytest.mark.integration
+
+CALLBACK = "http://127.0.0.1:9/callback"
+
+
+def register(base: str, **metadata) -> httpx2.Response:
+    body = {
+        "redirect_uris": [CALLBACK],
+        "client_name": "test",
+        "token_endpoint_auth_method": "none",
+        **metadata,
+    }
+    return httpx2.post(f"{base}/register", json=body)
+
+
+@pytest.mark.parametrize(
+    "metadata, complaint",
+    [
+        ({"client_name": "x" * 201}, "client_name"),
+        ({"redirect_uris": [f"http://127.0.0.1:9/{n}" for n in range(11)]}, "redirect_uris"),
+        ({"redirect_uris": ["http://127.0.0.1:9/" + "a" * 2001]}, "redirect_uris"),
+        ({"logo_uri": "https://example.com/" + "a" * 2001}, "logo_uri"),
+        ({"contacts": [f"{n}@example.com" for n in range(11)]}, "contacts"),
+    ],
+)
+def test_oversized_metadata_is_refused(variant_dev, metadata, complaint):
+    response = register(variant_dev.url, **metadata)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_client_metadata"
+    assert complaint in response.json()["error_description"]
+
+
+def test_a_huge_body_is_refused_before_it_is_read(variant_dev):
+    response = register(variant_dev.url, software_version="x" * 20_000)
+    assert response.status_code == 413
+    assert register(variant_dev.url).status_code == 201  # and the next one is fine
+
+
+def test_registrations_expire_after_30_days(variant_dev):
+    """Set on purpose: renewed while the client is used (the library renews past half-life),
+    gone from KV when abandoned. Read from wrangler's local KV, where the expiry is kept."""
+    client_id = register(variant_dev.url).json()["client_id"]
+    issued = time.time()
+    expiry = kv_expirations(variant_dev.project)[f"client:{client_id}"]
+    assert abs(expiry - issued - 30 * 24 * 3600) < 60
+
+
+def kv_expirations(project: Path) -> dict[str, float]:
+    """Key -> expiry (seconds) of every entry in the project's local KV (wrangler dev)."""
+    found: dict[str, float] = {}
+    store = project / ".wrangler" / "state" / "v3" / "kv" / "miniflare-KVNamespaceObject"
+    for database in store.glob("*.sqlite"):
+        if database.name == "metadata.sqlite":
+            continue
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+            rows = connection.execute("SELECT key, expiration FROM _mf_entries").fetchall()
+        found.update({key: expiration / 1000 for key, expiration in rows if expiration})
+    return found
+
+
+@pytest.fixture(scope="module")
+def deployed_like(worker_project, tmp_path_factory):
+    """Requests as they arrive on Cloudflare (https, the client's address in CF-Connecting-IP):
+    PUBLIC_URL makes the Worker see its public origin, where the limit applies."""
+    env_file = write_env_file(
+        tmp_path_factory.mktemp("limit") / "public.env",
+        {**TEST_SECRETS, "PUBLIC_URL": "https://mcp.example.com"},
+    )
+    project = copy_project(worker_project, tmp_path_factory.mktemp("limited") / "limited-mcp")
+    with wrangler_dev(project, [env_file], extra_args=["--test-scheduled"]) as server:
+        yield server
+
+
+def test_ten_registrations_a_minute_per_address(deployed_like):
+    base = deployed_like.base_url
+    statuses = [
+        httpx2.post(
+            f"{base}/register",
+            json={"redirect_uris": [CALLBACK], "token_endpoint_auth_method": "none"},
+            headers={"CF-Connecting-IP": "203.0.113.7"},
+        ).status_code
+        for _ in range(15)
+    ]
+    assert statuses.count(201) >= 10 and statuses[-1] == 429, statuses
+    limited = httpx2.post(
+        f"{base}/register",
+        json={"redirect_uris": [CALLBACK], "token_endpoint_auth_method": "none"},
+        headers={"CF-Connecting-IP": "203.0.113.7"},
+    )
+    assert limited.status_code == 429 and limited.headers["retry-after"] == "60"
+    assert limited.json()["error"] == "temporarily_unavailable"
+    other = httpx2.post(
+        f"{base}/register",
+        json={"redirect_uris": [CALLBACK], "token_endpoint_auth_method": "none"},
+        headers={"CF-Connecting-IP": "198.51.100.9"},
+    )
+    assert other.status_code == 201  # per address
+
+
+def test_the_daily_purge_runs(deployed_like):
+    response = httpx2.get(f"{deployed_like.base_url}/__scheduled", params={"cron": "17 4 * * *"})
+    assert response.status_code == 200
+    assert "Ran scheduled event" in response.text
+    assert "Error" not in deployed_like.log().split("__scheduled")[-1]

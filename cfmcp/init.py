@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -126,6 +127,13 @@ def choose_toolchain(
     return chosen, node
 
 
+def ratelimit_namespace(worker_name: str) -> int:
+    """Rate-limit namespace ids are per account, and every project needs its own pair: derived
+    from the Worker name, so one account's projects don't share counters."""
+    digest = hashlib.sha256(worker_name.encode()).digest()
+    return 100_000 + int.from_bytes(digest[:4], "big") % 800_000 * 2  # even: this id and the next
+
+
 def write_project(plan: InitPlan) -> InitResult:
     try:
         return _write_project(plan)
@@ -149,6 +157,7 @@ def _write_project(plan: InitPlan) -> InitResult:
         "stateful": plan.variant == "stateful",
         "toolchain": plan.toolchain.as_context(),
         "toolchains": {name: t.as_context() for name, t in plan.template.toolchains.items()},
+        "ratelimit_namespace": ratelimit_namespace(plan.name),
     }
     written = render_template(plan.template, plan.root, plan.options, context)
     project = Project(plan.root)

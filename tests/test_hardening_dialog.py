@@ -56,10 +56,50 @@ def test_a_name_padded_to_hide_the_truth_reads_as_what_it_is(variant_dev):
         ("tabs\tand\nnewlines\r\x07bell", "tabs and newlines bell"),
         ("x" * 200, "x" * 60 + "…"),
         ("\u200b\u200b", "Unnamed client"),
+        ("Hangul\u3164filler soft\u00adhyphen", "Hangulfiller softhyphen"),
+        ("tag\U000e0041\U000e0042s and vs\ufe0f", "tags and vs"),
+        ("Z\u0301\u0302\u0303\u0304\u0305algo", "Z\u0301\u0302algo"),  # marks capped at two
+        ("e\u0301" * 70, "e\u0301" * 60 + "…"),  # 60 letters, however many code points
     ],
 )
 def test_hidden_characters_and_length(variant_dev, name, shown):
     assert heading(dialog_for(variant_dev, name)).split(" wants to use ")[0] == shown
+
+
+def test_a_redirect_uri_shows_its_hidden_characters(variant_dev):
+    tricky = "com.example.app:/cb\u202etxt.exe"
+    response = httpx2.post(
+        f"{variant_dev.url}/register",
+        json={
+            "redirect_uris": [tricky],
+            "client_name": "app",
+            "token_endpoint_auth_method": "none",
+        },
+    )
+    assert response.status_code == 201, response.text
+    _, challenge = pkce()
+    page = Browser(variant_dev.url).request(
+        "GET",
+        "/authorize",
+        params={"response_type": "code", "client_id": response.json()["client_id"],
+                "redirect_uri": tricky, "state": "s", "code_challenge": challenge,
+                "code_challenge_method": "S256"},
+    )  # fmt: skip
+    assert page.status_code == 200, page.text
+    assert "\u202e" not in page.text
+    assert "com.example.app:/cb%E2%80%AEtxt.exe" in page.text
+
+
+def test_a_client_that_asks_for_no_scope_gets_the_servers_and_sees_them(variant_dev):
+    page = dialog_for(variant_dev, "no scope")
+    assert "It will be able to: use this server&#39;s tools as you." in page.text
+    client_id, code, verifier = get_code(variant_dev.url)
+    tokens = httpx2.post(
+        f"{variant_dev.url}/token",
+        data={"client_id": client_id, "grant_type": "authorization_code", "code": code,
+              "redirect_uri": CALLBACK, "code_verifier": verifier},
+    ).json()  # fmt: skip
+    assert tokens["scope"] == "mcp"
 
 
 def test_scopes_are_shown_and_only_offered_ones_are_granted(variant_dev):

@@ -2,7 +2,9 @@
 variant, and the server goes on answering. Against the real Worker under `cfmcp dev`."""
 
 import base64
+import json
 import re
+from functools import partial
 
 import httpx2
 import pytest
@@ -32,7 +34,8 @@ def no_stack_trace(response: httpx2.Response) -> None:
 def test_a_host_this_server_does_not_answer_for_is_421(variant_dev, path):
     response = httpx2.get(f"{variant_dev.url}{path}", headers={"Host": "evil.example.com"})
     assert response.status_code == 421
-    assert response.text == "This server does not answer for that host.\n"
+    assert response.text.startswith("This server does not answer for that host.")
+    assert "PUBLIC_URL" in response.text  # the way out for a proxy or a tunnel
     no_stack_trace(response)
     for loopback in (f"localhost:{variant_dev.port}", f"127.0.0.1:{variant_dev.port}"):
         assert httpx2.get(f"{variant_dev.url}/", headers={"Host": loopback}).status_code == 200
@@ -119,3 +122,66 @@ def test_a_normal_token_still_works_after_all_that(variant_dev):
             "clientInfo": {"name": "t", "version": "0"}}},
     )  # fmt: skip
     assert response.status_code == 200
+
+
+def jwt(claims: dict) -> str:
+    def part(value: dict) -> str:
+        raw = json.dumps(value).encode()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'none'})}.{part(claims)}.sig"
+
+
+def test_multibyte_and_oddly_written_ids_count_their_bytes(variant_dev):
+    """KV counts UTF-8 bytes: 200 times 中 is 600 of them. Tabs, double spaces and Basic ids in
+    other encodings are read as the provider reads them."""
+    base = variant_dev.url
+    client_id = register(base)
+    wide = "中" * 200
+    token = partial(httpx2.post, f"{base}/token")
+    cases = [
+        (httpx2.get(f"{base}/authorize", params={"client_id": wide}), 400, None),
+        (token(data={"grant_type": "refresh_token", "client_id": wide}), 400, "invalid_client"),
+        (token(data={"grant_type": "refresh_token", "client_id": client_id,
+                     "refresh_token": f"{'中' * 190}:g:s"}), 400, "invalid_grant"),
+        (token(data={"grant_type": "authorization_code", "client_id": client_id,
+                     "code": f"{'中' * 190}:g:s"}), 400, "invalid_grant"),
+        (httpx2.post(f"{base}/token", data={"token": f"{'u' * 600}:g:s",
+                     "client_id": client_id}), 400, "invalid_grant"),
+        (token(data={"grant_type": "authorization_code", "code": "c",
+                     "client_assertion_type":
+                         "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                     "client_assertion": jwt({"iss": "z" * 700, "sub": "z" * 700})}),
+         400, "invalid_client"),
+        (token(data={"grant_type": "refresh_token", "refresh_token": "x"},
+               headers={"Authorization": "Basic "
+                        + base64.b64encode(("中" * 130 + ":s").encode()).decode()}),
+         401, "invalid_client"),
+    ]  # fmt: skip
+    for response, status, error in cases:
+        assert response.status_code == status, response.text
+        if error:
+            assert response.json()["error"] == error
+        no_stack_trace(response)
+    odd = (f"Bearer\t{'u' * 900}:g:s", f"Bearer  {'u' * 500}:g:s", ("Bearer " + "é" * 390).encode())
+    for authorization in odd:
+        response = httpx2.post(f"{base}/mcp", headers={"Authorization": authorization}, json={})
+        assert response.status_code == 401, authorization[:12]  # é: 2 bytes
+        no_stack_trace(response)
+    still_answers(variant_dev)
+
+
+@pytest.mark.parametrize("path", ["/token", "/authorize", "/register"])
+def test_a_body_too_large_to_be_a_form_is_413_even_chunked(variant_dev, path):
+    def chunks():
+        for _ in range(200):
+            yield b"a" * 1024  # 200 KiB, without a Content-Length
+
+    response = httpx2.post(
+        f"{variant_dev.url}{path}",
+        content=chunks(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 413, response.text
+    assert response.json()["error"] == "invalid_request"
+    still_answers(variant_dev)

@@ -68,12 +68,17 @@ def test_a_deployed_server_allows_its_own_origin_and_the_listed_ones(worker_proj
     project = copy_project(worker_project, tmp_path / "origins")
     env = write_env_file(
         tmp_path / "public.env",
-        {**TEST_SECRETS, "PUBLIC_URL": public, "ALLOWED_ORIGINS": "https://app.example.org"},
+        {
+            **TEST_SECRETS,
+            "PUBLIC_URL": public,
+            "ALLOWED_ORIGINS": "https://App.example.org/ https://tools.example.net:443",
+        },
     )
     with wrangler_dev(project, [env]) as server:
         url = f"{server.base_url}/mcp"
         assert post(url, None, public).status_code == 401  # allowed: on to the token check
-        assert post(url, None, "https://app.example.org").status_code == 401
+        assert post(url, None, "https://app.example.org").status_code == 401  # listed, normalized
+        assert post(url, None, "https://tools.example.net").status_code == 401
         assert post(url, None, "http://localhost:6274").status_code == 403  # not on loopback
         assert post(url, None, "https://claude.ai").status_code == 403
         assert post(url, None, None).status_code == 401

@@ -111,6 +111,32 @@ def test_ten_registrations_a_minute_per_address(deployed_like):
     assert other.status_code == 201  # per address
 
 
+def test_an_ipv6_subnet_counts_as_one_address(deployed_like):
+    """One subscriber holds a /64: its 2^64 addresses share one count."""
+    statuses = [
+        httpx2.post(
+            f"{deployed_like.base_url}/register",
+            json={"redirect_uris": [CALLBACK], "token_endpoint_auth_method": "none"},
+            headers={"CF-Connecting-IP": f"2001:db8:aa:bb::{n:x}"},
+        ).status_code
+        for n in range(1, 16)
+    ]
+    assert 429 in statuses and statuses.count(201) <= 10, statuses
+
+
+def test_a_ceiling_for_everyone(deployed_like):
+    """Addresses are cheap: 100 registrations a minute from all of them together."""
+    statuses = [
+        httpx2.post(
+            f"{deployed_like.base_url}/register",
+            json={"redirect_uris": [CALLBACK], "token_endpoint_auth_method": "none"},
+            headers={"CF-Connecting-IP": f"198.18.{n // 250}.{n % 250 + 1}"},
+        ).status_code
+        for n in range(130)
+    ]
+    assert statuses[-1] == 429 and 429 in statuses[:120], statuses.count(201)
+
+
 def test_the_daily_purge_runs(deployed_like):
     response = httpx2.get(f"{deployed_like.base_url}/__scheduled", params={"cron": "17 4 * * *"})
     assert response.status_code == 200

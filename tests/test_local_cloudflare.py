@@ -294,6 +294,18 @@ def test_a_form_without_this_browsers_csrf_cookie_is_refused(upstream):
     assert not any(event.startswith("signed in") for event in upstream.events)
 
 
+def test_two_sign_ins_in_one_browser_dont_undo_each_other(upstream):
+    pages = []
+    for state in ("tab-one", "tab-two"):
+        _, challenge = pkce()
+        page = upstream.get("/oauth2/auth", params={**authorize_params(challenge), "state": state})
+        found = re.findall(r'name="([^"]+)" value="([^"]*)"', page.text)
+        pages.append({name: unescape(value) for name, value in found})
+    for fields in pages:  # the first tab submits after the second one opened
+        answer = upstream.post("/oauth2/auth", data={**fields, "decision": "allow"})
+        assert answer.status_code == 302, answer.text
+
+
 def test_only_loopback_host_names_are_answered(upstream):
     """DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends its own Host."""
     _, challenge = pkce()

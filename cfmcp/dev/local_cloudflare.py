@@ -182,10 +182,12 @@ class LocalCloudflare:
             problem=f'<p class="problem">{html.escape(problem)}</p>' if problem else "",
         )
         response = HTMLResponse(page, status_code=400 if problem else 200, headers=PAGE_HEADERS)
-        # Double-submit: a form posted from anywhere else lacks this browser's cookie.
+        # Double-submit: a form posted from anywhere else lacks this browser's cookie. One cookie
+        # per sign-in (named after its state), so two tabs don't undo each other.
         response.set_cookie(
-            CSRF_COOKIE, csrf, max_age=600, path="/oauth2/auth", httponly=True, samesite="strict"
-        )
+            _csrf_cookie(values["state"]), csrf, max_age=600, path="/oauth2/auth",
+            httponly=True, samesite="strict",
+        )  # fmt: skip
         return response
 
     async def authorize_submit(self, request: Request) -> Response:
@@ -194,7 +196,7 @@ class LocalCloudflare:
         if problem:
             self.log(f"sign-in refused: {_describe(problem)}")
             return problem
-        cookie = request.cookies.get(CSRF_COOKIE, "")
+        cookie = request.cookies.get(_csrf_cookie(values["state"]), "")
         posted = str(form.get("csrf", ""))
         if not cookie or not hmac.compare_digest(cookie.encode(), posted.encode()):
             self.log("sign-in refused: the form's CSRF token does not match this browser")
@@ -315,6 +317,10 @@ class LocalCloudflare:
     async def home(self, request: Request) -> Response:
         page = _message_page("cfmcp local sign-in", "Stand-in for Cloudflare sign-in.")
         return HTMLResponse(page, headers=PAGE_HEADERS)
+
+
+def _csrf_cookie(state: str) -> str:
+    return f"{CSRF_COOKIE}_{hashlib.sha256(state.encode()).hexdigest()[:12]}"
 
 
 def _client_credentials(request: Request, form: Any) -> tuple[str | None, str | None]:

@@ -269,8 +269,17 @@ def _bind_signin(port: int | None) -> socket.socket:
     try:
         return bind_loopback(port or 0)
     except OSError as exc:
+        import errno
+
+        problem = (
+            "needs root (ports below 1024)"
+            if exc.errno == errno.EACCES
+            else "is already in use"
+            if exc.errno == errno.EADDRINUSE
+            else f"cannot be used ({exc.strerror})"
+        )
         raise CfmcpError(
-            f"Port {port} for the local sign-in is already in use ({exc.strerror}).",
+            f"Port {port} for the local sign-in {problem}.",
             hint="Pick another with --signin-port, or leave it out to use any free port.",
         ) from exc
 

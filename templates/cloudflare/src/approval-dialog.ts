@@ -17,14 +17,35 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
-// Control characters, bidirectional overrides and isolates, zero-width characters.
-const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+// Characters that show nothing or rearrange what is shown: controls, format characters (bidi
+// overrides and isolates, zero-width ones, tags, soft hyphens), line and paragraph separators,
+// and the blank fillers some scripts have.
+const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u115f\u1160\u3164\uffa0\u2800\u034f\ufe00-\ufe0f]/gu;
+const STACKED_MARKS = /(\p{M}{2})\p{M}+/gu; // combining marks piled up to smear a line
 
 /** A client-supplied name as a person will read it: visible characters, single spaces, short. */
 export function displayName(name: string): string {
-  const visible = name.replace(/\s+/g, " ").replace(HIDDEN, "").trim() || "Unnamed client";
-  const letters = Array.from(visible);
+  const visible =
+    name.replace(/\s+/g, " ").replace(HIDDEN, "").replace(STACKED_MARKS, "$1").trim() ||
+    "Unnamed client";
+  const letters = Array.from(
+    new Intl.Segmenter("en", { granularity: "grapheme" }).segment(visible),
+    (part) => part.segment,
+  );
   return letters.length > MAX_NAME ? `${letters.slice(0, MAX_NAME).join("")}…` : visible;
+}
+
+/** A URI as plain ASCII: anything else (a right-to-left override in a redirect URI) shows as
+ * its percent-encoding. */
+export function displayUri(uri: string): string {
+  return Array.from(uri, (char) => {
+    if (/[\x21-\x7e]/.test(char)) return char;
+    try {
+      return encodeURIComponent(char);
+    } catch {
+      return "%EF%BF%BD"; // a lone surrogate
+    }
+  }).join("");
 }
 
 const STYLE = `
@@ -80,7 +101,7 @@ ${HEAD}
      <strong>${escapeHtml(destination.label)}</strong>.</p>
   ${access}
   ${warning}
-  <p class="muted">Redirect URI: <code>${escapeHtml(consent.redirectUri)}</code></p>
+  <p class="muted">Redirect URI: <code>${escapeHtml(displayUri(consent.redirectUri))}</code></p>
   <form method="post" action="/authorize">
     <input type="hidden" name="handle" value="${escapeHtml(options.handle)}">
     <div class="actions">
@@ -96,10 +117,11 @@ ${HEAD}
 /** Where the tokens go, said plainly: a host, or a native app's URI scheme
  * (`cursor://anysphere.cursor-mcp`) for apps that sign in through one. */
 function sentTo(consent: ConsentDescription): { label: string; app: boolean } {
-  const scheme = consent.redirectUri.split(":", 1)[0].toLowerCase();
-  if (scheme === "http" || scheme === "https") return { label: consent.redirectHost, app: false };
+  const scheme = displayUri(consent.redirectUri.split(":", 1)[0].toLowerCase());
+  const redirectHost = displayUri(consent.redirectHost);
+  if (scheme === "http" || scheme === "https") return { label: redirectHost, app: false };
   const host = consent.redirectHost && consent.redirectHost !== consent.redirectUri
-    ? `//${consent.redirectHost}`
+    ? `//${redirectHost}`
     : "";
   return { label: `the app that opens ${scheme}:${host} links`, app: true };
 }

@@ -8,6 +8,7 @@ import {
 } from "@cloudflare/workers-oauth-provider";
 import { Hono, type Context } from "hono";
 import { PAGE_HEADERS, renderApprovalDialog, renderMessage } from "./approval-dialog";
+import { isKeyTooLong } from "./guards";
 import { SCOPES, SERVER_NAME } from "./config";
 import {
   UpstreamError,
@@ -53,9 +54,11 @@ function requireSecrets(c: AppContext): Response | null {
   return null;
 }
 
-/** The scopes asked for that this server grants; others are dropped, never granted. */
+/** The scopes asked for that this server grants; others are dropped, never granted. A client
+ * that asks for none of them gets them all: without one, its tokens open nothing. */
 function grantedScopes(requested: string[]): string[] {
-  return requested.filter((scope) => Object.hasOwn(SCOPES, scope));
+  const granted = requested.filter((scope) => Object.hasOwn(SCOPES, scope));
+  return granted.length ? granted : Object.keys(SCOPES);
 }
 
 /** Save the approved request and send the browser to Cloudflare's sign-in. */
@@ -81,6 +84,13 @@ function handleAuthorizationError(c: AppContext, error: unknown): Response {
   }
   throw error;
 }
+
+// No stack trace in a page: an id too long for KV is the client's mistake, anything else ours.
+app.onError((error, c) => {
+  if (isKeyTooLong(error)) return page(c, 400, "Authorization failed", "Unknown client.");
+  console.error(error);
+  return page(c, 500, "Something went wrong", "The server logged what happened; try again.");
+});
 
 // Browsers ask every site for one; answering "nothing" keeps their consoles clean.
 app.get("/favicon.ico", (c) => c.body(null, 204));

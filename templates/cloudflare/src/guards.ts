@@ -1,12 +1,14 @@
 // Requests refused before the OAuth provider sees them, each with a short 4xx instead of a
-// stack trace: a Host this server does not answer for, a browser Origin it does not trust,
-// ids and tokens too long to be real (KV keys stop at 512 bytes), oversized bodies, and too
-// many registrations from one address.
+// stack trace: a Host this server does not answer for, a browser Origin it does not trust, a
+// body too large to be a form, ids and tokens too long to be real (KV keys stop at 512 bytes),
+// and too many registrations.
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-const MAX_ID = 400; // client ids, codes, tokens: real ones are far shorter
+const MAX_BODY = 16 * 1024; // forms and registrations; the MCP endpoints set their own
+const MAX_DRAINED = 1024 * 1024; // an oversized body is read (and dropped) up to this much
+const MAX_ID_BYTES = 400; // client ids, codes, tokens: real ones are far shorter
+const MAX_URI_BYTES = 2048;
 const MAX_AUTHORIZATION = 1024;
-const MAX_FORM_BODY = 16 * 1024;
-export const MAX_REGISTRATION_BODY = 16 * 1024;
+const BEARER = /^bearer[\t ]+(.*)$/i; // as the provider reads it
 
 export function isLoopback(url: URL): boolean {
   return LOOPBACK_HOSTS.has(url.hostname);
@@ -15,7 +17,11 @@ export function isLoopback(url: URL): boolean {
 /** Served over https (Cloudflare routes only your hostnames here), or on this machine. */
 export function misdirected(url: URL): Response | null {
   if (url.protocol === "https:" || (url.protocol === "http:" && isLoopback(url))) return null;
-  return text(421, "This server does not answer for that host.");
+  return text(
+    421,
+    "This server does not answer for that host. Behind a proxy or a tunnel? Set PUBLIC_URL " +
+      "in wrangler.toml to the address clients use.",
+  );
 }
 
 /**
@@ -26,7 +32,7 @@ export function misdirected(url: URL): Response | null {
  */
 export function refusedOrigin(request: Request, url: URL, env: Env, apiPaths: string[]): Response | null {
   const origin = request.headers.get("Origin");
-  if (origin === null || !apiPaths.some((path) => underPath(url.pathname, path))) return null;
+  if (origin === null || !underAny(url, apiPaths)) return null;
   if (originAllowed(origin, url, env)) return null;
   return Response.json(
     { jsonrpc: "2.0", error: { code: -32000, message: `Origin ${origin} is not allowed` }, id: null },
@@ -36,86 +42,147 @@ export function refusedOrigin(request: Request, url: URL, env: Env, apiPaths: st
 
 function originAllowed(origin: string, url: URL, env: Env): boolean {
   if (origin === url.origin) return true;
-  const allowed = (env.ALLOWED_ORIGINS ?? "").split(/[\s,]+/).filter(Boolean);
-  if (allowed.includes(origin)) return true;
-  let parsed: URL;
-  try {
-    parsed = new URL(origin);
-  } catch {
-    return false;
-  }
-  return isLoopback(url) && isLoopback(parsed);
+  const listed = (env.ALLOWED_ORIGINS ?? "").split(/[\s,]+/).filter(Boolean).map(originOf);
+  if (listed.includes(origin)) return true;
+  const parsed = parseUrl(origin);
+  return parsed !== null && isLoopback(url) && isLoopback(parsed);
 }
 
-function underPath(pathname: string, path: string): boolean {
-  return pathname === path || pathname.startsWith(`${path}/`);
+function originOf(entry: string): string {
+  return parseUrl(entry)?.origin ?? entry; // "https://App.example.com/" lists "https://app.example.com"
+}
+
+function parseUrl(value: string): URL | null {
+  try {
+    return new URL(value);
+  } catch {
+    return null;
+  }
+}
+
+export function underAny(url: URL, paths: string[]): boolean {
+  return paths.some((path) => url.pathname === path || url.pathname.startsWith(`${path}/`));
+}
+
+/**
+ * The request with its body read once and bounded (chunked bodies too), or a 413. Bodies of
+ * the MCP endpoints are left to their handlers.
+ */
+export async function boundedBody(request: Request, url: URL, apiPaths: string[]): Promise<Request | Response> {
+  if (request.body === null || underAny(url, apiPaths)) return request;
+  const tooLarge = () => oauthError(413, "invalid_request", "The request is too large.");
+  if (Number(request.headers.get("Content-Length") ?? 0) > MAX_BODY) return tooLarge();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    size += read.value.byteLength;
+    if (size <= MAX_BODY) chunks.push(read.value);
+    if (size > MAX_DRAINED) {
+      await reader.cancel(); // past this, the connection goes: the client may miss the 413
+      return tooLarge();
+    }
+  }
+  if (size > MAX_BODY) return tooLarge(); // read to its end, so the client hears the answer
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new Request(request, { body });
 }
 
 /** Ids and tokens no real client sends, before they reach KV. */
 export async function oversized(request: Request, url: URL, tokenPath: string): Promise<Response | null> {
   const authorization = request.headers.get("Authorization") ?? "";
-  if (authorization.length > MAX_AUTHORIZATION || bearerTooLong(authorization)) {
+  const bearer = BEARER.exec(authorization)?.[1];
+  if (authorization.length > MAX_AUTHORIZATION || (bearer !== undefined && tooLong(bearer))) {
     return url.pathname === tokenPath
       ? oauthError(401, "invalid_client", "Client authentication failed.")
       : invalidToken(url);
   }
-  if (basicIdTooLong(authorization)) {
+  if (tooLong(basicClientId(authorization))) {
     return oauthError(401, "invalid_client", "Client authentication failed.");
   }
-  const clientId = url.searchParams.get("client_id");
-  if (clientId !== null && clientId.length > MAX_ID) {
-    return text(400, "Unknown client.");
+  if (tooLong(url.searchParams.get("client_id"))) return text(400, "Unknown client.");
+  if (url.pathname !== tokenPath || request.method !== "POST") return null;
+  const form = await request.clone().formData().catch(() => null);
+  if (form === null) return null; // the provider explains a body that is not a form
+  const field = (name: string) => {
+    const value = form.get(name);
+    return typeof value === "string" ? value : null;
+  };
+  if (tooLong(field("client_id")) || tooLong(assertedClient(field("client_assertion")))) {
+    return oauthError(400, "invalid_client", "client_id is not valid.");
   }
-  if (url.pathname === tokenPath && request.method === "POST") {
-    const length = Number(request.headers.get("Content-Length") ?? "0");
-    if (length > MAX_FORM_BODY) return oauthError(413, "invalid_request", "The request is too large.");
-    const form = await request.clone().formData().catch(() => null);
-    if (form === null) return null; // the provider explains a body that is not a form
-    for (const field of ["client_id", "code", "refresh_token", "code_verifier", "redirect_uri"]) {
-      const value = form.get(field);
-      if (typeof value === "string" && value.length > (field === "redirect_uri" ? 2048 : MAX_ID)) {
-        const error = field === "client_id" ? "invalid_client" : "invalid_grant";
-        return oauthError(400, error, `${field} is not valid.`);
-      }
-    }
+  for (const name of ["code", "refresh_token", "code_verifier", "token", "subject_token", "actor_token"]) {
+    if (tooLong(field(name))) return oauthError(400, "invalid_grant", `${name} is not valid.`);
+  }
+  if (tooLong(field("redirect_uri"), MAX_URI_BYTES)) {
+    return oauthError(400, "invalid_grant", "redirect_uri is not valid.");
   }
   return null;
 }
 
-function bearerTooLong(authorization: string): boolean {
-  const [scheme, token] = authorization.split(" ", 2);
-  return scheme?.toLowerCase() === "bearer" && (token ?? "").length > MAX_ID;
+function tooLong(value: string | null | undefined, limit = MAX_ID_BYTES): boolean {
+  return value != null && new TextEncoder().encode(value).length > limit;
 }
 
-function basicIdTooLong(authorization: string): boolean {
-  const [scheme, encoded] = authorization.split(" ", 2);
-  if (scheme?.toLowerCase() !== "basic" || !encoded) return false;
+function basicClientId(authorization: string): string | null {
+  const [scheme, encoded] = authorization.split(/[\t ]+/, 2);
+  if (scheme?.toLowerCase() !== "basic" || !encoded) return null;
   try {
-    return atob(encoded).split(":", 1)[0].length > MAX_ID;
+    const raw = atob(encoded); // one byte a character: UTF-8 ids count their bytes
+    return raw.slice(0, raw.indexOf(":") === -1 ? undefined : raw.indexOf(":"));
   } catch {
-    return false; // the provider refuses what it cannot decode
+    return null; // the provider refuses what it cannot decode
+  }
+}
+
+/** The client a JWT client assertion names (its `iss`, and `sub`), the longer one. */
+function assertedClient(assertion: string | null): string | null {
+  const payload = assertion?.split(".")[1];
+  if (!payload) return null;
+  try {
+    const claims = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/"))) as Record<string, unknown>;
+    const names = [claims.iss, claims.sub].map((value) => String(value ?? ""));
+    return names.sort((a, b) => b.length - a.length)[0];
+  } catch {
+    return null;
   }
 }
 
 /**
  * Dynamic client registration is open to anyone, and every registration is a KV write: on the
- * Workers Free plan KV's daily write quota is what a flood would exhaust. So a bounded body,
- * and a few per minute per address (REGISTRATION_LIMIT in wrangler.toml), except on this
- * machine (cfmcp dev), where a developer's tools and tests register a client every run.
+ * Workers Free plan KV's daily write quota is what a flood would exhaust. So a few a minute per
+ * address (an IPv6 /64 counts as one) and a ceiling for everyone (REGISTRATION_LIMIT and
+ * REGISTRATION_LIMIT_ALL in wrangler.toml), except on this machine (cfmcp dev), where a
+ * developer's tools and tests register a client every run.
  */
 export async function rateLimited(request: Request, url: URL, env: Env, registerPath: string): Promise<Response | null> {
-  if (url.pathname !== registerPath || request.method !== "POST") return null;
-  const length = Number(request.headers.get("Content-Length") ?? "0");
-  if (length > MAX_REGISTRATION_BODY) {
-    return oauthError(413, "invalid_client_metadata", "The registration is too large.");
-  }
-  if (isLoopback(url)) return null;
-  const address = request.headers.get("CF-Connecting-IP") ?? "unknown";
-  const { success } = await env.REGISTRATION_LIMIT.limit({ key: address });
-  if (success) return null;
+  if (url.pathname !== registerPath || request.method !== "POST" || isLoopback(url)) return null;
+  const address = networkOf(request.headers.get("CF-Connecting-IP") ?? "unknown");
+  const [mine, everyone] = await Promise.all([
+    env.REGISTRATION_LIMIT.limit({ key: address }),
+    env.REGISTRATION_LIMIT_ALL.limit({ key: "all" }),
+  ]);
+  if (mine.success && everyone.success) return null;
   const response = oauthError(429, "temporarily_unavailable", "Too many registrations; try again in a minute.");
   response.headers.set("Retry-After", "60");
   return response;
+}
+
+/** An IPv4 address as it is; an IPv6 one by its /64, which one subscriber usually holds. */
+export function networkOf(address: string): string {
+  if (!address.includes(":")) return address;
+  const [head, tail = ""] = address.toLowerCase().split("::", 2);
+  const front = head ? head.split(":") : [];
+  const back = tail ? tail.split(":") : [];
+  const groups = address.includes("::")
+    ? [...front, ...Array(Math.max(0, 8 - front.length - back.length)).fill("0"), ...back]
+    : front;
+  return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, "")).join(":")}::/64`;
 }
 
 function invalidToken(url: URL): Response {
@@ -140,4 +207,14 @@ function text(status: number, message: string): Response {
     status,
     headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" },
   });
+}
+
+/** A KV key too long for KV: the backstop for any id the checks above did not foresee. */
+export function isKeyTooLong(error: unknown): boolean {
+  return /exceeds key length limit|failed: 414/i.test(String((error as Error)?.message ?? error));
+}
+
+export function refusedKey(url: URL, apiPaths: string[]): Response {
+  if (underAny(url, apiPaths)) return invalidToken(url);
+  return oauthError(400, "invalid_request", "An id or token in this request is not valid.");
 }

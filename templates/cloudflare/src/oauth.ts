@@ -11,8 +11,24 @@ import {
 import { CloudflareHandler } from "./cloudflare-handler";
 import { refreshUpstream, userProps, type Props, type UserProps } from "./cloudflare-upstream";
 import { SCOPES, SERVER_NAME } from "./config";
-import { misdirected, oversized, rateLimited, refusedOrigin } from "./guards";
-import { REUSE_HEADER, markRedeemed, reusedGrant } from "./token-reuse";
+import {
+  boundedBody,
+  isKeyTooLong,
+  misdirected,
+  oauthError,
+  oversized,
+  rateLimited,
+  refusedKey,
+  refusedOrigin,
+} from "./guards";
+import { REFUSED, refreshOnce } from "./refresh-once";
+import {
+  REPLAY_AFTER_SECONDS,
+  SUPERSEDED_HEADER,
+  firstExchanged,
+  grantOf,
+  markExchanged,
+} from "./token-reuse";
 
 type ApiHandlers = NonNullable<OAuthProviderOptions<Env>["apiHandlers"]>;
 
@@ -50,18 +66,26 @@ export function oauthWorker(apiHandlers: ApiHandlers): ExportedHandler<Env> {
       // request on a second origin would get the first origin's helpers.
       const requestEnv = { ...env } as Env;
       const publicRequest = asPublicRequest(request, env);
+      if (publicRequest instanceof Response) return publicRequest;
       const url = new URL(publicRequest.url);
+      const early = misdirected(url) ?? refusedOrigin(publicRequest, url, env, apiPaths);
+      if (early) return early;
+      const bounded = await boundedBody(publicRequest, url, apiPaths);
+      if (bounded instanceof Response) return bounded;
       const refused =
-        misdirected(url) ??
-        refusedOrigin(publicRequest, url, env, apiPaths) ??
-        (await oversized(publicRequest, url, TOKEN_PATH)) ??
-        (await rateLimited(publicRequest, url, env, REGISTER_PATH));
+        (await oversized(bounded, url, TOKEN_PATH)) ??
+        (await rateLimited(bounded, url, env, REGISTER_PATH));
       if (refused) return refused;
       const { provider, options } = providerFor(url.origin);
-      if (url.pathname === TOKEN_PATH && publicRequest.method === "POST") {
-        return tokenEndpoint(publicRequest, requestEnv, ctx, provider, options);
+      try {
+        if (url.pathname === TOKEN_PATH && bounded.method === "POST") {
+          return await tokenEndpoint(bounded, requestEnv, ctx, provider, options);
+        }
+        return await provider.fetch(bounded, requestEnv, ctx);
+      } catch (error) {
+        if (isKeyTooLong(error)) return refusedKey(url, apiPaths);
+        throw error;
       }
-      return provider.fetch(publicRequest, requestEnv, ctx);
     },
 
     // Expired grants and tokens, and the grants of expired registrations, leave KV daily
@@ -92,11 +116,13 @@ function providerOptions(origin: string, apiHandlers: ApiHandlers): OAuthProvide
     // private-use scheme; PKCE S256 makes a stolen code useless to another app.
     allowPrivateUseRedirectUris: true,
     scopesSupported: Object.keys(SCOPES),
+    requiredScopes: Object.keys(SCOPES),
     resourceMetadata: { resource: origin, resource_name: SERVER_NAME },
     onError: ({ code, description, status, headers, internal }) => {
+      console.warn(`OAuth error ${status} ${code}: ${description} (${internal.reason})`);
       if (internal.reason !== "refresh_token_mismatch") return;
       // Tells tokenEndpoint below to check for reuse.
-      const marked = { ...headers, "Content-Type": "application/json", [REUSE_HEADER]: "1" };
+      const marked = { ...headers, "Content-Type": "application/json", [SUPERSEDED_HEADER]: "1" };
       return new Response(JSON.stringify({ error: code, error_description: description }), {
         status,
         headers: marked,
@@ -141,9 +167,9 @@ function checkRegistration({ clientMetadata }: ClientRegistrationCallbackOptions
 }
 
 /**
- * The token endpoint, with refresh-token reuse detection (./token-reuse.ts): every refresh
- * token exchanged is remembered, and one presented again after it was superseded ends the
- * grant.
+ * The token endpoint. Refresh grants run once per refresh token (./refresh-once.ts: a retry, or
+ * a second refresh at the same moment, gets the same answer), and a reused refresh token ends
+ * its grant (./token-reuse.ts).
  */
 async function tokenEndpoint(
   request: Request,
@@ -154,21 +180,67 @@ async function tokenEndpoint(
 ): Promise<Response> {
   const form = await request.clone().formData().catch(() => null);
   const refreshToken = form?.get("grant_type") === "refresh_token" ? form.get("refresh_token") : null;
-  const response = await provider.fetch(request, env, ctx);
-  if (typeof refreshToken !== "string") return response;
-  if (response.ok) {
-    await markRedeemed(env.OAUTH_KV, refreshToken);
-    return response;
+  if (typeof refreshToken !== "string") return provider.fetch(request, env, ctx);
+
+  let refused: Response | null = null;
+  let fresh = false;
+  const answer = await refreshOnce<Record<string, unknown>>(env.OAUTH_KV, refreshToken, async () => {
+    const response = await provider.fetch(request, env, ctx);
+    if (!response.ok) {
+      refused = response;
+      return REFUSED;
+    }
+    fresh = true;
+    return (await response.json()) as Record<string, unknown>;
+  });
+  const grant = grantOf(refreshToken);
+  if (answer === REFUSED) {
+    const response = refused as unknown as Response;
+    if (!response.headers.has(SUPERSEDED_HEADER)) return response;
+    const answered = new Response(response.body, response);
+    answered.headers.delete(SUPERSEDED_HEADER);
+    if (grant && (await firstExchanged(env.OAUTH_KV, refreshToken)) !== null) {
+      await endGrant(grant, "a superseded refresh token was presented again", env, options);
+    }
+    return answered;
   }
-  if (!response.headers.has(REUSE_HEADER)) return response;
-  const reused = await reusedGrant(env.OAUTH_KV, refreshToken);
-  const answer = new Response(response.body, response);
-  answer.headers.delete(REUSE_HEADER);
-  if (reused) {
-    console.warn(`A superseded refresh token was presented again: ending grant ${reused.grantId}.`);
-    await getOAuthApi(options, env).revokeGrant(reused.grantId, reused.userId);
+  if (fresh) {
+    const first = await firstExchanged(env.OAUTH_KV, refreshToken);
+    if (first !== null && Math.floor(Date.now() / 1000) - first > REPLAY_AFTER_SECONDS && grant) {
+      await endGrant(grant, "a refresh token was exchanged again, long after", env, options);
+      return oauthError(400, "invalid_grant", "This refresh token was already used.");
+    }
+    if (first === null) await markExchanged(env.OAUTH_KV, refreshToken);
+  } else {
+    // The shared answer of a retry: stale once the refresh token it gave was itself exchanged.
+    const next = answer.refresh_token;
+    if (grant && typeof next === "string" && (await firstExchanged(env.OAUTH_KV, next)) !== null) {
+      await endGrant(grant, "a superseded refresh token was presented again", env, options);
+      return oauthError(400, "invalid_grant", "This refresh token was already used.");
+    }
   }
-  return answer;
+  return tokenResponse(answer, request);
+}
+
+async function endGrant(
+  grant: { userId: string; grantId: string },
+  why: string,
+  env: Env,
+  options: OAuthProviderOptions<Env>,
+): Promise<void> {
+  console.warn(`Ending grant ${grant.grantId}: ${why} (RFC 9700 reuse detection).`);
+  await getOAuthApi(options, env).revokeGrant(grant.grantId, grant.userId);
+}
+
+/** The token response, as the provider sends it (not cached; CORS for the request's origin). */
+function tokenResponse(body: Record<string, unknown>, request: Request): Response {
+  const headers = new Headers({ "Cache-Control": "no-store", Pragma: "no-cache" });
+  const origin = request.headers.get("Origin");
+  if (origin) {
+    headers.set("Access-Control-Allow-Origin", origin);
+    headers.set("Vary", "Origin");
+  }
+  return Response.json(body, { headers });
 }
 
 function upstreamLifetime(props: UserProps): number {
@@ -179,10 +251,16 @@ function upstreamLifetime(props: UserProps): number {
 
 // Behind a proxy that changes the host, PUBLIC_URL is the origin clients see: handle every
 // request as if it arrived there, so metadata, the token audience and /callback agree.
-function asPublicRequest(request: Request, env: Env): Request {
+function asPublicRequest(request: Request, env: Env): Request | Response {
   if (!env.PUBLIC_URL) return request;
+  let target: URL;
+  try {
+    target = new URL(env.PUBLIC_URL);
+  } catch {
+    const problem = "Server not configured: PUBLIC_URL in wrangler.toml is not an absolute URL.";
+    return new Response(`${problem}\n`, { status: 500, headers: { "Cache-Control": "no-store" } });
+  }
   const url = new URL(request.url);
-  const target = new URL(env.PUBLIC_URL);
   target.pathname = url.pathname; // a setter: a path like //other.host stays a path
   target.search = url.search;
   return new Request(target, request);

@@ -1,27 +1,37 @@
-// Refresh-token reuse ends the grant (RFC 9700 §4.14.2). The provider rotates our refresh
-// tokens and still accepts the one before the current, for a client that lost a response. A
-// refresh token that was already exchanged and is now older than that, presented again, means
-// two parties hold the grant: it is revoked, the current tokens with it. A token this server
-// never exchanged (forged, or the loser of two refreshes at once) is only refused.
-const REDEEMED_SECONDS = 30 * 24 * 3600; // as long as a refresh token lives
-export const REUSE_HEADER = "X-Refresh-Token-Superseded"; // set by onError in ./oauth.ts
+// Refresh-token reuse ends the grant (RFC 9700 §4.14.2). Every refresh token exchanged is
+// remembered with the time of its first exchange. A token exchanged again after its shared
+// answer expired (./refresh-once.ts: a minute, during which a retry gets the same answer) is a
+// replay: two parties hold the grant, so it ends, the current tokens with it. So does one that
+// was exchanged and has since been superseded, presented again. A token this server never
+// exchanged (forged, or the loser of two refreshes at once) is only refused.
+import { hex } from "./refresh-once";
 
-export async function markRedeemed(kv: KVNamespace, refreshToken: string): Promise<void> {
-  await kv.put(await redeemedKey(refreshToken), "1", { expirationTtl: REDEEMED_SECONDS });
+const REMEMBER_SECONDS = 30 * 24 * 3600; // as long as a refresh token lives
+export const REPLAY_AFTER_SECONDS = 60;
+export const SUPERSEDED_HEADER = "X-Refresh-Token-Superseded"; // set by onError in ./oauth.ts
+
+/** When `refreshToken` was first exchanged (seconds since the epoch), if it was. */
+export async function firstExchanged(kv: KVNamespace, refreshToken: string): Promise<number | null> {
+  const value = await kv.get(await exchangedKey(refreshToken));
+  return value === null ? null : Number(value);
 }
 
-/** The grant a superseded, already-exchanged refresh token belongs to; null otherwise. */
-export async function reusedGrant(
-  kv: KVNamespace,
-  refreshToken: string,
-): Promise<{ userId: string; grantId: string } | null> {
-  const [userId, grantId, secret] = refreshToken.split(":");
-  if (!userId || !grantId || !secret) return null;
-  if ((await kv.get(await redeemedKey(refreshToken))) === null) return null;
-  return { userId, grantId };
+export async function markExchanged(kv: KVNamespace, refreshToken: string): Promise<void> {
+  try {
+    const now = Math.floor(Date.now() / 1000);
+    await kv.put(await exchangedKey(refreshToken), String(now), { expirationTtl: REMEMBER_SECONDS });
+  } catch (error) {
+    console.error("Could not remember a refresh token's exchange:", error); // the tokens stand
+  }
 }
 
-async function redeemedKey(refreshToken: string): Promise<string> {
+/** The grant a refresh token names (`userId:grantId:secret`). */
+export function grantOf(refreshToken: string): { userId: string; grantId: string } | null {
+  const [userId, grantId, secret, extra] = refreshToken.split(":");
+  return userId && grantId && secret && extra === undefined ? { userId, grantId } : null;
+}
+
+async function exchangedKey(refreshToken: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(refreshToken));
-  return `redeemed:${Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `exchanged:${hex(new Uint8Array(digest))}`;
 }

@@ -147,14 +147,10 @@ def npm_ci(project_root: Path, node: NodeInstall) -> None:
     env.setdefault("npm_config_fund", "false")
     env.setdefault("npm_config_audit", "false")
     env.setdefault("npm_config_update_notifier", "false")
-    result = subprocess.run(
-        [node.npm, "ci", "--no-fund", "--no-audit"],
-        cwd=project_root,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    from cfmcp.process import run_group
+
+    # npm runs install scripts of its own children: a Ctrl-C stops the whole group.
+    result = run_group([node.npm, "ci", "--no-fund", "--no-audit"], cwd=project_root, env=env)
     if result.returncode != 0:
         tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-12:])
         raise CfmcpError(

@@ -1,4 +1,9 @@
-"""Child processes we start and must stop: own process group, polite stop, group-kill fallback."""
+"""Child processes we start and must stop: own process group, polite stop, group-kill fallback.
+
+Every child cfmcp starts runs in its own process group, and the whole group is stopped on a
+timeout, an error or Ctrl-C: `subprocess.run(timeout=…)` kills only the process it started, and
+wrangler's launcher starts node, which kept calling the API under PID 1 (measured).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,79 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
+import threading
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
+
+
+def run_group(
+    args: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    input: str | None = None,
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run `args` to completion in a process group of its own, output captured. On a timeout
+    (subprocess.TimeoutExpired is raised), an error or Ctrl-C, the whole group is stopped first.
+    It is done when the process it started is: what that process left behind in its group is
+    stopped then, and cannot hold the output open."""
+    process = subprocess.Popen(
+        list(args),
+        cwd=cwd,
+        env=dict(env) if env is not None else None,
+        stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=die_with_parent if sys.platform == "linux" else None,
+    )
+    output: dict[str, str] = {}
+    threads = [
+        threading.Thread(target=_read_all, args=(process.stdout, output, "stdout"), daemon=True),
+        threading.Thread(target=_read_all, args=(process.stderr, output, "stderr"), daemon=True),
+    ]
+    if input is not None:
+        writer = threading.Thread(target=_write_all, args=(process.stdin, input), daemon=True)
+        threads.append(writer)
+    for thread in threads:
+        thread.start()
+    try:
+        process.wait(timeout=timeout)
+    except BaseException:
+        stop_process(process, timeout=5)
+        raise
+    finally:
+        _signal_group(process, signal.SIGKILL)  # what the leader left behind
+        for thread in threads:
+            thread.join(timeout=10)
+    return subprocess.CompletedProcess(
+        list(args), process.returncode, output.get("stdout", ""), output.get("stderr", "")
+    )
+
+
+def _read_all(stream: Any, into: dict[str, str], key: str) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        into[key] = stream.read()
+
+
+def _write_all(stream: Any, text: str) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        stream.write(text)
+        stream.close()
+
+
+def die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when cfmcp dies, even by SIGKILL, so a killed cfmcp
+    does not leave wrangler (and through it workerd) running (Linux only)."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def stop_process(process: subprocess.Popen, *, timeout: float = 10.0) -> int | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cfmcp.errors import CfmcpError
+from cfmcp.process import die_with_parent, run_group
 from cfmcp.project import Project
 
 # Non-interactive, quiet and offline-safe. Without CLOUDFLARE_CF_FETCH_ENABLED=false,
@@ -109,15 +109,12 @@ def run_wrangler(
             {**BATCH_ENV, **(env or {}), "WRANGLER_OUTPUT_FILE_PATH": str(output_file)}
         )
         try:
-            completed = subprocess.run(
+            completed = run_group(
                 [str(binary), *args],
                 cwd=project.root,
                 env=full_env,
                 input=input if input is not None else "",
-                capture_output=True,
-                text=True,
                 timeout=timeout,
-                check=False,
             )
         except subprocess.TimeoutExpired as exc:
             raise CfmcpError(
@@ -459,16 +456,7 @@ def start_dev(
         stderr=subprocess.STDOUT,
         start_new_session=True,
         pass_fds=tuple(pass_fds),
-        preexec_fn=_stop_with_parent if sys.platform == "linux" else None,
+        preexec_fn=die_with_parent if sys.platform == "linux" else None,
         text=True,
         bufsize=1,
     )
-
-
-def _stop_with_parent() -> None:
-    """In the child, before exec: SIGTERM when the parent dies, even by SIGKILL, so a killed
-    `cfmcp dev` does not leave wrangler (and through it workerd) serving (Linux only)."""
-    import ctypes
-
-    pr_set_pdeathsig = 1
-    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)

@@ -11,8 +11,9 @@ table (`api.route(method, pattern)(handler)`) so that later tests can add endpoi
 no route matches is answered 404 in Cloudflare's envelope and printed loudly.
 
 Failure hooks: `api.fail_with(status, code, message)` answers every request with that error;
-`api.stop()` closes the port (API unreachable); `api.before` may be set to a callable that
-returns a Reply to short-circuit any request.
+`api.hang()` accepts connections and never answers; `api.stop()` closes the port (API
+unreachable); `api.before` may be set to a callable that returns a Reply to short-circuit any
+request.
 """
 
 from __future__ import annotations
@@ -152,6 +153,8 @@ class FakeCloudflare:
         self._port: int | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self.hanging = threading.Event()
+        self.released = threading.Event()
         self._install_routes()
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -163,6 +166,9 @@ class FakeCloudflare:
             protocol_version = "HTTP/1.1"
 
             def _handle(self) -> None:
+                if fake.hanging.is_set():  # accept, read nothing back, never answer
+                    fake.released.wait()
+                    return
                 fake._dispatch(self)
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
@@ -177,7 +183,12 @@ class FakeCloudflare:
         self._thread.start()
         return self
 
+    def hang(self) -> None:
+        """From now on accept connections and never answer (a hung API)."""
+        self.hanging.set()
+
     def stop(self) -> None:
+        self.released.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

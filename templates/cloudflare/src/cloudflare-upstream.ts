@@ -135,7 +135,7 @@ export async function refreshUpstream(env: Env, props: Props): Promise<Props> {
       description: "Cloudflare sign-in is unavailable; try again shortly.",
       statusCode: 503,
     });
-  });
+  }, { raced: true });
   if (tokens === REFUSED) {
     throw new OAuthError("invalid_grant", {
       description: "Cloudflare no longer accepts this sign-in; authorize again.",

@@ -12,12 +12,14 @@ export const REFUSED = Symbol("refused");
 /**
  * `refresh()` once for `refreshToken`: the answer of whoever did it first, or a fresh one.
  * `refresh` returns the value to share, or REFUSED for an answer not to share (the caller
- * keeps what it needs of it).
+ * keeps what it needs of it). With `raced`, a refusal waits a moment for the answer of a
+ * refresh that started at the same moment and won (the upstream's rotation refuses the loser).
  */
 export async function refreshOnce<T>(
   kv: KVNamespace,
   refreshToken: string,
   refresh: () => Promise<T | typeof REFUSED>,
+  { raced = false }: { raced?: boolean } = {},
 ): Promise<T | typeof REFUSED> {
   const slot = await derive(refreshToken);
   const shared = await read<T>(kv, slot);
@@ -27,13 +29,19 @@ export async function refreshOnce<T>(
     if (theirs !== null) return theirs;
   }
   await tryPut(kv, slot.pending, "1");
-  const result = await refresh();
+  let result: T | typeof REFUSED;
+  try {
+    result = await refresh();
+  } catch (error) {
+    await tryDelete(kv, slot.pending); // a retry need not wait for this one
+    throw error;
+  }
   if (result !== REFUSED) {
     await tryPut(kv, slot.name, await seal(slot.key, result));
     return result;
   }
-  // Refused: a refresh that started at the same moment may have won, and left its answer.
-  return (await waitFor<T>(kv, slot)) ?? REFUSED;
+  await tryDelete(kv, slot.pending);
+  return raced ? ((await waitFor<T>(kv, slot)) ?? REFUSED) : REFUSED;
 }
 
 interface Slot {
@@ -71,6 +79,14 @@ async function tryPut(kv: KVNamespace, name: string, value: string | ArrayBuffer
     await kv.put(name, value, { expirationTtl: SHARE_SECONDS });
   } catch (error) {
     console.error("Could not share a refresh in KV:", error); // the refresh itself stands
+  }
+}
+
+async function tryDelete(kv: KVNamespace, name: string): Promise<void> {
+  try {
+    await kv.delete(name);
+  } catch (error) {
+    console.error("Could not clear a refresh marker in KV:", error);
   }
 }
 

@@ -26,20 +26,37 @@ def err_console() -> Console:
     return Console(stderr=True, highlight=False)
 
 
-def info(message: str) -> None:
-    err_console().print(message, soft_wrap=True)
+# Messages are plain text: names, paths and errors from the user, a file or a server print as
+# they are ("[env.staging]" included). A caller that writes markup on purpose says markup=True
+# and escapes what it quotes.
 
 
-def success(message: str) -> None:
-    err_console().print(f"[green]✓[/green] {message}", soft_wrap=True)
+def info(message: str, *, markup: bool = False) -> None:
+    err_console().print(_text(message, markup), soft_wrap=True)
 
 
-def warn(message: str) -> None:
-    err_console().print(f"[yellow]![/yellow] {message}", soft_wrap=True)
+def success(message: str, *, markup: bool = False) -> None:
+    _marked("✓", "green", message, markup)
 
 
-def step(message: str) -> None:
-    err_console().print(f"[cyan]>[/cyan] {message}", soft_wrap=True)
+def warn(message: str, *, markup: bool = False) -> None:
+    _marked("!", "yellow", message, markup)
+
+
+def step(message: str, *, markup: bool = False) -> None:
+    _marked(">", "cyan", message, markup)
+
+
+def _marked(mark: str, style: str, message: str, markup: bool) -> None:
+    from rich.text import Text
+
+    err_console().print(Text.assemble((mark, style), " ", _text(message, markup)), soft_wrap=True)
+
+
+def _text(message: str, markup: bool) -> Any:
+    from rich.text import Text
+
+    return Text.from_markup(message) if markup else Text(message)
 
 
 def show_error(error: CfmcpError) -> None:

@@ -121,14 +121,7 @@ def preflight(
     if not who.logged_in:
         raise CfmcpError("Not signed in to Cloudflare.", hint=wrangler.LOGIN_HINT)
 
-    kv: KvResult | None = None
-    if not is_kv_namespace_id(read_kv_id(document, env)):
-        notify(
-            f"wrangler.toml has no KV namespace id for OAUTH_KV{_env_text(env)}: creating it "
-            "(as `cfmcp kv create` does)."
-        )
-        kv = ensure_kv(project, env, progress=progress)
-
+    # Everything that can fail is checked before anything is created.
     with progress(f"Checking the secrets of Worker {worker}…"):
         names = wrangler.secret_list(project, env=env)
     missing = [name for name in REQUIRED_SECRETS if name not in (names or [])]
@@ -145,6 +138,14 @@ def preflight(
             hint=f"Run `cfmcp secrets set{env_flag}`{creates}, then `cfmcp deploy{env_flag}` "
             f"again. Or let `cfmcp up{env_flag}` do it all, OAuth client included.",
         )
+
+    kv: KvResult | None = None
+    if not is_kv_namespace_id(read_kv_id(document, env)):
+        notify(
+            f"wrangler.toml has no KV namespace id for OAUTH_KV{_env_text(env)}: creating it "
+            "(as `cfmcp kv create` does)."
+        )
+        kv = ensure_kv(project, env, progress=progress)
     return Preflight(worker, who.email, kv, names or [])
 
 

@@ -64,16 +64,14 @@ def test_first_deploy_from_a_new_project(project, tmp_path, api):
     worker = Project(project).worker_name()
     env = isolated_env(tmp_path, api)
 
-    # 1. No KV id, no Worker, no secrets: the KV namespace is made, then the secrets stop it.
+    # 1. No KV id, no Worker, no secrets: the secrets stop it before anything is created.
     first = cfmcp(project, env, "deploy")
     assert first.returncode == 1
-    assert "creating it (as `cfmcp kv create` does)" in first.stderr
     assert f"Worker {worker} is not on Cloudflare yet" in first.stderr
     assert "CLOUDFLARE_CLIENT_ID, CLOUDFLARE_CLIENT_SECRET, COOKIE_ENCRYPTION_KEY" in first.stderr
     assert "cfmcp secrets set" in first.stderr
-    [(namespace_id, title)] = api.namespaces.items()
-    assert title == f"{worker}-OAUTH_KV"
-    assert Project(project).kv_namespace_id() == namespace_id
+    assert api.namespaces == {}
+    assert Project(project).kv_namespace_id() == KV_PLACEHOLDER
     assert uploads(api, worker) == []
 
     # 2. The secrets, from the environment (a placeholder Worker holds them).
@@ -82,9 +80,13 @@ def test_first_deploy_from_a_new_project(project, tmp_path, api):
     assert api.scripts[worker].secrets == SECRET_VALUES
     assert api.scripts[worker].draft
 
-    # 3. Deploy.
+    # 3. Deploy: the KV namespace is made first (as `cfmcp kv create` does).
     result = cfmcp(project, env, "deploy", "--json")
     assert result.returncode == 0, result.stderr
+    assert "creating it (as `cfmcp kv create` does)" in result.stderr
+    [(namespace_id, title)] = api.namespaces.items()
+    assert title == f"{worker}-OAUTH_KV"
+    assert Project(project).kv_namespace_id() == namespace_id
     report = json.loads(result.stdout)
     url = f"https://{worker}.test-sub.workers.dev"
     assert report["url"] == url

@@ -50,6 +50,6 @@ def kv_create(env: str | None = ENV_OPTION, as_json: bool = JSON_OPTION) -> None
     console.success(f"Wrote its id into {result.wrangler_toml}")
     if result.copied:
         console.info(
-            f"  also copied {', '.join(result.copied)} into \\[env.{env}] "
+            f"  also copied {', '.join(result.copied)} into [env.{env}] "
             "(wrangler does not inherit them)"
         )

@@ -87,7 +87,7 @@ def secrets_set(
         console.info("Added the file to .gitignore.")
     if not local:
         env_flag = f" --env {env}" if env else ""
-        console.info(f"Next: [bold]cfmcp deploy{env_flag}[/bold]")
+        console.info(f"Next: cfmcp deploy{env_flag}")
 
 
 @secrets_app.command(
@@ -123,8 +123,7 @@ def secrets_list(env: str | None = ENV_OPTION, as_json: bool = JSON_OPTION) -> N
         console.info(f"Worker {listing.worker} is not on Cloudflare yet.")
     if listing.missing:
         console.warn(
-            f"Missing on Cloudflare: {', '.join(listing.missing)}. "
-            f"Run [bold]cfmcp secrets set{env_flag}[/bold]."
+            f"Missing on Cloudflare: {', '.join(listing.missing)}. Run cfmcp secrets set{env_flag}."
         )
 
 

@@ -141,11 +141,9 @@ def check_replacement(
     (`confirm` is None when nobody can be asked). Raises CfmcpError otherwise. An entry cfmcp
     wrote earlier for this server is replaced without asking, the change shown."""
     if plan.upgrade and show:
-        from rich.markup import escape
-
         from cfmcp import console
 
-        console.info(f"Moving {escape(plan.name)} in {escape(str(plan.path))} from /sse to /mcp:")
+        console.info(f"Moving {plan.name} in {plan.path} from /sse to /mcp:")
         show_diff(plan.entry_diff())
     if not plan.conflict or force:
         return
@@ -194,7 +192,7 @@ def show_dry_run(plan: EditPlan) -> None:
 
     where = escape(str(plan.path))
     if plan.action == "unchanged":
-        console.info(f"{plan.name} is already configured in {where}; nothing would change.")
+        console.info(f"{plan.name} is already configured in {plan.path}; nothing would change.")
         return
     show_diff(plan.diff())
     name = f"[bold]{escape(plan.name)}[/bold]"
@@ -203,9 +201,9 @@ def show_dry_run(plan: EditPlan) -> None:
         "added": f"add {name} to {where}",
         "updated": f"replace {name} in {where}",
     }[plan.action]
-    console.info(f"Dry run: would {would}.")
+    console.info(f"Dry run: would {would}.", markup=True)
     if plan.make_dirs:
-        console.info(f"  and create the folder {escape(str(plan.write_path.parent))}")
+        console.info(f"  and create the folder {plan.write_path.parent}")
     if plan.conflict:
         console.info("  replacing an existing entry needs --force (or a yes at the prompt)")
     elif plan.upgrade:
@@ -225,9 +223,9 @@ def print_report(plan: EditPlan, result: ApplyResult) -> None:
         "updated": f"Replaced [bold]{name}[/bold] in {where}; it now points at {url}",
         "unchanged": f"[bold]{name}[/bold] is already configured in {where}; nothing changed.",
     }
-    console.success(messages[result.action])
+    console.success(messages[result.action], markup=True)
     if result.backup is not None:
-        console.info(f"  backup of the previous file: {escape(str(result.backup))}")
+        console.info(f"  backup of the previous file: {result.backup}")
     if result.action == "unchanged":
         return
     if plan.spec is claude_desktop.SPEC:

@@ -486,6 +486,7 @@ def default_url(env: str | None) -> str:
     except CfmcpError:
         project = None
     if project is not None:
+        project.require_env(env)
         if env is None:
             running = running_dev_url(project)
             if running:

@@ -113,6 +113,7 @@ def preflight(
 
     env = check_env(env)
     document = project.load_wrangler()  # a malformed file: a clear error, nothing run
+    project.require_env(env)
     worker = project.worker_name(env)
     wrangler.wrangler_binary(project)
 
@@ -205,6 +206,7 @@ def dry_run(
 
     env = check_env(env)
     document = project.load_wrangler()
+    project.require_env(env)
     worker = project.worker_name(env)
     wrangler.wrangler_binary(project)
     with tempfile.TemporaryDirectory(prefix="cfmcp-bundle-") as outdir:

@@ -75,7 +75,17 @@ def run_doctor(
     except CfmcpError as error:
         checks.append(Check("wrangler.toml", FAIL, error.message, error.hint))
         document = None
-    if document is not None:
+    if document is not None and env and env not in project.environments():
+        defined = ", ".join(project.environments()) or "none"
+        checks.append(
+            Check(
+                "environment",
+                FAIL,
+                f"wrangler.toml defines no [env.{env}] (defined: {defined})",
+                f"Check the spelling, or add it: cfmcp kv create --env {env} --create-env",
+            )
+        )
+    elif document is not None:
         checks.append(check_kv(document, env))
     checks.append(check_state(project))
     checks.append(check_api_token())

@@ -56,6 +56,7 @@ def ensure_kv(
     """Make sure wrangler.toml binds OAUTH_KV for `env` to a real namespace; safe to re-run."""
     progress = progress or (lambda message: nullcontext())
     document = project.load_wrangler()  # a malformed file stops us before any API call
+    project.require_env(env)
     current = read_kv_id(document, env)
     if is_kv_namespace_id(current):
         return KvResult(env, KV_BINDING, None, str(current), CONFIGURED, str(project.wrangler_toml))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cfmcp.errors import CfmcpError
+from cfmcp.errors import CfmcpError, UsageError
 from cfmcp.fsutil import atomic_write_text
 
 if TYPE_CHECKING:
@@ -105,6 +105,35 @@ class Project:
         import tomlkit
 
         atomic_write_text(self.wrangler_toml, tomlkit.dumps(document))
+
+    def environments(self) -> list[str]:
+        """The environments wrangler.toml defines (its [env.NAME] tables), in file order."""
+        env_root = self.load_wrangler().get("env")
+        return [str(name) for name in env_root] if hasattr(env_root, "keys") else []
+
+    def require_env(self, env: str | None, *, create: bool = False) -> list[str] | None:
+        """Stop on an environment wrangler.toml does not define, so a typo creates nothing.
+
+        With `create`, a missing [env.NAME] is added (with the top-level keys wrangler does
+        not inherit) and the names of the keys copied are returned; None when nothing changed.
+        """
+        if not env:
+            return None
+        defined = self.environments()
+        if env in defined:
+            return None
+        if not create:
+            listing = ", ".join(defined) if defined else "none, only the top level"
+            raise UnknownEnvironment(
+                f"{self.wrangler_toml.name} defines no environment {env!r} (defined: {listing}).",
+                hint=f"Check the spelling. To add [env.{env}]: cfmcp deploy --env {env} "
+                "--create-env (kv create, secrets set, up and oauth-client create take "
+                "--create-env too).",
+            )
+        document = self.load_wrangler()
+        _, copied = env_table(document, env, create=True)
+        self.save_wrangler(document)
+        return copied
 
     def worker_name(self, env: str | None = None) -> str:
         config = self.load_wrangler()
@@ -228,6 +257,10 @@ def is_kv_namespace_id(value: object) -> bool:
     return isinstance(value, str) and re.fullmatch(r"[0-9a-f]{32}", value) is not None
 
 
+class UnknownEnvironment(UsageError):
+    """An --env that wrangler.toml does not define."""
+
+
 def _binding_tables(document: Any, env: str | None) -> Any:
     """The table holding `kv_namespaces` for `env` (the document itself for the top level),
     or None when the environment has no table yet."""
@@ -237,6 +270,32 @@ def _binding_tables(document: Any, env: str | None) -> Any:
     if env_root is None or not hasattr(env_root, "get"):
         return None
     return env_root.get(env)
+
+
+def env_table(document: Any, env: str | None, *, create: bool = False) -> tuple[Any, list[str]]:
+    """The table of `env` in a tomlkit document (the document itself for the top level) and
+    the names of the top-level keys copied into it. With `create`, a missing table is
+    appended; an environment then gets the keys wrangler does not inherit that it lacks."""
+    import copy
+
+    import tomlkit
+
+    table = _binding_tables(document, env)
+    if not env or (table is None and not create):
+        return table, []
+    if table is None:
+        env_root = document.get("env")
+        if env_root is None:
+            env_root = tomlkit.table(is_super_table=True)
+            document.append("env", env_root)
+        table = tomlkit.table()  # its own [env.NAME] header, so it exists even when empty
+        env_root.append(env, table)
+    copied: list[str] = []
+    for key in NON_INHERITED_KEYS:
+        if key in document and key not in table:
+            table.append(key, copy.deepcopy(document[key]))
+            copied.append(key)
+    return table, copied
 
 
 def read_kv_id(document: Any, env: str | None = None, binding: str = KV_BINDING) -> str | None:
@@ -259,25 +318,9 @@ def write_kv_id(
     environment, top-level keys wrangler does not inherit are copied into it when it lacks them;
     returns the names of the keys copied.
     """
-    import copy
-
     import tomlkit
 
-    copied: list[str] = []
-    table = _binding_tables(document, env)
-    if table is None:
-        env_root = document.get("env")
-        if env_root is None:
-            env_root = tomlkit.table(is_super_table=True)
-            document.append("env", env_root)
-        table = tomlkit.table(is_super_table=True)
-        env_root.append(env, table)
-    if env:
-        for key in NON_INHERITED_KEYS:
-            if key in document and key not in table:
-                table.append(key, copy.deepcopy(document[key]))
-                copied.append(key)
-
+    table, copied = env_table(document, env, create=True)
     entries = table.get("kv_namespaces")
     if entries is not None:
         for entry in entries:

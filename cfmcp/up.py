@@ -64,6 +64,7 @@ def up(
 
     env = secrets.check_env(env)
     project.load_wrangler()  # a malformed wrangler.toml stops us before anything else
+    project.require_env(env)
     _ensure_packages(project, progress, done)
     wrangler.wrangler_binary(project)  # a Node too old for it stops us before any API call
 

@@ -29,7 +29,9 @@ def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def project(root: Path, state: dict | None) -> None:
-    (root / "wrangler.toml").write_text('name = "demo"\nmain = "src/index.ts"\n')
+    (root / "wrangler.toml").write_text(
+        'name = "demo"\nmain = "src/index.ts"\n\n[env.staging]\nvars = { A = "1" }\n'
+    )
     if state is not None:
         (root / "cfmcp.json").write_text(json.dumps(state))
 
@@ -98,6 +100,14 @@ def test_no_recorded_url_for_the_env(cli, work):
     result = cli("client-config", "cursor", "--env", "staging")
     assert result.exit_code == 1
     assert "staging" in message(result) and "cfmcp deploy" in message(result)
+
+
+def test_an_env_wrangler_toml_does_not_define_is_refused(cli, work):
+    project(work, {"environments": {"stagging": {"url": "https://demo-stagging.example.dev"}}})
+    result = cli("client-config", "cursor", "--env", "stagging")
+    assert result.exit_code == 2
+    assert "defines no environment 'stagging' (defined: staging)" in message(result)
+    assert not (work.parent / "home" / ".cursor" / "mcp.json").exists()
 
 
 def test_url_flag_wins_over_the_record(cli, work):

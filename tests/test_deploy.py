@@ -142,8 +142,21 @@ def test_first_deploy_from_a_new_project(project, tmp_path, api):
 def test_deploy_an_environment(project, tmp_path, api):
     worker = f"{Project(project).worker_name()}-staging"
     env = isolated_env(tmp_path, api)
-    put = cfmcp(project, {**env, **SECRET_VALUES}, "secrets", "set", "--env", "staging")
+    # A typo creates nothing: not the environment, not a namespace, not a secret.
+    before = (project / "wrangler.toml").read_bytes()
+    typo = cfmcp(project, env, "deploy", "--env", "stagging")
+    assert typo.returncode == 2
+    assert "defines no environment 'stagging' (defined: none, only the top level)" in typo.stderr
+    assert "--create-env" in typo.stderr
+    assert (project / "wrangler.toml").read_bytes() == before
+    assert api.namespaces == {} and api.scripts == {}
+
+    put = cfmcp(
+        project, {**env, **SECRET_VALUES}, "secrets", "set", "--env", "staging", "--create-env"
+    )
     assert put.returncode == 0, put.stderr
+    assert "Added [env.staging] to wrangler.toml, with vars, ratelimits copied" in put.stderr
+    assert Project(project).environments() == ["staging"]
     assert set(api.scripts[worker].secrets) == set(SECRET_VALUES)
 
     result = cfmcp(project, env, "deploy", "--env", "staging", "--json")

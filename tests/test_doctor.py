@@ -144,6 +144,16 @@ def test_dev_vars_readable_by_others_and_not_ignored(project, tmp_path):
 
 
 @pytest.mark.integration
+def test_an_env_wrangler_toml_does_not_define_fails(project, tmp_path):
+    code, report, _ = doctor(project, isolated_env(tmp_path), "--offline", "--env", "stagging")
+    assert code == 1
+    check = by_name(report)["environment"]
+    assert check["status"] == "fail" and "no [env.stagging]" in check["message"]
+    assert "--create-env" in check["fix"]
+    assert "KV namespace" not in by_name(report)
+
+
+@pytest.mark.integration
 def test_dev_port_in_use_warns(project, tmp_path):
     port = int(Project(project).load_wrangler()["dev"]["port"])
     with socket.socket() as listener:

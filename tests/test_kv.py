@@ -118,13 +118,20 @@ def test_kv_create_reuses_a_namespace_with_the_title(project, tmp_path, api):
 
 @pytest.mark.integration
 def test_kv_create_for_an_env(project, tmp_path, api):
-    result = kv(project, isolated_env(tmp_path, api), "--env", "staging", "--json")
+    typo = kv(project, isolated_env(tmp_path, api), "--env", "staging", "--json")
+    assert typo.returncode == 2 and "defines no environment 'staging'" in typo.stderr
+    assert api.requests == [] and Project(project).environments() == []
+
+    result = kv(project, isolated_env(tmp_path, api), "--env", "staging", "--create-env", "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     worker = Project(project).worker_name()
     assert report["title"] == f"{worker}-staging-OAUTH_KV"
     assert report["action"] == "created"
-    assert report["copied_into_env"] == ["vars", "ratelimits"]  # stateless: no Durable Object
+    # wrangler does not inherit these: the new environment got them (stateless: no DO).
+    assert "Added [env.staging] to wrangler.toml, with vars, ratelimits copied" in result.stderr
+    table = Project(project).load_wrangler()["env"]["staging"]
+    assert {"vars", "ratelimits", "kv_namespaces"} <= set(table)
     assert api.requests_to("POST", NAMESPACES)[0].json() == {"title": f"{worker}-staging-OAUTH_KV"}
     assert Project(project).kv_namespace_id("staging") == report["id"]
     assert Project(project).kv_namespace_id() == KV_PLACEHOLDER

@@ -382,10 +382,33 @@ def test_bad_names_are_usage_errors(cli, project):
 
 def test_local_env_writes_its_own_file(cli, project, file_keyring):
     env = {"CLOUDFLARE_CLIENT_ID": "i", "CLOUDFLARE_CLIENT_SECRET": "s"}
-    result = cli("secrets", "set", "--local", "--env", "staging", env=env)
+    refused = cli("secrets", "set", "--local", "--env", "staging", env=env)
+    assert refused.exit_code == 2 and not (project / ".dev.vars.staging").exists()
+    result = cli("secrets", "set", "--local", "--env", "staging", "--create-env", env=env)
     assert result.exit_code == 0, result.output
     assert (project / ".dev.vars.staging").exists() and not (project / ".dev.vars").exists()
     assert "cfmcp:demo-mcp:local-staging" in read_keyring(file_keyring.path)
+
+
+@pytest.mark.parametrize("answer", ["y", "n"])
+def test_a_person_is_asked_before_an_environment_is_added(
+    cli, project, file_keyring, monkeypatch, answer
+):
+    import cfmcp.cli.secrets
+
+    monkeypatch.setattr(cfmcp.cli.secrets, "can_ask", lambda *flags: True)
+    before = (project / "wrangler.toml").read_text()
+    env = {"CLOUDFLARE_CLIENT_ID": "i", "CLOUDFLARE_CLIENT_SECRET": "s"}
+    result = cli("secrets", "set", "--local", "--env", "qa", input=f"{answer}\n", env=env)
+    assert "wrangler.toml has no [env.qa] (defined: none). Add it?" in result.stderr
+    if answer == "y":
+        assert result.exit_code == 0, result.output
+        assert Project(project).environments() == ["qa"]
+        assert (project / ".dev.vars.qa").exists()
+    else:
+        assert result.exit_code == 2
+        assert (project / "wrangler.toml").read_text() == before
+        assert not (project / ".dev.vars.qa").exists()
 
 
 # --- against the real wrangler and the fake Cloudflare API ----------------------------------

@@ -132,8 +132,9 @@ def test_up_api_down(worker_project, tmp_path, api):
 def test_up_a_new_environment(worker_project, tmp_path, api):
     project = copy_project(worker_project, tmp_path / "p")
     result = run_cfmcp(
-        "up", "--env", "qa", "--yes", "--json", cwd=project, env=isolated_env(tmp_path, api)
-    )
+        "up", "--env", "qa", "--create-env", "--yes", "--json",
+        cwd=project, env=isolated_env(tmp_path, api),
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     worker = Project(project).worker_name("qa")
     assert worker.endswith("-qa")

@@ -82,6 +82,37 @@ ENV_OPTION = typer.Option(
 )
 
 
+CREATE_ENV_OPTION = typer.Option(
+    False,
+    "--create-env",
+    help="Add \\[env.ENV] to wrangler.toml when it is not there (otherwise an unknown --env "
+    "stops before anything is created).",
+)
+
+
+def use_env(project, env: str | None, *, create: bool = False, ask: bool = False) -> str | None:  # type: ignore[no-untyped-def]
+    """Validate --env against wrangler.toml before anything happens: a typo stops here.
+
+    With `ask`, a person is offered to add an environment wrangler.toml lacks.
+    """
+    from cfmcp import console
+    from cfmcp.secrets import check_env
+
+    env = check_env(env)
+    if env and not create and ask and env not in project.environments():
+        defined = ", ".join(project.environments()) or "none"
+        create = typer.confirm(
+            f"wrangler.toml has no [env.{env}] (defined: {defined}). Add it?",
+            default=False,
+            err=True,
+        )
+    copied = project.require_env(env, create=create)
+    if copied is not None:
+        also = f", with {', '.join(copied)} copied from the top level" if copied else ""
+        console.step(f"Added [env.{env}] to {project.wrangler_toml.name}{also}.")
+    return env
+
+
 def spinner(message: str):  # type: ignore[no-untyped-def]
     from cfmcp import console
 

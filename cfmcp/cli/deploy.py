@@ -5,10 +5,13 @@ from __future__ import annotations
 import typer
 
 from cfmcp.cli.app import (
+    CREATE_ENV_OPTION,
     ENV_OPTION,
     JSON_OPTION,
     app,
+    can_ask,
     spinner,
+    use_env,
 )
 
 
@@ -22,6 +25,7 @@ def deploy(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Bundle without uploading (no sign-in needed); show the size."
     ),
+    create_env: bool = CREATE_ENV_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Deploy the Worker and print its MCP URL(s) and OAuth redirect URI.
@@ -32,10 +36,9 @@ def deploy(
     from cfmcp import console
     from cfmcp import deploy as deploy_module
     from cfmcp.project import find_project
-    from cfmcp.secrets import check_env
 
-    env = check_env(env)
     project = find_project()
+    env = use_env(project, env, create=create_env, ask=can_ask(as_json))
     if dry_run:
         bundle = deploy_module.dry_run(project, env, progress=spinner)
         if as_json:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import typer
 
 from cfmcp.cli.app import (
+    CREATE_ENV_OPTION,
     ENV_OPTION,
     JSON_OPTION,
     CfmcpGroup,
     app,
+    can_ask,
     spinner,
+    use_env,
 )
 
 kv_app = typer.Typer(
@@ -27,7 +30,11 @@ app.add_typer(kv_app, name="kv", rich_help_panel="Ship")
     epilog="Example: [bold]cfmcp kv create[/bold]   or   "
     "[bold]cfmcp kv create --env staging[/bold]",
 )
-def kv_create(env: str | None = ENV_OPTION, as_json: bool = JSON_OPTION) -> None:
+def kv_create(
+    env: str | None = ENV_OPTION,
+    create_env: bool = CREATE_ENV_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
     """Create the OAUTH_KV namespace and write its id into wrangler.toml.
 
     Safe to re-run: nothing happens when wrangler.toml has a real id, and a namespace with the
@@ -35,10 +42,10 @@ def kv_create(env: str | None = ENV_OPTION, as_json: bool = JSON_OPTION) -> None
     """
     from cfmcp import console, kv
     from cfmcp.project import find_project
-    from cfmcp.secrets import check_env
 
-    env = check_env(env)
-    result = kv.ensure_kv(find_project(), env, progress=spinner)
+    project = find_project()
+    env = use_env(project, env, create=create_env, ask=can_ask(as_json))
+    result = kv.ensure_kv(project, env, progress=spinner)
     if as_json:
         console.print_json(result.to_json())
         return

@@ -7,6 +7,7 @@ import sys
 import typer
 
 from cfmcp.cli.app import (
+    CREATE_ENV_OPTION,
     ENV_OPTION,
     JSON_OPTION,
     CfmcpGroup,
@@ -14,6 +15,7 @@ from cfmcp.cli.app import (
     can_ask,
     choose_account,
     spinner,
+    use_env,
 )
 from cfmcp.errors import CfmcpError
 
@@ -66,6 +68,7 @@ def oauth_client_create(
         "--secrets/--no-secrets",
         help="Also put the id and secret on the Worker (.dev.vars with --dev).",
     ),
+    create_env: bool = CREATE_ENV_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Create the Cloudflare OAuth client for this Worker (or reuse the recorded one).
@@ -78,6 +81,7 @@ def oauth_client_create(
     from cfmcp.project import find_project
 
     project = find_project()
+    env = use_env(project, env, create=create_env, ask=can_ask(as_json))
     with _oauth_api() as api:
         result = oauth_client.create(
             project, api, env=env, dev=dev, scopes=scopes, name=name, put_secrets=put_secrets,
@@ -116,8 +120,10 @@ def oauth_client_sync(
     from cfmcp import console, oauth_client
     from cfmcp.project import find_project
 
+    project = find_project()
+    env = use_env(project, env)
     with _oauth_api() as api:
-        result = oauth_client.sync(find_project(), api, env=env, dev=dev)
+        result = oauth_client.sync(project, api, env=env, dev=dev)
     if as_json:
         console.print_json(result.to_json())
     elif result.changed:
@@ -149,9 +155,11 @@ def oauth_client_rotate(
     from cfmcp import console, oauth_client
     from cfmcp.project import find_project
 
+    project = find_project()
+    env = use_env(project, env)
     with _oauth_api() as api:
         result = oauth_client.rotate(
-            find_project(), api, env=env, dev=dev, retire_old=retire_old, progress=spinner
+            project, api, env=env, dev=dev, retire_old=retire_old, progress=spinner
         )
     if as_json:
         console.print_json(result.to_json())
@@ -179,6 +187,7 @@ def oauth_client_show(
     from cfmcp.project import find_project
 
     project = find_project()
+    env = use_env(project, env)
     if _os.environ.get("CLOUDFLARE_API_TOKEN"):
         with _oauth_api() as api:
             data = oauth_client.show(project, api, env=env, dev=dev)
@@ -228,6 +237,7 @@ def oauth_client_delete(
     from cfmcp.project import find_project
 
     project = find_project()
+    env = use_env(project, env)
     record = oauth_client.recorded_client(project, env, dev)
     if not yes:
         if not sys.stdin.isatty():

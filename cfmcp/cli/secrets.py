@@ -7,11 +7,14 @@ from pathlib import Path
 import typer
 
 from cfmcp.cli.app import (
+    CREATE_ENV_OPTION,
     ENV_OPTION,
     JSON_OPTION,
     CfmcpGroup,
     app,
+    can_ask,
     spinner,
+    use_env,
 )
 
 secrets_app = typer.Typer(
@@ -44,6 +47,7 @@ def secrets_set(
     save: bool = typer.Option(
         True, "--save/--no-save", help="Save the values in the OS keyring for the next run."
     ),
+    create_env: bool = CREATE_ENV_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Put the Worker's secrets on Cloudflare (or into .dev.vars with --local).
@@ -56,9 +60,9 @@ def secrets_set(
     from cfmcp import secrets as secrets_module
     from cfmcp.project import find_project
 
-    env = secrets_module.check_env(env)
     project = find_project()
     project.load_wrangler()  # a malformed wrangler.toml: stop before asking for anything
+    env = use_env(project, env, create=create_env, ask=can_ask(as_json))
     if not local:
         from cfmcp.wrangler import wrangler_binary
 
@@ -101,8 +105,8 @@ def secrets_list(env: str | None = ENV_OPTION, as_json: bool = JSON_OPTION) -> N
     from cfmcp import secrets as secrets_module
     from cfmcp.project import find_project
 
-    env = secrets_module.check_env(env)
     project = find_project()
+    env = use_env(project, env)
     with console.spinner("Listing the Worker's secrets…"):
         listing = secrets_module.list_secrets(project, env)
     if as_json:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import typer
 
 from cfmcp.cli.app import (
+    CREATE_ENV_OPTION,
     ENV_OPTION,
     JSON_OPTION,
     app,
     can_ask,
     choose_account,
     spinner,
+    use_env,
 )
 
 
@@ -21,6 +23,7 @@ from cfmcp.cli.app import (
 def up(
     env: str | None = ENV_OPTION,
     yes: bool = typer.Option(False, "--yes", "-y", help="Ask nothing (also without a terminal)."),
+    create_env: bool = CREATE_ENV_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Go live in one command: KV, OAuth client, secrets, deploy, redirect URI.
@@ -41,8 +44,10 @@ def up(
                 f"{mark} {step.name:<14}{state} {step.detail}", soft_wrap=True
             )
 
+    project = find_project()
+    env = use_env(project, env, create=create_env, ask=can_ask(yes, as_json))
     result = up_module.up(
-        find_project(), env=env,
+        project, env=env,
         choose_account=choose_account if can_ask(yes, as_json) else None,
         progress=spinner, report=report,
         notify=(lambda message: None) if as_json else console.warn,

@@ -103,6 +103,8 @@ def resolve_target(request: Request) -> Target:
     if request.url is not None and request.local:
         raise UsageError("--url and --local cannot be used together.")
     project = _project_or_none()
+    if project is not None:
+        project.require_env(request.env)
     scope = _scope(spec, request, project)
     endpoints = _endpoints(request, project)
     name = _name(request, project)

@@ -181,6 +181,7 @@ def create(
     choose: Choose | None = None,
     progress: Progress = _quiet,
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    note_lost_secret: bool = True,
 ) -> CreateResult:
     """Create the OAuth client for this project and env (or reuse the recorded one)."""
     from cfmcp import secrets
@@ -207,7 +208,7 @@ def create(
                 notes.append(
                     f"Added the scopes {' '.join(missing)}: users get them at their next sign-in."
                 )
-            if not store.get(CLIENT_SECRET):
+            if note_lost_secret and not store.get(CLIENT_SECRET):
                 notes.append(
                     "The client's secret is not in this machine's keyring (Cloudflare shows a "
                     "secret only once): `cfmcp oauth-client rotate` issues a new one."
@@ -412,6 +413,43 @@ def rotate(
             raise CfmcpError(f"{CLIENT_SECRET} is not among the Worker's secrets after the put.")
         result.verified.append(f"the Worker has {CLIENT_SECRET} (a new version is live)")
     return result
+
+
+def reissue_secret(
+    project: Project, api: CloudflareAPI, *, env: str | None = None, progress: Progress = _quiet
+) -> Any:
+    """A new secret for the recorded client when its secret is on neither the Worker nor this
+    machine (Cloudflare shows a secret only once): a rotation, verified at the token endpoint.
+
+    Only for a Worker that lacks the secret: an earlier rotation still pending is finished by
+    retiring its old secret first, which no running Worker can be using.
+    """
+    from cfmcp import secrets
+
+    record = _require_record(project, env, False)
+    account_id, client_id = record["account_id"], record["id"]
+    current = _fetch(api, account_id, client_id)
+    if current is None:
+        raise CfmcpError(
+            f"OAuth client {client_id} no longer exists on Cloudflare.",
+            hint="Create a new one with `cfmcp oauth-client create`.",
+        )
+    if current.get("has_rotated_secret"):
+        with progress("Retiring the unused old client secret…"):
+            api.delete_rotated_oauth_client_secret(account_id, client_id)
+    with progress("Asking Cloudflare for a new client secret…"):
+        new_secret = api.rotate_oauth_client_secret(account_id, client_id)
+    with progress("Checking that Cloudflare accepts the new secret…"):
+        _verify_client_secret(project, env, client_id, new_secret)
+    return secrets.SecretValue(CLIENT_SECRET, new_secret, secrets.CLOUDFLARE)
+
+
+def retire_lost_secret(project: Project, api: CloudflareAPI, *, env: str | None = None) -> None:
+    """After reissue_secret() and the put: delete the old secret nobody holds."""
+    record = _require_record(project, env, False)
+    current = _fetch(api, record["account_id"], record["id"])
+    if current is not None and current.get("has_rotated_secret"):
+        api.delete_rotated_oauth_client_secret(record["account_id"], record["id"])
 
 
 def _verify_client_secret(

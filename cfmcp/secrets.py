@@ -37,6 +37,7 @@ KEYRING = "keyring"
 PROMPT = "prompt"
 GENERATED = "generated"
 CLOUDFLARE = "cloudflare"  # made by `cfmcp oauth-client`
+RECORD = "record"  # the OAuth client id recorded in cfmcp.json (an id is not a secret)
 SOURCE_TEXT = {
     STDIN: "from standard input",
     ENVIRONMENT: "from the environment",
@@ -44,6 +45,7 @@ SOURCE_TEXT = {
     PROMPT: "entered",
     GENERATED: "generated",
     CLOUDFLARE: "from Cloudflare (OAuth client)",
+    RECORD: "from cfmcp.json",
 }
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -177,14 +179,16 @@ def resolve_values(
     stdin: TextIO | None = None,
     environ: Mapping[str, str] | None = None,
     prompt: Callable[[str], str] | None = None,
+    recorded: Mapping[str, str] | None = None,
 ) -> list[SecretValue]:
     """A value for each name, from the first source that has one:
 
     1. standard input, when it is not a terminal and exactly one name is asked for;
     2. an environment variable of the same name;
     3. the keyring (`store`), saved by an earlier run;
-    4. for COOKIE_ENCRYPTION_KEY, a new random key (nobody should have to invent one);
-    5. `prompt(name)` (pass one only when standard input is a terminal).
+    4. `recorded`: what cfmcp.json knows (the OAuth client id);
+    5. for COOKIE_ENCRYPTION_KEY, a new random key (nobody should have to invent one);
+    6. `prompt(name)` (pass one only when standard input is a terminal).
 
     Raises a CfmcpError naming every value it found no source for.
     """
@@ -207,6 +211,9 @@ def resolve_values(
         saved = store.get(name)
         if saved:
             values.append(SecretValue(name, saved, KEYRING))
+            continue
+        if recorded and recorded.get(name):
+            values.append(SecretValue(name, recorded[name], RECORD))
             continue
         if name in GENERATORS:
             values.append(SecretValue(name, GENERATORS[name](), GENERATED))
@@ -561,8 +568,18 @@ def secret_values(
         stdin=stdin,
         environ=environ,
         prompt=hidden_prompt if interactive else None,
+        recorded=recorded_values(project, env, local=local),
     )
     return values, store
+
+
+def recorded_values(project: Project, env: str | None, *, local: bool = False) -> dict[str, str]:
+    """Values cfmcp.json holds: the id of the OAuth client recorded for `env` (the
+    development client's with `local`). A client id is public; its secret is never recorded."""
+    from cfmcp.oauth_client import recorded_client
+
+    client_id = recorded_client(project, env, dev=local).get("id")
+    return {"CLOUDFLARE_CLIENT_ID": str(client_id)} if client_id else {}
 
 
 # --- what is set where ----------------------------------------------------------------------

@@ -79,7 +79,9 @@ def up(
                  f"{namespace.title or 'OAUTH_KV'} ({namespace.namespace_id})")
         )  # fmt: skip
 
-        client = oauth_client.create(project, api, env=env, put_secrets=False, progress=progress)
+        client = oauth_client.create(
+            project, api, env=env, put_secrets=False, progress=progress, note_lost_secret=False
+        )
         for note in client.notes:
             notify(note)
         done(
@@ -87,11 +89,11 @@ def up(
                  f"{client.client_id} → {', '.join(client.redirect_uris)}")
         )  # fmt: skip
 
-        put = _put_missing_secrets(project, env, client.values, progress=progress)
-        done(
-            Step("Secrets", "done" if put else "skipped",
-                 ("put " + ", ".join(put)) if put else "all set on the Worker")
-        )  # fmt: skip
+        put, reissued = _put_missing_secrets(project, env, client.values, api, progress=progress)
+        detail = ("put " + ", ".join(put)) if put else "all set on the Worker"
+        if reissued:
+            detail += " (a new client secret: the old one was on neither the Worker nor here)"
+        done(Step("Secrets", "done" if put else "skipped", detail))
 
         # Signed in (the account came from whoami or the token works), KV and secrets done:
         # nothing left for deploy's preflight to find.
@@ -126,33 +128,48 @@ def _ensure_packages(project: Project, progress: Progress, done: Callable[[Step]
 
 
 def _put_missing_secrets(
-    project: Project, env: str | None, client_values: list[Any], *, progress: Progress
-) -> list[str]:
-    """Put what the Worker lacks: the new client's id and secret when one was just created,
-    saved values (keyring) for other missing names, and a generated cookie key."""
-    from cfmcp import secrets
+    project: Project,
+    env: str | None,
+    client_values: list[Any],
+    api: Any,
+    *,
+    progress: Progress,
+) -> tuple[list[str], bool]:
+    """Put what the Worker lacks: the new client's id and secret when one was just created;
+    else the client id from cfmcp.json, saved values (keyring), a generated cookie key, and a
+    client secret that exists nowhere here re-issued by rotation. Returns the names put and
+    whether the secret was re-issued, so an `up` stopped at any point finishes next time."""
+    from cfmcp import oauth_client, secrets
 
     fresh = {value.name: value for value in client_values}
     listing = secrets.list_secrets(project, env)
     names = [n for n in secrets.REQUIRED_SECRETS if n in fresh or n in set(listing.missing)]
     if not names:
-        return []
+        return [], False
     store = secrets.store_for(project, env)
+    recorded = secrets.recorded_values(project, env)
     values = []
+    reissued = False
     for name in names:
         saved = store.get(name)
         if name in fresh:
             values.append(fresh[name])
+        elif recorded.get(name):
+            values.append(secrets.SecretValue(name, recorded[name], secrets.RECORD))
         elif saved:
             values.append(secrets.SecretValue(name, saved, secrets.KEYRING))
         elif name in secrets.GENERATORS:
             values.append(secrets.SecretValue(name, secrets.GENERATORS[name](), secrets.GENERATED))
-        else:
+        elif name == oauth_client.CLIENT_SECRET:
+            values.append(oauth_client.reissue_secret(project, api, env=env, progress=progress))
+            reissued = True
+        else:  # a required name cfmcp has no way to make
             raise CfmcpError(
                 f"The Worker has no {name} and this machine does not have it "
                 f"({store.unavailable or 'not in the keyring'}).",
-                hint="Set it with `cfmcp secrets set`, or make a new secret with "
-                "`cfmcp oauth-client rotate`, then run `cfmcp up` again.",
+                hint="Set it with `cfmcp secrets set`, then run `cfmcp up` again.",
             )
     secrets.store_secrets(project, values, env=env, store=store, progress=progress)
-    return names
+    if reissued:  # the lost secret is held by nobody: once the Worker has the new one, drop it
+        oauth_client.retire_lost_secret(project, api, env=env)
+    return names, reissued

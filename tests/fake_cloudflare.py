@@ -134,6 +134,18 @@ class Script:
     crons: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Hold:
+    """One request the fake holds: see FakeCloudflare.hold()."""
+
+    method: str
+    prefix: str
+    nth: int
+    seen: int = 0
+    reached: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+
 class FakeCloudflare:
     def __init__(self, *, account_id: str = ACCOUNT_ID, subdomain: str = "test-sub") -> None:
         self.account_id = account_id
@@ -155,6 +167,7 @@ class FakeCloudflare:
         self._lock = threading.Lock()
         self.hanging = threading.Event()
         self.released = threading.Event()
+        self.holds: list[Hold] = []
         self._install_routes()
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -187,7 +200,26 @@ class FakeCloudflare:
         """From now on accept connections and never answer (a hung API)."""
         self.hanging.set()
 
+    def hold(self, method: str, path_prefix: str, nth: int = 1) -> Hold:
+        """Hold the `nth` request to a path starting with `path_prefix` (`{account}` stands
+        for the account id): recorded, never answered nor applied, as if the client were
+        interrupted mid-request. `reached` is set when it arrives."""
+        prefix = path_prefix.replace("{account}", self.account_id)
+        hold = Hold(method, prefix, nth)
+        self.holds.append(hold)
+        return hold
+
+    def _hold_for(self, request: RecordedRequest) -> Hold | None:
+        for hold in self.holds:
+            if request.method == hold.method and request.path.startswith(hold.prefix):
+                hold.seen += 1
+                if hold.seen == hold.nth and not hold.released.is_set():
+                    return hold
+        return None
+
     def stop(self) -> None:
+        for hold in self.holds:
+            hold.released.set()
         self.released.set()
         if self._server is not None:
             self._server.shutdown()
@@ -266,6 +298,13 @@ class FakeCloudflare:
         )
         with self._lock:
             self.requests.append(request)
+            hold = self._hold_for(request)
+        if hold is not None:  # recorded, never applied, never answered
+            hold.reached.set()
+            hold.released.wait(300)
+            http.close_connection = True
+            return
+        with self._lock:
             reply = self.before(request) if self.before else None
             if reply is None:
                 reply = self._route(request)

@@ -4,7 +4,11 @@ the real wrangler; a second run creates nothing new."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
 
 import pytest
 
@@ -110,6 +114,74 @@ def test_up_without_a_keyring(worker_project, tmp_path, api):
     second = run_cfmcp("up", "--yes", cwd=project, env=env)
     assert second.returncode == 0, second.stderr
     assert len(api.oauth_clients) == 1
+
+
+# Where a first `up` is stopped (Ctrl-C), by the request it is making then: each step in turn.
+INTERRUPTIONS = {
+    "after the KV namespace": ("POST", "/accounts/{account}/oauth_clients", 1),
+    "after the OAuth client": ("PUT", "{scripts}/secrets", 1),
+    "between two secrets": ("PUT", "{scripts}/secrets", 2),
+    "after the secrets": ("POST", "{scripts}/deployments", 1),
+    "after the deploy": ("GET", "/accounts/{account}/oauth_clients/", 1),
+}
+
+
+@pytest.mark.parametrize("where", list(INTERRUPTIONS))
+def test_an_interrupted_up_finishes_next_time_without_a_keyring(
+    worker_project, tmp_path, api, where
+):
+    """Nothing on this machine keeps a secret: the client id comes from cfmcp.json, and a
+    client secret that was only in the stopped process is re-issued by rotation."""
+    project = copy_project(worker_project, tmp_path / "p")
+    wrangler_toml = project / "wrangler.toml"
+    wrangler_toml.write_text(
+        wrangler_toml.read_text().replace("https://dash.cloudflare.com/oauth2", api.oauth_url)
+    )
+    worker = Project(project).worker_name()
+    env = isolated_env(tmp_path, api, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    method, path, nth = INTERRUPTIONS[where]
+    hold = api.hold(
+        method, path.replace("{scripts}", f"/accounts/{{account}}/workers/scripts/{worker}"), nth
+    )
+
+    first = subprocess.Popen(
+        [sys.executable, "-m", "cfmcp", "up", "--yes"],
+        cwd=project,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own terminal group, as a shell runs it
+    )
+    try:
+        assert hold.reached.wait(240), first.communicate(timeout=5)
+        os.killpg(first.pid, signal.SIGINT)  # Ctrl-C
+        _, stderr = first.communicate(timeout=60)
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait()
+        hold.released.set()
+    assert first.returncode == 130, stderr
+    assert "Traceback" not in stderr
+
+    again = run_cfmcp("up", "--yes", "--json", cwd=project, env=env)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["url"] == f"https://{worker}.{api.subdomain}.workers.dev"
+    (client_id,) = api.oauth_clients  # one client, one namespace: nothing made twice
+    assert len(api.namespaces) == 1
+    secrets = api.scripts[worker].secrets
+    assert secrets["CLOUDFLARE_CLIENT_ID"] == client_id
+    assert secrets["CLOUDFLARE_CLIENT_SECRET"] in api.oauth_secrets[client_id]
+    assert len(secrets["COOKIE_ENCRYPTION_KEY"]) == 64
+    assert api.oauth_clients[client_id]["redirect_uris"] == [
+        f"https://{worker}.{api.subdomain}.workers.dev/callback"
+    ]
+    if where in ("after the OAuth client", "between two secrets"):
+        # The secret was only in the stopped process: a new one, verified, the lost one gone.
+        assert api.oauth_secrets[client_id] == [secrets["CLOUDFLARE_CLIENT_SECRET"]]
+        assert api.requests_to("POST", "/oauth2/token")
+        assert "new client secret" in json.dumps(json.loads(again.stdout)["steps"])
 
 
 def test_up_needs_a_token(worker_project, tmp_path):

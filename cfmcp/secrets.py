@@ -476,6 +476,7 @@ class StoreResult:
     keyring_notice: str | None = None
     created_worker: bool = False  # wrangler made a placeholder Worker to hold the secrets
     gitignore_added: bool = False
+    kept: list[str] = field(default_factory=list)  # already set there, left as they were
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -488,7 +489,54 @@ class StoreResult:
             "keyring": self.keyring_notice or "ok",
             "created_worker": self.created_worker,
             "gitignore_added": self.gitignore_added,
+            "kept": self.kept,
         }
+
+
+def set_secrets(
+    project: Project,
+    names: list[str],
+    *,
+    env: str | None = None,
+    local: bool = False,
+    save: bool = True,
+    force: bool = False,
+    progress: Callable[[str], AbstractContextManager[Any]] | None = None,
+) -> StoreResult:
+    """`cfmcp secrets set`: the named secrets, or, with no names, the required ones that are
+    not set yet at the target (all of them with `force`). What is already there is kept."""
+    kept: list[str] = []
+    if not names and not force:
+        progress = progress or (lambda message: nullcontext())
+        with progress("Checking which secrets are set…"):
+            present = set(_names_at_target(project, env, local=local))
+        kept = [name for name in REQUIRED_SECRETS if name in present]
+    wanted = list(names) or [name for name in REQUIRED_SECRETS if name not in kept]
+    if not wanted:
+        worker = project.worker_name(env)
+        return StoreResult(
+            worker=worker,
+            env=env,
+            local=local,
+            target=str(dev_vars_path(project, env)) if local else f"Cloudflare (Worker {worker})",
+            values=[],
+            kept=kept,
+        )
+    # Standard input answers only for a name the user gave, never for one cfmcp chose.
+    values, store = secret_values(project, wanted, env=env, local=local, read_stdin=bool(names))
+    result = store_secrets(
+        project, values, env=env, local=local, save=save, store=store, progress=progress
+    )
+    result.kept = kept
+    return result
+
+
+def _names_at_target(project: Project, env: str | None, *, local: bool) -> list[str]:
+    if local:
+        return list(read_dev_vars(project, env))
+    from cfmcp import wrangler
+
+    return wrangler.secret_list(project, env=env) or []
 
 
 def store_for(project: Project, env: str | None = None, *, local: bool = False) -> SecretStore:
@@ -556,6 +604,7 @@ def secret_values(
     environ: Mapping[str, str] | None = None,
     interactive: bool | None = None,
     store: SecretStore | None = None,
+    read_stdin: bool = True,
 ) -> tuple[list[SecretValue], SecretStore]:
     """The values for `secrets set`, with the store they were looked up in."""
     store = store or store_for(project, env, local=local)
@@ -565,7 +614,7 @@ def secret_values(
     values = resolve_values(
         names,
         store=store,
-        stdin=stdin,
+        stdin=stdin if read_stdin else None,
         environ=environ,
         prompt=hidden_prompt if interactive else None,
         recorded=recorded_values(project, env, local=local),

@@ -291,3 +291,58 @@ def test_the_secret_check_needs_https(cli, tmp_path):
     )
     with pytest.raises(CfmcpError, match="without https"):
         _verify_client_secret(Project(root), None, "client", "secret")
+
+
+def test_the_next_lines_lead_to_a_deploy(live, api, cli):
+    """oauth-client create, then what each command says next, with no terminal and nothing
+    in the environment: a live Worker, and nothing asked twice."""
+    created = cli("oauth-client", "create")
+    assert created.exit_code == 0, created.output
+    assert "Next: cfmcp secrets set" in created.stderr and "cfmcp deploy" in created.stderr
+    (client_id,) = api.oauth_clients
+    puts_before = len(secret_puts(api, live.worker))
+
+    put = cli("secrets", "set", "--json")
+    assert put.exit_code == 0, put.output
+    report = json.loads(put.stdout)
+    assert [s["name"] for s in report["secrets"]] == ["COOKIE_ENCRYPTION_KEY"]
+    assert report["kept"] == ["CLOUDFLARE_CLIENT_ID", "CLOUDFLARE_CLIENT_SECRET"]
+    assert [p["name"] for p in secret_puts(api, live.worker)[puts_before:]] == [
+        "COOKIE_ENCRYPTION_KEY"
+    ]
+
+    again = cli("secrets", "set")
+    assert again.exit_code == 0, again.output
+    assert "Kept CLOUDFLARE_CLIENT_ID, CLOUDFLARE_CLIENT_SECRET, COOKIE_ENCRYPTION_KEY" in (
+        " ".join(again.stderr.split())
+    )
+    assert len(secret_puts(api, live.worker)) == puts_before + 1  # nothing put
+    assert "Next: cfmcp deploy" in again.stderr
+
+    deployed = cli("deploy", "--json")
+    assert deployed.exit_code == 0, deployed.output
+    secrets = api.scripts[live.worker].secrets
+    assert secrets["CLOUDFLARE_CLIENT_ID"] == client_id
+    assert secrets["CLOUDFLARE_CLIENT_SECRET"] == api.oauth_secrets[client_id][0]
+
+
+def test_force_replaces_and_a_name_is_always_set(live, api, cli):
+    assert cli("oauth-client", "create").exit_code == 0
+    assert cli("secrets", "set").exit_code == 0
+    cookie = api.scripts[live.worker].secrets["COOKIE_ENCRYPTION_KEY"]
+
+    named = cli("secrets", "set", "COOKIE_ENCRYPTION_KEY", env={"COOKIE_ENCRYPTION_KEY": "k" * 40})
+    assert named.exit_code == 0, named.output
+    assert api.scripts[live.worker].secrets["COOKIE_ENCRYPTION_KEY"] == "k" * 40
+
+    forced = cli("secrets", "set", "--force", "--json")
+    assert forced.exit_code == 0, forced.output
+    report = json.loads(forced.stdout)
+    assert report["kept"] == []
+    sources = {s["name"]: s["source"] for s in report["secrets"]}
+    assert sources == {
+        "CLOUDFLARE_CLIENT_ID": "keyring",
+        "CLOUDFLARE_CLIENT_SECRET": "keyring",
+        "COOKIE_ENCRYPTION_KEY": "keyring",
+    }
+    assert api.scripts[live.worker].secrets["COOKIE_ENCRYPTION_KEY"] == "k" * 40 != cookie

@@ -289,7 +289,7 @@ def test_a_failing_keyring_backend_is_not_an_error(monkeypatch):
 def test_secrets_set_local_writes_dev_vars_and_the_keyring(cli, project, file_keyring):
     (project / ".dev.vars").write_text("# my notes\nEXTRA=keep me\nCLOUDFLARE_CLIENT_ID=old\n")
     env = {"CLOUDFLARE_CLIENT_ID": "dev-client-id", "CLOUDFLARE_CLIENT_SECRET": "dev-secret-1"}
-    result = cli("secrets", "set", "--local", env=env)
+    result = cli("secrets", "set", "--local", "--force", env=env)  # replace the id set there
     assert result.exit_code == 0, result.output
 
     dev_vars = project / ".dev.vars"
@@ -388,6 +388,22 @@ def test_local_env_writes_its_own_file(cli, project, file_keyring):
     assert result.exit_code == 0, result.output
     assert (project / ".dev.vars.staging").exists() and not (project / ".dev.vars").exists()
     assert "cfmcp:demo-mcp:local-staging" in read_keyring(file_keyring.path)
+
+
+def test_local_keeps_what_dev_vars_has(cli, project, file_keyring):
+    (project / ".dev.vars").write_text("CLOUDFLARE_CLIENT_ID=i\nCLOUDFLARE_CLIENT_SECRET=s\n")
+    result = cli("secrets", "set", "--local", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["kept"] == ["CLOUDFLARE_CLIENT_ID", "CLOUDFLARE_CLIENT_SECRET"]
+    assert [s["name"] for s in report["secrets"]] == ["COOKIE_ENCRYPTION_KEY"]
+    text = (project / ".dev.vars").read_text()
+    assert text.startswith("CLOUDFLARE_CLIENT_ID=i\nCLOUDFLARE_CLIENT_SECRET=s\n")
+    assert "COOKIE_ENCRYPTION_KEY=" in text
+
+    again = cli("secrets", "set", "--local")
+    assert again.exit_code == 0 and "Kept CLOUDFLARE_CLIENT_ID" in again.stderr
+    assert (project / ".dev.vars").read_text() == text
 
 
 @pytest.mark.parametrize("answer", ["y", "n"])

@@ -159,7 +159,9 @@ def _next_steps_panel(root: Path, *, installed: bool) -> None:
     table.add_row("cfmcp dev", "run locally on http://localhost:8788 with a local sign-in")
     table.add_row("cfmcp check --headless", "sign in and call a tool, as an MCP client would")
     table.add_row("cfmcp up", "live on Cloudflare: KV, OAuth client, secrets, deploy")
-    table.add_row("  or step by step:", "cfmcp kv create, cfmcp secrets set, cfmcp deploy")
+    table.add_row(
+        "  or step by step:", "cfmcp oauth-client create, cfmcp secrets set, cfmcp deploy"
+    )
     table.add_row("cfmcp client-config claude", "connect Claude Desktop (or cursor, vscode, …)")
     table.add_row("src/tools.ts", "where your tools go (add and whoami are examples)")
     err_console().print(Panel(table, title="Next steps", title_align="left", expand=False))

@@ -104,8 +104,10 @@ def oauth_client_create(
         console.warn(f"Not saved to the keyring: {result.keyring}")
     if dev:
         console.info("Next: cfmcp dev --upstream cloudflare")
-    elif result.action != "reused":
-        console.info("Next: cfmcp deploy (or cfmcp up)")
+    else:
+        env_flag = f" --env {env}" if env else ""
+        console.info(f"Next: cfmcp secrets set{env_flag}   (what the Worker still lacks)")
+        console.info(f"      cfmcp deploy{env_flag}")
 
 
 @oauth_app.command("sync", epilog="Example: [bold]cfmcp oauth-client sync --env staging[/bold]")

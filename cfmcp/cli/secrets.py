@@ -47,14 +47,19 @@ def secrets_set(
     save: bool = typer.Option(
         True, "--save/--no-save", help="Save the values in the OS keyring for the next run."
     ),
+    force: bool = typer.Option(
+        False, "--force", help="With no NAME: replace the secrets already set, too."
+    ),
     create_env: bool = CREATE_ENV_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Put the Worker's secrets on Cloudflare (or into .dev.vars with --local).
 
-    Each value comes from the first of: standard input (one NAME, piped), an environment
-    variable of the same name, the OS keyring (saved by an earlier run), a hidden prompt.
-    A missing COOKIE_ENCRYPTION_KEY is generated. Values are never printed.
+    With no NAME, only the required secrets not set yet (all of them with --force); a NAME is
+    always set. Each value comes from the first of: standard input (one NAME, piped), an
+    environment variable of the same name, the OS keyring (saved by an earlier run), the OAuth
+    client id in cfmcp.json, a hidden prompt. A missing COOKIE_ENCRYPTION_KEY is generated.
+    Values are never printed.
     """
     from cfmcp import console
     from cfmcp import secrets as secrets_module
@@ -67,11 +72,8 @@ def secrets_set(
         from cfmcp.wrangler import wrangler_binary
 
         wrangler_binary(project)
-    values, store = secrets_module.secret_values(
-        project, names or secrets_module.REQUIRED_SECRETS, env=env, local=local
-    )
-    result = secrets_module.store_secrets(
-        project, values, env=env, local=local, save=save, store=store, progress=spinner
+    result = secrets_module.set_secrets(
+        project, list(names or []), env=env, local=local, save=save, force=force, progress=spinner
     )
     if as_json:
         console.print_json(result.to_json())
@@ -89,6 +91,11 @@ def secrets_set(
         console.success(f"{value.name} ({source}{saved}) → {result.target}")
     if result.gitignore_added:
         console.info("Added the file to .gitignore.")
+    if result.kept:
+        console.info(
+            f"Kept {', '.join(result.kept)}: already set in {result.target} "
+            "(name one, or pass --force, to replace it)."
+        )
     if not local:
         env_flag = f" --env {env}" if env else ""
         console.info(f"Next: cfmcp deploy{env_flag}")

@@ -182,8 +182,15 @@ def create(
     progress: Progress = _quiet,
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     note_lost_secret: bool = True,
+    reveal: Reveal | None = None,
+    caller_puts: bool = False,
 ) -> CreateResult:
-    """Create the OAuth client for this project and env (or reuse the recorded one)."""
+    """Create the OAuth client for this project and env (or reuse the recorded one).
+
+    The new secret is never lost: it goes to the Worker (or .dev.vars) and the keyring; where
+    neither can hold it, `reveal` shows it once, and without `reveal` nothing is created.
+    `caller_puts`: the caller puts `values` itself, at once (`cfmcp up`).
+    """
     from cfmcp import secrets
 
     wanted_scopes = check_scopes(scopes or [])
@@ -227,6 +234,13 @@ def create(
             )
         notes.append(f"The recorded client {record['id']} no longer exists; creating a new one.")
 
+    if not put_secrets and not caller_puts and reveal is None and not store.usable():
+        raise CfmcpError(
+            f"Nowhere to keep a new client secret: --no-secrets, and {store.unavailable}. "
+            "Nothing was created.",
+            hint="Drop --no-secrets (the secret goes on the Worker, or .dev.vars with --dev), run "
+            "it in a terminal to be shown the secret once, or set up a keyring backend.",
+        )
     uri = redirect_uri(project, env, dev, api, account_id)
     client_name = name or (f"{worker} (local dev)" if dev else worker)
     body = {
@@ -262,13 +276,19 @@ def create(
     ]
     target = None
     if put_secrets:
-        stored = secrets.store_secrets(
-            project, values, env=env, local=dev, store=store, progress=progress
-        )
+        try:
+            stored = secrets.store_secrets(
+                project, values, env=env, local=dev, store=store, progress=progress
+            )
+        except CfmcpError as exc:
+            what = f"OAuth client {client_id} and its secret"
+            lost = "`cfmcp oauth-client rotate` issues a new one once the cause is fixed."
+            raise _kept_or_revealed(exc, store, values[1], reveal, what, lost) from exc
         target = stored.target
-    else:
-        for value in values:
-            store.set(value.name, value.value)
+    elif not caller_puts:
+        saved = [store.set(value.name, value.value) for value in values]
+        if not all(saved):
+            _reveal_or_fail(store, values[1], reveal, client_id)
     return CreateResult(
         action="recreated" if notes else "created",
         client_id=client_id,
@@ -282,6 +302,49 @@ def create(
         keyring=store.unavailable or "ok",
         notes=notes,
         values=values,
+    )
+
+
+# Shows a secret once, on the terminal only (never --json output or a log): (name, value).
+Reveal = Callable[[str, str], None]
+
+
+def _reveal_or_fail(store: Any, secret: Any, reveal: Reveal | None, client_id: str) -> None:
+    """The secret could not be saved: show it once, or say it is lost and how to replace it."""
+    if reveal is not None:
+        reveal(secret.name, secret.value)
+        return
+    raise CfmcpError(
+        f"The secret of OAuth client {client_id} could not be kept: {store.unavailable}.",
+        hint="`cfmcp oauth-client rotate` issues a new one (it goes on the Worker).",
+    )
+
+
+def _kept_or_revealed(
+    error: CfmcpError,
+    store: Any,
+    secret: Any,
+    reveal: Reveal | None,
+    what: str,
+    if_lost: str,
+) -> CfmcpError:
+    """A put that failed after Cloudflare issued a secret: say where the secret is now."""
+    if store.get(secret.name) == secret.value:
+        where = (
+            f"It is saved in the keyring: `cfmcp secrets set {secret.name}` puts it once the "
+            "cause is fixed."
+        )
+    elif reveal is not None:
+        reveal(secret.name, secret.value)
+        where = (
+            f"It was shown above, once: pipe it to `cfmcp secrets set {secret.name}` once the "
+            "cause is fixed."
+        )
+    else:
+        where = f"It could not be kept anywhere. {if_lost}"
+    return CfmcpError(
+        f"{what} was issued, but putting it failed: {error.message}",
+        hint=where + (f" {error.hint}" if error.hint else ""),
     )
 
 
@@ -350,10 +413,12 @@ class RotateResult:
     action: str  # "rotated" | "retired"
     verified: list[str] = field(default_factory=list)  # what was checked, in words
     secrets_target: str | None = None
+    keyring: str = "ok"  # or why the new secret is not saved there
 
     def to_json(self) -> dict[str, Any]:
         return {"client_id": self.client_id, "action": self.action,
-                "verified": self.verified, "secrets": self.secrets_target}  # fmt: skip
+                "verified": self.verified, "secrets": self.secrets_target,
+                "keyring": self.keyring}  # fmt: skip
 
 
 def rotate(
@@ -363,10 +428,12 @@ def rotate(
     env: str | None = None,
     dev: bool = False,
     retire_old: bool = False,
+    force: bool = False,
+    reveal: Reveal | None = None,
     progress: Progress = _quiet,
 ) -> RotateResult:
     """Without downtime: a second secret, put on the Worker, verified; the old one is retired
-    only when asked (`retire_old`), once the Worker runs with the new one."""
+    only when asked (`retire_old`), and only once the new one was verified (or with `force`)."""
     from cfmcp import secrets
 
     record = _require_record(project, env, dev)
@@ -380,7 +447,15 @@ def rotate(
                 "There is no old secret to retire (no rotation is pending).",
                 hint="Rotate first: cfmcp oauth-client rotate",
             )
+        if not (record.get("rotation") or {}).get("verified") and not force:
+            raise CfmcpError(
+                "The new secret was not verified (its rotation was stopped, or its check "
+                "failed), so the old one, maybe the one in use, stays.",
+                hint="Check that sign-in works (`cfmcp check`), then retire the old one anyway: "
+                "cfmcp oauth-client rotate --retire-old --force",
+            )
         api.delete_rotated_oauth_client_secret(account_id, client_id)
+        _save_record(project, env, dev, {**record, "rotation": None})
         return RotateResult(client_id, "retired")
     if current.get("has_rotated_secret"):
         raise CfmcpError(
@@ -388,21 +463,32 @@ def rotate(
             hint="Retire the old one first: cfmcp oauth-client rotate --retire-old",
         )
 
+    store = secrets.store_for(project, env, local=dev)
     with progress("Asking Cloudflare for a second client secret…"):
         new_secret = api.rotate_oauth_client_secret(account_id, client_id)
+    _save_record(project, env, dev, {**record, "rotation": {"verified": False}})
     value = secrets.SecretValue(CLIENT_SECRET, new_secret, secrets.CLOUDFLARE)
-    stored = secrets.store_secrets(project, [value], env=env, local=dev, progress=progress)
-    result = RotateResult(client_id, "rotated", secrets_target=stored.target)
+    try:
+        stored = secrets.store_secrets(
+            project, [value], env=env, local=dev, store=store, progress=progress
+        )
+    except CfmcpError as exc:
+        what = f"A new secret of {client_id}"
+        lost = "The old secret is still the one in use, so nothing is broken."
+        raise _kept_or_revealed(exc, store, value, reveal, what, lost) from exc
+    where = stored.target + (" and in the keyring" if CLIENT_SECRET in stored.saved else "")
+    result = RotateResult(
+        client_id, "rotated", secrets_target=stored.target, keyring=store.unavailable or "ok"
+    )
 
     try:
         with progress("Checking that Cloudflare accepts the new secret…"):
             _verify_client_secret(project, env, client_id, new_secret)
     except CfmcpError as exc:
         raise CfmcpError(
-            f"The new secret is on the Worker and in the keyring, but checking it failed: "
-            f"{exc.message}",
-            hint="Both secrets work until you retire the old one, so nothing is broken. Once "
-            "sign-in works with the new one, run `cfmcp oauth-client rotate --retire-old`.",
+            f"The new secret is on {where}, but checking it failed: {exc.message}",
+            hint="Both secrets work until the old one is retired, so nothing is broken; cfmcp "
+            "will not retire it until a rotation is verified.",
         ) from exc
     result.verified.append("Cloudflare's token endpoint accepts the new secret")
     if not dev:
@@ -412,6 +498,7 @@ def rotate(
         if CLIENT_SECRET not in names:
             raise CfmcpError(f"{CLIENT_SECRET} is not among the Worker's secrets after the put.")
         result.verified.append(f"the Worker has {CLIENT_SECRET} (a new version is live)")
+    _save_record(project, env, dev, {**record, "rotation": {"verified": True}})
     return result
 
 
@@ -491,7 +578,8 @@ def _verify_client_secret(
     if response.status_code == 401 or error == "invalid_client":
         raise CfmcpError(
             "Cloudflare does not accept the new client secret (invalid_client).",
-            hint="The Worker still has the new secret; run `cfmcp oauth-client rotate` again.",
+            hint="Check CLOUDFLARE_OAUTH_URL in wrangler.toml and the client on Cloudflare "
+            "(cfmcp oauth-client show).",
         )
 
 

@@ -137,6 +137,10 @@ class SecretStore:
             self.unavailable = f"the keyring ({_describe(backend)}) failed: {exc}"
             return None
 
+    def usable(self) -> bool:
+        """Whether a keyring backend is there to write to (else `unavailable` says why)."""
+        return self._keyring() is not None
+
     def set(self, name: str, value: str) -> bool:
         backend = self._keyring()
         if backend is None:

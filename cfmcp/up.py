@@ -80,7 +80,13 @@ def up(
         )  # fmt: skip
 
         client = oauth_client.create(
-            project, api, env=env, put_secrets=False, progress=progress, note_lost_secret=False
+            project,
+            api,
+            env=env,
+            put_secrets=False,
+            progress=progress,
+            note_lost_secret=False,
+            caller_puts=True,
         )
         for note in client.notes:
             notify(note)

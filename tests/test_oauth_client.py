@@ -346,3 +346,98 @@ def test_force_replaces_and_a_name_is_always_set(live, api, cli):
         "COOKIE_ENCRYPTION_KEY": "keyring",
     }
     assert api.scripts[live.worker].secrets["COOKIE_ENCRYPTION_KEY"] == "k" * 40 != cookie
+
+
+# --- a secret is never lost ------------------------------------------------------------------
+
+
+def no_keyring(monkeypatch) -> None:
+    from keyring.backends import fail
+
+    use_backend(monkeypatch, fail.Keyring())
+
+
+def test_no_secrets_and_no_keyring_creates_nothing(live, api, cli, monkeypatch):
+    no_keyring(monkeypatch)
+    result = cli("oauth-client", "create", "--no-secrets")
+    assert result.exit_code == 1
+    assert "Nowhere to keep a new client secret" in result.stderr
+    assert "Nothing was created" in result.stderr
+    assert api.oauth_clients == {} and api.requests_to("POST", CLIENTS) == []
+
+
+def test_no_secrets_and_no_keyring_at_a_terminal_shows_it_once(live, api, cli, monkeypatch):
+    import cfmcp.cli.oauth_client
+
+    no_keyring(monkeypatch)
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        cfmcp.cli.oauth_client, "_reveal", lambda as_json: lambda n, v: shown.append((n, v))
+    )
+    result = cli("oauth-client", "create", "--no-secrets")
+    assert result.exit_code == 0, result.output
+    (client_id,) = api.oauth_clients
+    assert shown == [("CLOUDFLARE_CLIENT_SECRET", api.oauth_secrets[client_id][0])]
+    assert secret_puts(api, live.worker) == []
+
+
+def test_a_failed_put_leaves_the_secret_in_the_keyring(live, api, cli):
+    @api.route("PUT", "/accounts/{account}/workers/scripts/(?P<name>[^/]+)/secrets")
+    def refuse(request, name):
+        return error(400, 10021, "Could not set the secret")
+
+    result = cli("oauth-client", "create")
+    assert result.exit_code == 1
+    message = " ".join(result.stderr.split())
+    assert "was issued, but putting it failed" in message
+    assert "saved in the keyring: `cfmcp secrets set CLOUDFLARE_CLIENT_SECRET` puts it" in message
+    (client_id,) = api.oauth_clients
+    saved = read_keyring(live.keyring_path)[f"cfmcp:{live.worker}:production"]
+    assert saved["CLOUDFLARE_CLIENT_SECRET"] == api.oauth_secrets[client_id][0]
+
+    api.routes.pop(0)  # the cause is fixed
+    put = cli("secrets", "set", "CLOUDFLARE_CLIENT_SECRET")
+    assert put.exit_code == 0, put.output
+    assert (
+        api.scripts[live.worker].secrets["CLOUDFLARE_CLIENT_SECRET"]
+        == (api.oauth_secrets[client_id][0])
+    )
+
+
+def test_rotate_without_a_keyring_says_where_the_secret_went(live, api, cli, monkeypatch):
+    assert cli("oauth-client", "create").exit_code == 0
+    no_keyring(monkeypatch)
+    result = cli("oauth-client", "rotate")
+    assert result.exit_code == 0, result.output
+    (client_id,) = api.oauth_clients
+    assert (
+        api.scripts[live.worker].secrets["CLOUDFLARE_CLIENT_SECRET"]
+        == (api.oauth_secrets[client_id][1])
+    )
+    message = " ".join(result.stderr.split())
+    assert f"put on Cloudflare (Worker {live.worker})" in message
+    assert "Not saved to the keyring: no usable keyring backend" in message
+
+
+def test_retire_old_needs_a_verified_rotation(live, api, cli):
+    assert cli("oauth-client", "create").exit_code == 0
+    (client_id,) = api.oauth_clients
+    first_secret = api.oauth_secrets[client_id][0]
+
+    @api.route("POST", "/oauth2/token")
+    def always_invalid_client(request):
+        from tests.fake_cloudflare import Reply
+
+        return Reply(status=401, raw=b'{"error": "invalid_client"}')
+
+    failed = cli("oauth-client", "rotate")
+    assert failed.exit_code == 1
+    assert "nothing is broken" in " ".join(failed.stderr.split())
+    refused = cli("oauth-client", "rotate", "--retire-old")
+    assert refused.exit_code == 1 and "was not verified" in refused.stderr
+    assert first_secret in api.oauth_secrets[client_id]  # still there
+
+    assert cli("oauth-client", "rotate", "--force").exit_code == 2
+    forced = cli("oauth-client", "rotate", "--retire-old", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert first_secret not in api.oauth_secrets[client_id]

@@ -39,6 +39,21 @@ DEV_CLIENT_OPTION = typer.Option(
 )
 
 
+def _reveal(as_json: bool):  # type: ignore[no-untyped-def]
+    """Where a new secret can be kept nowhere else: show it once on the terminal (stderr),
+    never in --json output or a pipe, which may end up in a log."""
+    if as_json or not sys.stderr.isatty():
+        return None
+
+    def reveal(name: str, value: str) -> None:
+        from cfmcp import console
+
+        console.warn(f"{name} could not be saved anywhere. It is shown this once; keep it now:")
+        console.err_console().print(value, markup=False, highlight=False, soft_wrap=True)
+
+    return reveal
+
+
 def _oauth_api():  # type: ignore[no-untyped-def]
     from cfmcp.cloudflare_api import CloudflareAPI
 
@@ -86,6 +101,7 @@ def oauth_client_create(
         result = oauth_client.create(
             project, api, env=env, dev=dev, scopes=scopes, name=name, put_secrets=put_secrets,
             choose=choose_account if can_ask(as_json) else None, progress=spinner,
+            reveal=_reveal(as_json),
         )  # fmt: skip
     if as_json:
         console.print_json(result.to_json())
@@ -145,7 +161,10 @@ def oauth_client_rotate(
     env: str | None = ENV_OPTION,
     dev: bool = DEV_CLIENT_OPTION,
     retire_old: bool = typer.Option(
-        False, "--retire-old", help="Delete the old secret of an earlier rotation."
+        False, "--retire-old", help="Delete the old secret of an earlier, verified rotation."
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="With --retire-old: even when the new secret was not verified."
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -155,14 +174,18 @@ def oauth_client_rotate(
     both secrets work until you retire the old one with --retire-old.
     """
     from cfmcp import console, oauth_client
+    from cfmcp.errors import UsageError
     from cfmcp.project import find_project
 
+    if force and not retire_old:
+        raise UsageError("--force goes with --retire-old.")
     project = find_project()
     env = use_env(project, env)
     with _oauth_api() as api:
         result = oauth_client.rotate(
-            project, api, env=env, dev=dev, retire_old=retire_old, progress=spinner
-        )
+            project, api, env=env, dev=dev, retire_old=retire_old, force=force,
+            reveal=_reveal(as_json), progress=spinner,
+        )  # fmt: skip
     if as_json:
         console.print_json(result.to_json())
         return
@@ -170,6 +193,8 @@ def oauth_client_rotate(
         console.success(f"Retired the old secret of {result.client_id}; only the new one works now")
         return
     console.success(f"New secret for {result.client_id} put on {result.secrets_target}")
+    if result.keyring != "ok":
+        console.warn(f"Not saved to the keyring: {result.keyring}")
     for check in result.verified:
         console.success(f"Verified: {check}")
     console.info(

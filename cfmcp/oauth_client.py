@@ -78,6 +78,33 @@ def check_scopes(extra: list[str]) -> list[str]:
     return scopes
 
 
+SCOPES_VAR = "CLOUDFLARE_SCOPES"  # what the Worker asks Cloudflare for at sign-in
+
+
+def keep_worker_scopes(project: Project, env: str | None, scopes: list[str]) -> list[str]:
+    """Add to CLOUDFLARE_SCOPES in wrangler.toml the `scopes` it lacks, so the Worker asks for
+    what the client was registered with; everything else in the file is kept. Returns the
+    scopes added (none when it has them all)."""
+    from cfmcp.project import env_table
+
+    document = project.load_wrangler()
+    table, _ = env_table(document, env, create=True)
+    variables = table.get("vars")
+    have = str(variables.get(SCOPES_VAR) or "") if variables is not None else ""
+    words = have.split() or [*DEFAULT_SCOPES, "offline_access"]
+    added = [scope for scope in scopes if scope not in words]
+    if not added and have:
+        return []
+    if variables is None:
+        import tomlkit
+
+        variables = tomlkit.table()
+        table.append("vars", variables)
+    variables[SCOPES_VAR] = " ".join(words + added)
+    project.save_wrangler(document)
+    return added
+
+
 def resolve_account(project: Project, *, choose: Choose | None = None) -> str:
     """CLOUDFLARE_ACCOUNT_ID, else the one account `wrangler whoami` lists, else a choice."""
     account = os.environ.get("CLOUDFLARE_ACCOUNT_ID")
@@ -215,6 +242,7 @@ def create(
                 notes.append(
                     f"Added the scopes {' '.join(missing)}: users get them at their next sign-in."
                 )
+            notes.extend(_scopes_note(project, env, dev, wanted_scopes))
             if note_lost_secret and not store.get(CLIENT_SECRET):
                 notes.append(
                     "The client's secret is not in this machine's keyring (Cloudflare shows a "
@@ -274,6 +302,7 @@ def create(
         secrets.SecretValue(CLIENT_ID, client_id, secrets.CLOUDFLARE),
         secrets.SecretValue(CLIENT_SECRET, client_secret, secrets.CLOUDFLARE),
     ]
+    notes.extend(_scopes_note(project, env, dev, wanted_scopes))
     target = None
     if put_secrets:
         try:
@@ -290,7 +319,7 @@ def create(
         if not all(saved):
             _reveal_or_fail(store, values[1], reveal, client_id)
     return CreateResult(
-        action="recreated" if notes else "created",
+        action="recreated" if record.get("id") else "created",
         client_id=client_id,
         account_id=account_id,
         name=client_name,
@@ -303,6 +332,23 @@ def create(
         notes=notes,
         values=values,
     )
+
+
+def _scopes_note(project: Project, env: str | None, dev: bool, scopes: list[str]) -> list[str]:
+    # The development client serves `cfmcp dev`, which runs the top-level configuration.
+    added = keep_worker_scopes(project, None if dev else env, scopes)
+    if not added:
+        return []
+    where = f"[env.{env}.vars]" if env and not dev else "[vars]"
+    then = (
+        "restart `cfmcp dev`"
+        if dev
+        else "deploy (cfmcp deploy" + (f" --env {env})" if env else ")")
+    )
+    return [
+        f"Added {' '.join(added)} to {SCOPES_VAR} in wrangler.toml ({where}), so the Worker "
+        f"asks for it at sign-in: {then} to use it."
+    ]
 
 
 # Shows a secret once, on the terminal only (never --json output or a log): (name, value).

@@ -441,3 +441,55 @@ def test_retire_old_needs_a_verified_rotation(live, api, cli):
     forced = cli("oauth-client", "rotate", "--retire-old", "--force")
     assert forced.exit_code == 0, forced.output
     assert first_secret not in api.oauth_secrets[client_id]
+
+
+# --- --scopes reaches the Worker ---------------------------------------------------------------
+
+
+def scopes_line(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith("CLOUDFLARE_SCOPES")]
+
+
+def test_scopes_reach_wrangler_toml_with_everything_else_kept(live, api, cli):
+    path = live.root / "wrangler.toml"
+    before = path.read_text()
+    result = cli("oauth-client", "create", "--scopes", "workers-scripts.read")
+    assert result.exit_code == 0, result.output
+    after = path.read_text()
+    # Only that line changed; its comment, the others and the layout are kept.
+    changed = [
+        (old, new)
+        for old, new in zip(before.splitlines(), after.splitlines(), strict=True)
+        if old != new
+    ]
+    assert changed == [
+        (
+            'CLOUDFLARE_SCOPES = "user-details.read account.read offline_access"',
+            'CLOUDFLARE_SCOPES = "user-details.read account.read offline_access '
+            'workers-scripts.read"',
+        )
+    ]
+    message = " ".join(result.stderr.split())
+    assert "Added workers-scripts.read to CLOUDFLARE_SCOPES in wrangler.toml ([vars])" in message
+    assert "deploy (cfmcp deploy) to use it" in message
+
+    again = cli("oauth-client", "create", "--scopes", "workers-scripts.read")
+    assert again.exit_code == 0 and "CLOUDFLARE_SCOPES" not in again.stderr
+    assert path.read_text() == after
+
+    # A scope added to the existing client later reaches the file the same way.
+    more = cli("oauth-client", "create", "--scopes", "zone.read")
+    assert more.exit_code == 0, more.output
+    assert "zone.read" in scopes_line(path.read_text())[0]
+    (client_id,) = api.oauth_clients
+    assert "zone.read" in api.oauth_clients[client_id]["scopes"]
+
+
+def test_scopes_of_an_environment_go_to_its_vars(live, api, cli):
+    result = cli(
+        "oauth-client", "create", "--env", "staging", "--create-env", "--scopes", "zone.read"
+    )
+    assert result.exit_code == 0, result.output
+    document = Project(live.root).load_wrangler()
+    assert document["env"]["staging"]["vars"]["CLOUDFLARE_SCOPES"].split()[-1] == "zone.read"
+    assert "zone.read" not in document["vars"]["CLOUDFLARE_SCOPES"]

@@ -17,13 +17,16 @@ import sys
 import threading
 import time
 import webbrowser
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from cfmcp.errors import CfmcpError, UsageError
 from cfmcp.headless import authorize_headless, is_loopback_url, require_loopback
+
+if TYPE_CHECKING:
+    from cfmcp.project import Project
 
 if sys.version_info < (3, 11):  # pragma: no cover
     from exceptiongroup import BaseExceptionGroup
@@ -476,21 +479,35 @@ def parse_arguments(text: str | None) -> dict[str, Any] | None:
 # --- the command ------------------------------------------------------------------------------
 
 
-def default_url(env: str | None) -> str:
-    """The running `cfmcp dev` of this project, else the deployed URL recorded for `env`."""
-    from cfmcp.dev.supervisor import running_dev_url
+def _current_project() -> Project | None:
     from cfmcp.project import find_project
 
     try:
-        project = find_project()
+        return find_project()
     except CfmcpError:
-        project = None
+        return None
+
+
+def default_url(env: str | None, *, headless: bool = False) -> str:
+    """The running `cfmcp dev` of this project, else the deployed URL recorded for `env`.
+    With `headless`, only the running `cfmcp dev` will do."""
+    from cfmcp.dev.supervisor import running_dev_url
+
+    project = _current_project()
     if project is not None:
         project.require_env(env)
         if env is None:
             running = running_dev_url(project)
             if running:
                 return running
+        if headless:
+            raise CfmcpError(
+                "No cfmcp dev is running for this project, and --headless checks only a local "
+                "server.",
+                hint="Start it in another terminal with `cfmcp dev`, then run cfmcp check "
+                "--headless again; or drop --headless to check the deployed server in your "
+                "browser.",
+            )
         deployed = project.env_state(env).get("url")
         if deployed:
             return str(deployed)
@@ -499,6 +516,55 @@ def default_url(env: str | None) -> str:
         hint="Start `cfmcp dev` (then `cfmcp check --headless`), deploy with `cfmcp deploy`, "
         "or pass the URL: cfmcp check https://…",
     )
+
+
+def _build_watch(target: str) -> Callable[[], str | None] | None:
+    """For a local target served by this project's `cfmcp dev`: a function that returns the
+    Worker's build error while it has one (wrangler then holds every request until a good
+    build, so the check would only time out)."""
+    if not is_loopback_url(target):
+        return None
+    project = _current_project()
+    if project is None:
+        return None
+    from cfmcp.dev.supervisor import dev_build_error
+
+    return lambda: dev_build_error(project, target)
+
+
+async def _watched(
+    check: Callable[[], Awaitable[CheckResult]], build_error: Callable[[], str | None] | None
+) -> CheckResult:
+    """Run the check, stopping it as soon as the Worker reports a build error."""
+    import anyio
+
+    if build_error is None:
+        return await check()
+    outcome: dict[str, Any] = {}
+
+    async def run() -> None:
+        outcome["result"] = await check()
+        group.cancel_scope.cancel()
+
+    async def watch() -> None:
+        while True:
+            error = await anyio.to_thread.run_sync(build_error)
+            if error:
+                outcome["build_error"] = error
+                group.cancel_scope.cancel()
+                return
+            await anyio.sleep(0.25)
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(run)
+        group.start_soon(watch)
+    if "build_error" in outcome:
+        raise CfmcpError(
+            f"The Worker does not build, so it cannot answer (from cfmcp dev):\n"
+            f"{outcome['build_error']}",
+            hint="Fix the error; cfmcp dev reloads by itself. Then run cfmcp check again.",
+        )
+    return outcome["result"]
 
 
 def check_command(
@@ -524,9 +590,10 @@ def check_command(
     if eras is None:
         raise UsageError(f"--era must be modern, legacy or both, not {era!r}.")
     arguments = parse_arguments(args)
-    target = server_base(url or default_url(env))
+    target = server_base(url or default_url(env, headless=headless))
     if headless:
         require_loopback(target, "the server")
+    build_error = _build_watch(target)
 
     def show_step(step: Step) -> None:
         if as_json:
@@ -547,16 +614,19 @@ def check_command(
     _quiet_sdk_logs()
     try:
         result = anyio.run(
-            lambda: run_check(
-                target,
-                headless=headless,
-                tool=tool,
-                arguments=arguments,
-                expect=expect,
-                transports=transports,
-                eras=eras,
-                on_step=show_step,
-                on_open_browser=show_browser,
+            lambda: _watched(
+                lambda: run_check(
+                    target,
+                    headless=headless,
+                    tool=tool,
+                    arguments=arguments,
+                    expect=expect,
+                    transports=transports,
+                    eras=eras,
+                    on_step=show_step,
+                    on_open_browser=show_browser,
+                ),
+                build_error,
             )
         )
     except KeyboardInterrupt:

@@ -16,6 +16,57 @@ from cfmcp.errors import CfmcpError
 DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
 TOKENS_PAGE = "https://dash.cloudflare.com/profile/api-tokens"
 OAUTH_CLIENT_PERMISSION = "OAuth Client Write"
+# Codes of a refused request: an invalid token and a token short of a permission both give
+# these (10000 "Authentication error" above all), so the token itself is asked about.
+AUTH_FAILURE_CODES = {9109, 10000, 10001}
+
+
+def invalid_token_error() -> CfmcpError:
+    return CfmcpError(
+        "Cloudflare does not accept the API token in CLOUDFLARE_API_TOKEN: it is not valid "
+        "(mistyped, expired or revoked).",
+        hint=f"Create a token at {TOKENS_PAGE} (the 'Edit Cloudflare Workers' template, plus the "
+        f'Account permission "{OAUTH_CLIENT_PERMISSION}" for `cfmcp up`), then export '
+        "CLOUDFLARE_API_TOKEN=… again.",
+    )
+
+
+def token_is_invalid(
+    token: str | None = None,
+    *,
+    base_url: str | None = None,
+    account_id: str | None = None,
+    timeout: float = 10,
+) -> bool:
+    """Whether Cloudflare says the API token itself is not valid, as opposed to valid but short
+    of a permission. Asks the token verification endpoints: the user one, then the account
+    one (account-owned tokens verify only there). False when it cannot tell."""
+    import httpx2
+
+    token = token if token is not None else os.environ.get("CLOUDFLARE_API_TOKEN")
+    if not token:
+        return False
+    base_url = (base_url or os.environ.get("CLOUDFLARE_API_BASE_URL") or DEFAULT_BASE_URL).rstrip(
+        "/"
+    )
+    account_id = account_id or os.environ.get("CLOUDFLARE_ACCOUNT_ID")
+    paths = ["/user/tokens/verify"] + (
+        [f"/accounts/{account_id}/tokens/verify"] if account_id else []
+    )
+    headers = {"Authorization": f"Bearer {token}", "User-Agent": "cfmcp"}
+    try:
+        with httpx2.Client(base_url=base_url, headers=headers, timeout=timeout) as client:
+            for path in paths:
+                response = client.get(path)
+                if response.is_success:
+                    body = response.json()
+                    status = (body.get("result") or {}).get("status")
+                    return status not in (None, "active")
+                if response.status_code not in (400, 401, 403):
+                    return False  # an outage, not an answer about the token
+    except (httpx2.TransportError, ValueError, AttributeError):
+        return False
+    return True
 
 
 class CloudflareAPIError(CfmcpError):
@@ -35,6 +86,7 @@ class CloudflareAPI:
     def __init__(self, token: str, *, base_url: str = DEFAULT_BASE_URL, timeout: float = 30):
         import httpx2
 
+        self._token = token
         self.base_url = base_url.rstrip("/")
         self._client = httpx2.Client(
             base_url=self.base_url,
@@ -101,7 +153,10 @@ class CloudflareAPI:
         )
         action = what or f"{method} {path}"
         hint = None
-        if response.status_code in (401, 403) or set(codes) & {9109, 10000, 10001}:
+        if response.status_code in (401, 403) or set(codes) & AUTH_FAILURE_CODES:
+            account_id = path.split("/")[2] if path.startswith("/accounts/") else None
+            if token_is_invalid(self._token, base_url=self.base_url, account_id=account_id):
+                raise invalid_token_error()
             hint = (
                 f'The API token needs the Account permission "{permission}" for this account: '
                 f"edit the token at {TOKENS_PAGE} (Permissions → Account), or create one that "

@@ -16,6 +16,8 @@ from cfmcp.errors import CfmcpError
 from cfmcp.project import DEV_VARS_FILE, Project, find_project, is_kv_namespace_id, read_kv_id
 
 PASS, WARN, FAIL, SKIP = "pass", "warn", "fail", "skip"
+LATER = "later"  # a Cloudflare check on a project that has not been deployed: not yet needed
+CLOUDFLARE_CHECKS = ("KV namespace", "API token", "Cloudflare sign-in", "secrets on Cloudflare")
 MIN_PYTHON = (3, 10)
 DEFAULT_DEV_PORT = 8788
 
@@ -72,6 +74,7 @@ def run_doctor(
     checks.append(check_toolchain(project))
     try:
         document = project.load_wrangler()
+        checks.append(Check("wrangler.toml", PASS, f"Worker {project.worker_name()}"))
     except CfmcpError as error:
         checks.append(Check("wrangler.toml", FAIL, error.message, error.hint))
         document = None
@@ -105,9 +108,28 @@ def run_doctor(
         else:
             checks.append(Check("secrets on Cloudflare", SKIP, "skipped: not signed in"))
 
+    if document is not None and is_local_only(project, document, env):
+        checks = [not_yet_needed(check) for check in checks]
     checks.extend(check_dev_vars(project))
     checks.append(check_port(_dev_port(document), project))
     return DoctorReport(str(project.root), checks)
+
+
+def is_local_only(project: Project, document: Any, env: str | None) -> bool:
+    """Never deployed and headed nowhere yet: no URL recorded and no KV namespace made."""
+    try:
+        deployed = bool(project.env_state(env).get("url"))
+    except CfmcpError:
+        return False
+    return not deployed and not is_kv_namespace_id(read_kv_id(document, env))
+
+
+def not_yet_needed(check: Check) -> Check:
+    """A Cloudflare check of a project that runs only under `cfmcp dev` so far: what it found
+    matters at the first deploy, so it does not fail (or warn) today."""
+    if check.name not in CLOUDFLARE_CHECKS or check.status not in (WARN, FAIL):
+        return check
+    return Check(check.name, LATER, f"{check.message} (not needed until you deploy)", check.fix)
 
 
 # --- the checks -----------------------------------------------------------------------------

@@ -247,6 +247,10 @@ def explain_failure(result: WranglerResult) -> CfmcpError:
     if _NOT_LOGGED_IN.search(text):
         return CfmcpError("Not signed in to Cloudflare.", hint=LOGIN_HINT)
     if codes & AUTH_CODES or _AUTH_TEXT.search(text):
+        from cfmcp.cloudflare_api import invalid_token_error, token_is_invalid
+
+        if token_is_invalid():  # else a token short of a permission, or a wrangler login
+            return invalid_token_error()
         return CfmcpError(
             "Cloudflare refused the credentials (authentication error).", hint=TOKEN_HINT
         )

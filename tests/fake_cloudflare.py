@@ -12,8 +12,14 @@ no route matches is answered 404 in Cloudflare's envelope and printed loudly.
 
 Failure hooks: `api.fail_with(status, code, message)` answers every request with that error;
 `api.hang()` accepts connections and never answers; `api.stop()` closes the port (API
-unreachable); `api.before` may be set to a callable that returns a Reply to short-circuit any
-request.
+unreachable); `api.hold(method, path_prefix)` keeps one request unanswered, as if the client
+stopped mid-way; `api.before` may be set to a callable that returns a Reply to short-circuit any
+request but the token verification ones.
+
+Tokens: only those in `api.tokens` are accepted. Like Cloudflare, any other bearer token gets
+403 with code 10000 ("Authentication error", the same answer as a valid token short of a
+permission) everywhere except the two `/tokens/verify` endpoints, which say 401 "Invalid API
+Token": that is how cfmcp tells the two apart.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from urllib.parse import parse_qs, urlsplit
 
 ACCOUNT_ID = "0123456789abcdef0123456789abcdef"
 API_TOKEN = "fake-api-token-for-tests"
+VERIFY = "/tokens/verify"
 PREFIX = "/client/v4"
 
 
@@ -168,6 +175,7 @@ class FakeCloudflare:
         self.hanging = threading.Event()
         self.released = threading.Event()
         self.holds: list[Hold] = []
+        self.tokens = {API_TOKEN}  # the API tokens it accepts
         self._install_routes()
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -208,6 +216,17 @@ class FakeCloudflare:
         hold = Hold(method, prefix, nth)
         self.holds.append(hold)
         return hold
+
+    def _refuse_token(self, request: RecordedRequest) -> Reply | None:
+        """Cloudflare's answers to a bearer token it does not know: the verification
+        endpoints say it is invalid (401, code 1000); every other endpoint gives the same
+        10000 "Authentication error" as a valid token short of a permission."""
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or token in self.tokens:
+            return None
+        if request.path.endswith(VERIFY):
+            return error(401, 1000, "Invalid API Token")
+        return error(403, 10000, "Authentication error")
 
     def _hold_for(self, request: RecordedRequest) -> Hold | None:
         for hold in self.holds:
@@ -305,7 +324,9 @@ class FakeCloudflare:
             http.close_connection = True
             return
         with self._lock:
-            reply = self.before(request) if self.before else None
+            reply = self._refuse_token(request)
+            if reply is None and self.before and not request.path.endswith(VERIFY):
+                reply = self.before(request)
             if reply is None:
                 reply = self._route(request)
         payload = reply.body()
@@ -385,6 +406,12 @@ class FakeCloudflare:
             ns_id = secrets.token_hex(16)
             self.namespaces[ns_id] = title
             return {"id": ns_id, "title": title, "supports_url_encoding": True}
+
+        # API tokens: the two verification endpoints (user tokens, account-owned tokens)
+        @route("GET", "/user" + VERIFY)
+        @route("GET", "/accounts/{account}" + VERIFY)
+        def verify_token(request):
+            return {"id": "f" * 32, "status": "active"}
 
         # Workers: secrets
         def missing(name: str) -> Reply:

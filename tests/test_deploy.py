@@ -233,6 +233,16 @@ def test_auth_error(project, tmp_path, api):
 
 
 @pytest.mark.integration
+def test_an_invalid_token_is_called_invalid(project, tmp_path, api):
+    env = isolated_env(tmp_path, api, CLOUDFLARE_API_TOKEN="a-token-cloudflare-never-issued")
+    result = cfmcp(project, env, "deploy")
+    assert result.returncode == 1
+    assert "it is not valid (mistyped, expired or revoked)" in result.stderr
+    assert "refused the credentials" not in result.stderr
+    assert not [r for r in api.requests if r.method == "PUT"]  # nothing uploaded
+
+
+@pytest.mark.integration
 def test_api_unreachable(project, tmp_path, api):
     env = isolated_env(tmp_path, api)
     api.stop()

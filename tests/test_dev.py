@@ -419,7 +419,7 @@ def test_stops_everything_on_ctrl_c_and_sigterm(worker_project, tmp_path, sig):
         wrangler = running.wrangler_pid
         assert group_alive(wrangler)
         running.process.send_signal(sig)
-        assert running.process.wait(timeout=20) == 0
+        assert running.process.wait(timeout=20) == 128 + sig  # 130 for Ctrl-C, as shells say
         assert "Stopped the Worker" in running.log()
     assert wait_group_gone(wrangler, timeout=5)
     assert not port_in_use(running.port)
@@ -427,15 +427,15 @@ def test_stops_everything_on_ctrl_c_and_sigterm(worker_project, tmp_path, sig):
 
 
 def test_stop_while_starting_leaves_nothing(worker_project, tmp_path):
-    import tempfile
-
     project = copy_project(worker_project, tmp_path / "early-stop")
+    scratch = tmp_path / "tmp"  # this test's own temporary root: other runs can't disturb it
+    scratch.mkdir()
     port = free_port()
-    before = set(Path(tempfile.gettempdir()).glob("cfmcp-dev-*"))
     process = subprocess.Popen(
         [sys.executable, "-m", "cfmcp", "dev", "--port", str(port)],
         cwd=project, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, start_new_session=True, text=True,
+        env={**os.environ, "TMPDIR": str(scratch)},
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 30
@@ -449,9 +449,10 @@ def test_stop_while_starting_leaves_nothing(worker_project, tmp_path):
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
     assert "Traceback" not in output
+    assert process.returncode == 128 + signal.SIGTERM
     time.sleep(1)
     assert [p for p in processes_mentioning(f"--port {port}") if "wrangler" in p] == []
-    assert set(Path(tempfile.gettempdir()).glob("cfmcp-dev-*")) <= before
+    assert list(scratch.glob("cfmcp-dev-*")) == []
     assert not (project / ".wrangler" / f"cfmcp-dev-{port}.json").exists()
 
 
@@ -519,10 +520,58 @@ def test_broken_worker_is_a_clear_error_and_leaves_nothing(worker_project, tmp_p
     port = free_port()
     result = run_cfmcp("dev", "--port", str(port), cwd=project, timeout=120)
     assert result.returncode == 1
-    assert "The Worker failed to start" in result.stderr
+    assert "The Worker does not build" in result.stderr
+    assert "src/index.ts:" in result.stderr  # where, from esbuild's own message
     assert "Traceback" not in result.stderr
     assert not port_in_use(port)
     assert processes_mentioning(f"--port {port}") == []
+
+
+def test_a_build_error_is_reported_at_once_by_dev_and_check(worker_project, tmp_path):
+    """wrangler dev keeps running after a failed build and holds every request until a good
+    one: cfmcp dev records the error, and check reports it instead of waiting for a timeout."""
+    project = copy_project(worker_project, tmp_path / "rebuild")
+    tools = project / "src" / "tools.ts"
+    good = tools.read_text()
+    with cfmcp_dev(project) as running:
+        record_path = project / ".wrangler" / f"cfmcp-dev-{running.port}.json"
+
+        def build_error() -> str | None:
+            return json.loads(record_path.read_text()).get("build_error")
+
+        tools.write_text(good + "\nexport const broken = (;\n")
+        wait_until(lambda: build_error() is not None and "src/tools.ts:" in build_error())
+        result = run_cfmcp("check", "--headless", cwd=project, timeout=60)
+        assert result.returncode == 1
+        assert "The Worker does not build" in result.stderr
+        assert 'Unexpected ";"' in result.stderr and "src/tools.ts:" in result.stderr
+        assert "Traceback" not in result.stderr
+
+        tools.write_text(good)
+        wait_until(lambda: build_error() is None)
+        again = run_cfmcp("check", "--headless", "--transport", "mcp", cwd=project, timeout=60)
+        assert again.returncode == 0, again.stderr
+
+
+def test_check_headless_without_dev_says_how_to_start_it(worker_project, tmp_path):
+    project = copy_project(worker_project, tmp_path / "not-running")
+    result = run_cfmcp("check", "--headless", cwd=project)
+    assert result.returncode == 1
+    assert "No cfmcp dev is running for this project" in result.stderr
+    assert "`cfmcp dev`" in result.stderr
+    assert "loopback" not in result.stderr
+
+
+def wait_until(condition, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if condition():
+                return
+        except (OSError, ValueError):
+            pass
+        assert time.monotonic() < deadline, "the condition never held"
+        time.sleep(0.1)
 
 
 def processes_mentioning(text: str) -> list[str]:

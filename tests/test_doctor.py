@@ -40,9 +40,14 @@ def by_name(report: dict) -> dict[str, dict]:
     return {check["name"]: check for check in report["checks"]}
 
 
-def seed(api: FakeCloudflare, project: Path, **secrets: str) -> None:
+def headed_for_cloudflare(project: Path) -> None:
+    """A KV namespace made: the Cloudflare checks count from now on."""
     path = project / "wrangler.toml"
     path.write_text(path.read_text().replace(KV_PLACEHOLDER, "2" * 32))
+
+
+def seed(api: FakeCloudflare, project: Path, **secrets: str) -> None:
+    headed_for_cloudflare(project)
     api.namespaces["2" * 32] = "seeded"
     api.add_script(Project(project).worker_name(), **secrets)
 
@@ -76,7 +81,7 @@ def test_offline_skips_cloudflare_and_warnings_do_not_fail(project, tmp_path, ap
     code, report, _ = doctor(project, isolated_env(tmp_path, api), "--offline")
     assert code == 0
     checks = by_name(report)
-    assert checks["KV namespace"]["status"] == "warn"
+    assert checks["KV namespace"]["status"] == "later"  # never deployed: not needed yet
     assert "cfmcp kv create" in checks["KV namespace"]["fix"]
     assert checks["Cloudflare sign-in"]["status"] == "skip"
     assert checks["secrets on Cloudflare"]["status"] == "skip"
@@ -84,7 +89,27 @@ def test_offline_skips_cloudflare_and_warnings_do_not_fail(project, tmp_path, ap
 
 
 @pytest.mark.integration
+def test_a_fresh_local_project_passes_and_cloudflare_can_wait(project, tmp_path):
+    """Made by init, run only under cfmcp dev so far: no token, no sign-in, no KV namespace.
+    None of that is needed yet, so doctor passes and says when it will be."""
+    result = run_cfmcp("doctor", cwd=project, env=isolated_env(tmp_path), timeout=120)
+    assert result.returncode == 0, result.stderr
+    for name in ("KV namespace", "API token", "Cloudflare sign-in"):
+        assert f"○ {name}:" in result.stderr
+    assert "not needed until you deploy" in result.stderr
+    assert "✗" not in result.stderr
+    code, report, _ = doctor(project, isolated_env(tmp_path))
+    checks = by_name(report)
+    assert code == 0 and report["ok"] is True
+    assert checks["Cloudflare sign-in"]["status"] == "later"
+    assert "CLOUDFLARE_API_TOKEN" in checks["Cloudflare sign-in"]["fix"]
+    assert checks["wrangler.toml"]["status"] == "pass"
+
+
+@pytest.mark.integration
 def test_not_signed_in_fails(project, tmp_path):
+    """Once a project is headed for Cloudflare (a KV namespace made), sign-in matters."""
+    headed_for_cloudflare(project)
     code, report, _ = doctor(project, isolated_env(tmp_path))
     assert code == 1 and report["ok"] is False
     checks = by_name(report)
@@ -111,6 +136,7 @@ def test_missing_secrets_fail_and_a_new_worker_warns(project, tmp_path, api):
 
 @pytest.mark.integration
 def test_api_down_fails_fast_with_the_offline_hint(project, tmp_path, api):
+    headed_for_cloudflare(project)
     env = isolated_env(tmp_path, api)
     api.stop()
     started = time.monotonic()
@@ -195,6 +221,18 @@ def test_no_wrangler_and_a_broken_wrangler_toml(cli, tmp_path):
     assert checks["wrangler.toml"]["status"] == "fail"
     assert "line 2" in checks["wrangler.toml"]["message"]
     assert checks["Cloudflare sign-in"]["status"] == "skip"
+
+
+def test_offline_catches_a_wrangler_toml_without_a_name(cli, tmp_path):
+    project = tmp_path / "p"
+    assert cli("init", str(project), "--no-install", "--no-git", "--yes").exit_code == 0
+    path = project / "wrangler.toml"
+    path.write_text(path.read_text().replace('name = "p"\n', "", 1))
+    code, report, _ = doctor(project, isolated_env(tmp_path), "--offline")
+    assert code == 1
+    check = by_name(report)["wrangler.toml"]
+    assert check["status"] == "fail" and "has no `name`" in check["message"]
+    assert check["fix"] == 'Add name = "my-worker".'
 
 
 def test_outside_a_project(tmp_path):

@@ -165,6 +165,15 @@ def test_auth_error_is_explained(project, tmp_path, api):
 
 
 @pytest.mark.integration
+def test_an_invalid_token_is_called_invalid(project, tmp_path, api):
+    env = isolated_env(tmp_path, api, CLOUDFLARE_API_TOKEN="a-token-cloudflare-never-issued")
+    result = kv(project, env)
+    assert result.returncode == 1
+    assert "CLOUDFLARE_API_TOKEN: it is not valid" in result.stderr
+    assert api.namespaces == {}
+
+
+@pytest.mark.integration
 def test_api_down_is_a_network_error(project, tmp_path, api):
     env = isolated_env(tmp_path, api)
     api.stop()

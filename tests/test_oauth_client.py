@@ -241,6 +241,15 @@ def test_missing_permission_names_it(live, api, cli):
     assert "dash.cloudflare.com/profile/api-tokens" in result.output
 
 
+def test_an_invalid_token_is_called_invalid(live, api, cli, monkeypatch):
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", "a-token-cloudflare-never-issued")
+    result = cli("oauth-client", "create")
+    assert result.exit_code == 1
+    assert "CLOUDFLARE_API_TOKEN: it is not valid" in result.output
+    assert "needs the Account permission" not in result.output  # not a permission problem
+    assert api.requests_to("POST", CLIENTS) == []
+
+
 def test_several_accounts_need_a_choice(live, api, cli, monkeypatch):
     monkeypatch.setenv("CLOUDFLARE_ACCOUNT_ID", "")
     api.other_accounts.append({"id": "f" * 32, "name": "Other Account"})

@@ -48,4 +48,7 @@ def dev(
     """
     from cfmcp.dev.command import run_dev
 
-    run_dev(port=port, upstream=upstream, user=user, token_ttl=token_ttl, signin_port=signin_port)
+    code = run_dev(
+        port=port, upstream=upstream, user=user, token_ttl=token_ttl, signin_port=signin_port
+    )
+    raise typer.Exit(code)

@@ -26,7 +26,8 @@ def doctor(
 
     Python, Node, wrangler (and whether it runs on this Node), sign-in, KV id, secrets on
     Cloudflare, .dev.vars (mode, git-ignored), the dev port. Exit 1 when a check fails;
-    warnings don't.
+    warnings don't. On a project that has never been deployed, the Cloudflare checks are
+    marked ○ (not needed until you deploy) instead of failing.
     """
     from cfmcp import console
     from cfmcp.doctor import run_doctor
@@ -43,6 +44,7 @@ def doctor(
             "warn": "[yellow]![/yellow]",
             "fail": "[red]✗[/red]",
             "skip": "[dim]-[/dim]",
+            "later": "[dim]○[/dim]",
         }
         for check in report.checks:
             line = f"{marks[check.status]} {escape(check.name)}: {escape(check.message)}"

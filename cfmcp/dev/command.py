@@ -17,10 +17,17 @@ UPSTREAMS = ("local", "cloudflare")
 class _Stop(Exception):
     """Raised in the main thread by a stop signal (SIGINT, SIGTERM, SIGHUP)."""
 
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
 
 def run_dev(
     *, port: int, upstream: str, user: str, token_ttl: int, signin_port: int | None = None
-) -> None:
+) -> int:
+    """Run until stopped; the exit code is the shell's for the stopping signal (130 for Ctrl-C,
+    143 for SIGTERM), as a process killed by it would report, so scripts can tell a stop
+    from a success."""
     from cfmcp.dev.supervisor import DevConfig, start
 
     if upstream not in UPSTREAMS:
@@ -92,8 +99,9 @@ def run_dev(
             f"wrangler dev stopped by itself (exit {code}).",
             hint="See its output above; fix the cause and run cfmcp dev again.",
         )
-    except (KeyboardInterrupt, _Stop):
+    except (KeyboardInterrupt, _Stop) as stop:
         console.info("\nStopping…")
+        return 128 + (stop.signum if isinstance(stop, _Stop) else signal.SIGINT)
     finally:
         for sig in stop_signals:  # a second Ctrl-C must not cut the clean-up short
             signal.signal(sig, signal.SIG_IGN)
@@ -105,7 +113,7 @@ def run_dev(
 
 
 def _raise_stop(signum: int, frame: Any) -> None:
-    raise _Stop()
+    raise _Stop(signum)
 
 
 def _ensure_packages(project: Project) -> None:

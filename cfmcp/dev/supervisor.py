@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
 
 DEFAULT_PORT = 8788
 RUNTIME_DIR = Path(".wrangler")
+_BUILD_FAILED = re.compile(r"\[ERROR\] Build failed")
+_BUILD_READY = re.compile(r"Local server updated and ready|Ready on ")
+_BUILD_ERROR_LINES = 16
+_record_lock = threading.Lock()  # the reader thread rewrites the record too
 LineSink = Callable[[str], None]
 
 
@@ -44,6 +49,34 @@ class DevConfig:
 
 
 @dataclass
+class BuildState:
+    """What wrangler's output says of the Worker's last build: the error of a failed one,
+    until a build succeeds. wrangler dev keeps running after a failed build and holds every
+    request until the next good one, so this is the only way to know."""
+
+    error: str | None = None
+    _collecting: bool = False
+
+    def feed(self, line: str) -> bool:
+        """Take one line of output; True when `error` changed."""
+        line = strip_ansi(line).rstrip()
+        if _BUILD_FAILED.search(line):
+            self.error, self._collecting = line.strip(), True
+            return True
+        if _BUILD_READY.search(line):
+            changed = self.error is not None
+            self.error, self._collecting = None, False
+            return changed
+        if self._collecting and self.error is not None:
+            if line and not line[0].isspace():
+                self._collecting = False  # the error's own lines are indented
+            elif line.strip() and self.error.count("\n") < _BUILD_ERROR_LINES:
+                self.error += "\n" + line
+                return True
+        return False
+
+
+@dataclass
 class DevServer:
     project: Project
     config: DevConfig
@@ -52,6 +85,8 @@ class DevServer:
     signin: BackgroundServer | None = None  # serving LocalCloudflare
     signin_url: str | None = None
     log_tail: deque[str] = field(default_factory=lambda: deque(maxlen=40))
+    build: BuildState = field(default_factory=BuildState)
+    record_written: bool = False
     _reader: threading.Thread | None = None
 
     @property
@@ -250,9 +285,7 @@ def start(
         raise
     signin_url = signin.url if signin is not None else None
     server = DevServer(project, config, process, env_file, signin, signin_url)
-    server._reader = threading.Thread(
-        target=_pump, args=(process, server.log_tail, on_worker_line), daemon=True
-    )
+    server._reader = threading.Thread(target=_pump, args=(server, on_worker_line), daemon=True)
     try:
         server._reader.start()
         _wait_ready(server)
@@ -304,11 +337,14 @@ def _start_signin(
     return BackgroundServer(local.app(), sock=sock).start()
 
 
-def _pump(process: subprocess.Popen, tail: deque[str], sink: LineSink) -> None:
-    assert process.stdout is not None
-    for line in process.stdout:
+def _pump(server: DevServer, sink: LineSink) -> None:
+    stdout = server.process.stdout
+    assert stdout is not None
+    for line in stdout:
         line = line.rstrip("\n")
-        tail.append(line)
+        server.log_tail.append(line)
+        if server.build.feed(line) and server.record_written:
+            _write_runtime_record(server)  # so `cfmcp check` can say why nothing answers
         sink(line)
 
 
@@ -323,6 +359,12 @@ def _wait_ready(server: DevServer) -> None:
                 f"The Worker failed to start (wrangler dev exited with {code}).\n"
                 + "\n".join(strip_ansi(line) for line in list(server.log_tail)[-15:]),
                 hint=_start_failure_hint(server.log_tail),
+            )
+        if server.build.error is not None:
+            time.sleep(0.3)  # the rest of the error's lines
+            raise CfmcpError(
+                f"The Worker does not build:\n{server.build.error}",
+                hint="Fix the error above, then run cfmcp dev again.",
             )
         if _answers(server.config.port):
             return
@@ -372,9 +414,15 @@ def _write_runtime_record(server: DevServer) -> None:
         "port": server.config.port,
         "upstream": server.config.upstream,
         "signin_url": server.signin_url,
-        "started_at": time.time(),
+        "build_error": server.build.error,
     }
-    path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    with _record_lock:
+        record["build_error"] = server.build.error
+        # Whole or not at all: `cfmcp check` may read it at any moment.
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        os.replace(partial, path)
+        server.record_written = True
 
 
 def _remove_runtime_record(project: Project, port: int, pid: int) -> None:
@@ -398,6 +446,17 @@ def running_dev_servers(project: Project) -> list[dict]:
             continue
         found.append(record)
     return sorted(found, key=lambda record: int(record.get("port", 0)))
+
+
+def dev_build_error(project: Project, url: str) -> str | None:
+    """The build error a `cfmcp dev` of this project serving `url` reports, if any."""
+    from urllib.parse import urlsplit
+
+    port = urlsplit(url).port
+    for record in running_dev_servers(project):
+        if record.get("port") == port and record.get("build_error"):
+            return str(record["build_error"])
+    return None
 
 
 def running_dev_url(project: Project) -> str | None:

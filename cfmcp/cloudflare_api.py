@@ -8,14 +8,40 @@ CLOUDFLARE_ACCOUNT_ID. Answers come in Cloudflare's envelope
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from cfmcp.errors import CfmcpError
 
 DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
 TOKENS_PAGE = "https://dash.cloudflare.com/profile/api-tokens"
 OAUTH_CLIENT_PERMISSION = "OAuth Client Write"
+ACCOUNT_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
+# OAuth client ids and the like: what a URL path segment holds as it is, no dot segments.
+RESOURCE_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,127}")
+
+
+def id_segment(value: object, what: str, pattern: re.Pattern[str] = RESOURCE_ID_PATTERN) -> str:
+    """`value` as one URL path segment, if it is an id of its kind. Ids come from files a user
+    can edit (cfmcp.json) and from the environment: `x/../../workers/services/app` must never
+    reach another endpoint with the user's token."""
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise CfmcpError(
+            f"{value!r} is not a valid {what}.",
+            hint="It comes from cfmcp.json or the environment: correct it there.",
+        )
+    return quote(value, safe="")
+
+
+def account_path(account_id: str, *rest: str) -> str:
+    """`/accounts/{id}/...` for a checked account id; `rest` must be constant path parts or
+    come through `id_segment`."""
+    account = id_segment(account_id, "Cloudflare account id (32 hex digits)", ACCOUNT_ID_PATTERN)
+    return "/".join(["", "accounts", account, *rest])
+
+
 # Codes of a refused request: an invalid token and a token short of a permission both give
 # these (10000 "Authentication error" above all), so the token itself is asked about.
 AUTH_FAILURE_CODES = {9109, 10000, 10001}
@@ -50,9 +76,9 @@ def token_is_invalid(
         "/"
     )
     account_id = account_id or os.environ.get("CLOUDFLARE_ACCOUNT_ID")
-    paths = ["/user/tokens/verify"] + (
-        [f"/accounts/{account_id}/tokens/verify"] if account_id else []
-    )
+    paths = ["/user/tokens/verify"]
+    if account_id and ACCOUNT_ID_PATTERN.fullmatch(account_id):
+        paths.append(account_path(account_id, "tokens", "verify"))
     headers = {"Authorization": f"Bearer {token}", "User-Agent": "cfmcp"}
     try:
         with httpx2.Client(base_url=base_url, headers=headers, timeout=timeout) as client:
@@ -182,21 +208,24 @@ class CloudflareAPI:
 
     # --- OAuth clients ----------------------------------------------------------------------
 
+    @staticmethod
+    def _client_path(account_id: str, client_id: str, *rest: str) -> str:
+        client = id_segment(client_id, "OAuth client id")
+        return account_path(account_id, "oauth_clients", client, *rest)
+
     def create_oauth_client(self, account_id: str, body: dict[str, Any]) -> dict[str, Any]:
         return self.request(
-            "POST", f"/accounts/{account_id}/oauth_clients", json=body,
+            "POST", account_path(account_id, "oauth_clients"), json=body,
             what="create the OAuth client",
         )  # fmt: skip
 
     def list_oauth_clients(self, account_id: str) -> list[dict[str, Any]]:
-        return (
-            self.request("GET", f"/accounts/{account_id}/oauth_clients", what="list OAuth clients")
-            or []
-        )
+        path = account_path(account_id, "oauth_clients")
+        return self.request("GET", path, what="list OAuth clients") or []
 
     def get_oauth_client(self, account_id: str, client_id: str) -> dict[str, Any]:
         return self.request(
-            "GET", f"/accounts/{account_id}/oauth_clients/{client_id}",
+            "GET", self._client_path(account_id, client_id),
             what=f"read OAuth client {client_id}",
         )  # fmt: skip
 
@@ -204,19 +233,19 @@ class CloudflareAPI:
         self, account_id: str, client_id: str, changes: dict[str, Any]
     ) -> dict[str, Any]:
         return self.request(
-            "PATCH", f"/accounts/{account_id}/oauth_clients/{client_id}", json=changes,
+            "PATCH", self._client_path(account_id, client_id), json=changes,
             what=f"update OAuth client {client_id}",
         )  # fmt: skip
 
     def delete_oauth_client(self, account_id: str, client_id: str) -> None:
         self.request(
-            "DELETE", f"/accounts/{account_id}/oauth_clients/{client_id}",
+            "DELETE", self._client_path(account_id, client_id),
             what=f"delete OAuth client {client_id}",
         )  # fmt: skip
 
     def rotate_oauth_client_secret(self, account_id: str, client_id: str) -> str:
         result = self.request(
-            "POST", f"/accounts/{account_id}/oauth_clients/{client_id}/rotate_secret",
+            "POST", self._client_path(account_id, client_id, "rotate_secret"),
             what="rotate the client secret",
         )  # fmt: skip
         secret = (result or {}).get("client_secret")
@@ -226,6 +255,6 @@ class CloudflareAPI:
 
     def delete_rotated_oauth_client_secret(self, account_id: str, client_id: str) -> None:
         self.request(
-            "DELETE", f"/accounts/{account_id}/oauth_clients/{client_id}/rotate_secret",
+            "DELETE", self._client_path(account_id, client_id, "rotate_secret"),
             what="retire the old client secret",
         )  # fmt: skip

@@ -11,11 +11,14 @@ from datetime import datetime
 from pathlib import Path
 
 
-def atomic_write_text(path: Path, text: str, *, mode: int | None = None) -> None:
+def atomic_write_text(
+    path: Path, text: str, *, mode: int | None = None, owner: tuple[int, int] | None = None
+) -> None:
     """Replace `path` with `text` in one step: readers see the old file or the new one.
 
     The file keeps its current permission bits unless `mode` is given; a new file gets `mode`
-    or the usual 0644 (less the umask).
+    or the usual 0644 (less the umask). `owner` (uid, gid) is given to the new file before it
+    takes the old one's place.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -29,6 +32,8 @@ def atomic_write_text(path: Path, text: str, *, mode: int | None = None) -> None
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, mode)
+        if owner is not None:
+            os.fchown(fd, *owner)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()
@@ -60,6 +65,27 @@ def backup_file(path: Path, *, now: datetime | None = None) -> Path:
         shutil.copyfileobj(source, target)
     shutil.copystat(path, backup)
     return backup
+
+
+def set_aside(path: Path, *, now: datetime | None = None) -> Path:
+    """Rename `path` (a file, or a symlink itself: never what it points at) to
+    `<name>.<timestamp>.bak` beside it, so a new file can take its place; returns the new name."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    counter = 0
+    while True:
+        suffix = f"-{counter}" if counter else ""
+        backup = path.with_name(f"{path.name}.{stamp}{suffix}.bak")
+        if not backup.exists() and not backup.is_symlink():
+            os.rename(path, backup)
+            return backup
+        counter += 1
+
+
+def write_new_file(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Create `path` with `data`; fails if anything (a symlink included) is already there."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, mode)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from cfmcp import __version__
 from cfmcp.errors import CfmcpError, UsageError
+from cfmcp.fsutil import set_aside
 from cfmcp.names import slugify_worker_name, worker_name_problem
 from cfmcp.node import NodeInstall
 from cfmcp.project import Project
@@ -54,6 +55,7 @@ class InitResult:
     name: str
     files: list[str]
     overwritten: list[str]
+    backups: list[str] = field(default_factory=list)  # where the overwritten files went
     git: str = "off"
     installed: bool = False
     install_seconds: float | None = None
@@ -93,7 +95,7 @@ def plan_init(
         raise CfmcpError(
             f"{root} is not empty; nothing was written.",
             hint="Pick a new folder, or pass --force to add the project's files to this one "
-            "(files of the same name are overwritten; nothing else is deleted).",
+            "(files of the same name are kept as .bak copies; nothing is deleted).",
         )
     template = load_template()
     variant = "stateful" if stateful else DEFAULT_VARIANT
@@ -159,9 +161,12 @@ def _write_project(plan: InitPlan) -> InitResult:
         "toolchains": {name: t.as_context() for name, t in plan.template.toolchains.items()},
         "ratelimit_namespace": ratelimit_namespace(plan.name),
     }
-    written = render_template(plan.template, plan.root, plan.options, context)
+    backups: list[Path] = []
+    written = render_template(plan.template, plan.root, plan.options, context, set_aside=backups)
     project = Project(plan.root)
     previous = project.read_state() if project.state_path.exists() else {}
+    if project.state_path.exists() or project.state_path.is_symlink():
+        backups.append(set_aside(project.state_path).relative_to(plan.root))
     project.write_state(
         {
             "cfmcp": __version__,
@@ -182,6 +187,7 @@ def _write_project(plan: InitPlan) -> InitResult:
         name=plan.name,
         files=files,
         overwritten=sorted(str(p) for p in plan.existing),
+        backups=sorted(str(p) for p in backups),
     )
 
 
@@ -201,6 +207,8 @@ def git_init(root: Path) -> str:
         return "skipped: already inside a git repository"
     if run("init", "-q").returncode != 0:
         return "skipped: git init failed"
+    # `main` whatever init.defaultBranch says (git before 2.28 has no --initial-branch).
+    run("symbolic-ref", "HEAD", "refs/heads/main")
     run("add", "-A")
     commit = run("commit", "-q", "-m", "Initial commit from cfmcp init")
     if commit.returncode != 0:

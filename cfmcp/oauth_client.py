@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from cfmcp.cloudflare_api import CloudflareAPI, CloudflareAPIError
+from cfmcp.cloudflare_api import (
+    ACCOUNT_ID_PATTERN,
+    RESOURCE_ID_PATTERN,
+    CloudflareAPI,
+    CloudflareAPIError,
+    account_path,
+)
 from cfmcp.errors import CfmcpError, UsageError
 from cfmcp.project import Project, env_key
 
@@ -48,7 +54,27 @@ def record_key(env: str | None, dev: bool) -> str | None:
 
 
 def recorded_client(project: Project, env: str | None, dev: bool = False) -> dict[str, Any]:
-    return dict(project.env_state(record_key(env, dev)).get("oauth_client") or {})
+    """The client recorded in cfmcp.json, its ids checked: the file is the user's to edit, and
+    an id goes into the path of requests made with their token."""
+    key = record_key(env, dev)
+    record = project.env_state(key).get("oauth_client") or {}
+    where = f"environments.{env_key(key)}.oauth_client in {project.state_path.name}"
+    if not isinstance(record, dict):
+        raise CfmcpError(
+            f"{where} is not an object.",
+            hint="Remove it; cfmcp oauth-client create makes a new one.",
+        )
+    checks = (("id", RESOURCE_ID_PATTERN), ("account_id", ACCOUNT_ID_PATTERN))
+    for field_name, pattern in checks:
+        value = record.get(field_name)
+        if value is not None and not (isinstance(value, str) and pattern.fullmatch(value)):
+            raise CfmcpError(
+                f"{where} has {field_name} {value!r}, which is not an id.",
+                hint="The file was edited or damaged: put back the id shown in the dashboard "
+                "(Manage Account → OAuth clients), or remove the entry and run "
+                "cfmcp oauth-client create.",
+            )
+    return dict(record)
 
 
 def _save_record(project: Project, env: str | None, dev: bool, record: dict | None) -> None:
@@ -109,6 +135,12 @@ def resolve_account(project: Project, *, choose: Choose | None = None) -> str:
     """CLOUDFLARE_ACCOUNT_ID, else the one account `wrangler whoami` lists, else a choice."""
     account = os.environ.get("CLOUDFLARE_ACCOUNT_ID")
     if account:
+        if not ACCOUNT_ID_PATTERN.fullmatch(account):
+            raise CfmcpError(
+                f"CLOUDFLARE_ACCOUNT_ID {account!r} is not an account id (32 hex digits).",
+                hint="Copy it from the dashboard (the account's Overview page, Account ID), or "
+                "unset it to use the account your token sees.",
+            )
         return account
     from cfmcp import wrangler
 
@@ -140,7 +172,7 @@ def worker_url(project: Project, env: str | None, api: CloudflareAPI, account_id
         return str(recorded).rstrip("/")
     result = api.request(
         "GET",
-        f"/accounts/{account_id}/workers/subdomain",
+        account_path(account_id, "workers", "subdomain"),
         what="read your workers.dev subdomain",
         permission="Workers Scripts Read",
     )

@@ -15,7 +15,7 @@ source for every variant, switches instead of copies.
 from __future__ import annotations
 
 import json
-import shutil
+import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -154,26 +154,55 @@ def load_template(name: str = DEFAULT_TEMPLATE) -> Template:
 
 
 def render_template(
-    template: Template, destination: Path, options: dict[str, str], context: dict[str, Any]
+    template: Template,
+    destination: Path,
+    options: dict[str, str],
+    context: dict[str, Any],
+    *,
+    set_aside: list[Path] | None = None,
 ) -> list[Path]:
     """Write every template file for `options` under `destination`; returns the relative paths
-    written."""
+    written. A file already there (or a symlink: never written through) is renamed to a
+    `.bak` beside it first, and the new name appended to `set_aside`."""
     from jinja2 import Environment, StrictUndefined
+
+    from cfmcp.fsutil import set_aside as rename_aside
+    from cfmcp.fsutil import write_new_file
 
     environment = Environment(
         keep_trailing_newline=True,
         undefined=StrictUndefined,
         autoescape=False,
     )
+    items = template.files(options)
+    for item in items:  # all checked before anything is written
+        _refuse_linked_folders(destination, item.target.parent)
     written = []
-    for item in template.files(options):
+    for item in items:
         target = destination / item.target
         target.parent.mkdir(parents=True, exist_ok=True)
         if item.render:
             text = item.source.read_text(encoding="utf-8")
-            rendered = environment.from_string(text).render(**context)
-            target.write_text(rendered, encoding="utf-8")
+            data = environment.from_string(text).render(**context).encode("utf-8")
         else:
-            shutil.copyfile(item.source, target)
+            data = item.source.read_bytes()
+        if target.exists() or target.is_symlink():
+            moved = rename_aside(target)
+            if set_aside is not None:
+                set_aside.append(moved.relative_to(destination))
+        write_new_file(target, data)
         written.append(item.target)
     return written
+
+
+def _refuse_linked_folders(root: Path, relative: Path) -> None:
+    """The project's files go into the project's own folders, not wherever a link points."""
+    folder = root
+    for part in relative.parts:
+        folder = folder / part
+        if folder.is_symlink():
+            raise CfmcpError(
+                f"{folder} is a symlink (to {os.readlink(folder)}); cfmcp init writes only into "
+                "the project's own folders, so nothing was written.",
+                hint="Remove the link or pick another folder, then run cfmcp init again.",
+            )

@@ -663,6 +663,58 @@ def test_symlinked_config_stays_a_symlink(run, env, tmp_path):
     assert [p.read_text() for p in backups(real)] == ['{"mcpServers": {}}\n']
 
 
+@pytest.mark.parametrize("how", ["file", "dangling file", "folder"])
+def test_a_project_file_that_leads_outside_the_project_is_refused(run, env, tmp_path, how):
+    """A cloned repository may carry .vscode/mcp.json (or .vscode itself) as a link to any
+    file of the user's: writing the project's config must not write there."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    victim = outside / "mcp.json"
+    if how == "folder":
+        victim.write_text('{"servers": {}}\n')
+        (env.work / ".vscode").symlink_to(outside, target_is_directory=True)
+    else:
+        if how == "file":
+            victim.write_text('{"servers": {}}\n')
+        (env.work / ".vscode").mkdir()
+        (env.work / ".vscode" / "mcp.json").symlink_to(victim)
+    before = victim.read_text() if victim.exists() else None
+
+    refused = run("vscode", "--url", URL, "--name", "demo")
+    assert refused.exit_code == 1
+    assert "leads outside the project" in stderr(refused) and str(victim) in stderr(refused)
+    assert "--force" in stderr(refused)
+    assert (victim.read_text() if victim.exists() else None) == before
+
+    forced = run("vscode", "--url", URL, "--name", "demo", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert json.loads(victim.read_text())["servers"]["demo"]["url"] == MCP
+
+
+def test_a_link_within_the_project_is_fine(run, env):
+    (env.work / "shared").mkdir()
+    (env.work / "shared" / "mcp.json").write_text('{"servers": {}}\n')
+    (env.work / ".vscode").mkdir()
+    (env.work / ".vscode" / "mcp.json").symlink_to(env.work / "shared" / "mcp.json")
+    assert run("vscode", "--url", URL, "--name", "demo").exit_code == 0
+    assert "demo" in (env.work / "shared" / "mcp.json").read_text()
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+def test_another_users_file_is_refused_or_keeps_its_owner(run, env):
+    path = installed(CASES[1], env)  # cursor, user scope
+    path.write_text('{"mcpServers": {}}\n')
+    os.chown(path, 4321, 4321)
+    refused = run("cursor", "--url", URL, "--name", "demo")
+    assert refused.exit_code == 1
+    assert "belongs to another user (uid 4321)" in stderr(refused)
+    assert path.read_text() == '{"mcpServers": {}}\n'
+    forced = run("cursor", "--url", URL, "--name", "demo", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert (path.stat().st_uid, path.stat().st_gid) == (4321, 4321)
+    assert json.loads(path.read_text())["mcpServers"]["demo"] == {"url": MCP}
+
+
 def test_crlf_and_non_ascii_are_kept(run, env):
     path = installed(CASES[1], env)
     path.write_bytes('{\r\n  "mcpServers": {},\r\n  "note": "café ✓"\r\n}\r\n'.encode())

@@ -209,6 +209,59 @@ def test_force_writes_template_files_and_deletes_nothing(cli, tmp_path):
     assert (target / "src" / "extra.ts").read_text() == "export const x = 1;\n"
     assert (target / "README.md").read_text() != "old readme"
     assert "README.md" in result.output  # the replaced file is named
+    kept = list(target.glob("README.md.*.bak"))
+    assert [p.read_text() for p in kept] == ["old readme"]
+    assert kept[0].name in result.output
+    assert "*.bak" in (target / ".gitignore").read_text().splitlines()
+
+
+def test_force_never_writes_through_a_symlink(cli, tmp_path):
+    """A file planted as a link (in a cloned repository, say) is replaced by the project's
+    file, and the link is kept aside; its target is not touched. A linked folder is refused
+    before anything is written."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    victim = outside / "victim.txt"
+    victim.write_text("precious")
+    target = tmp_path / "p"
+    target.mkdir()
+    (target / "package.json").symlink_to(victim)
+    (target / "tsconfig.json").symlink_to(outside / "dangling.json")  # points at nothing yet
+    result = cli("init", str(target), "--force", "--no-install", "--no-git", "--json")
+    assert result.exit_code == 0, result.output
+    assert victim.read_text() == "precious"
+    assert not (outside / "dangling.json").exists()
+    for name in ("package.json", "tsconfig.json"):
+        assert not (target / name).is_symlink()
+        assert (target / name).read_text().startswith("{")
+    backups = json.loads(result.stdout)["backups"]
+    assert sorted(b.split(".")[0] for b in backups) == ["package", "tsconfig"]
+
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "src").symlink_to(outside, target_is_directory=True)
+    refused = cli("init", str(linked), "--force", "--no-install", "--no-git")
+    assert refused.exit_code == 1
+    assert "is a symlink" in refused.output and "nothing was written" in refused.output
+    assert sorted(p.name for p in outside.iterdir()) == ["victim.txt"]
+    assert sorted(p.name for p in linked.iterdir()) == ["src"]
+
+
+def test_the_first_branch_is_main(cli, tmp_path, monkeypatch):
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    config = tmp_path / "gitconfig"
+    config.write_text("[init]\n\tdefaultBranch = trunk\n[user]\n\tname = T\n\temail = t@x\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    target = tmp_path / "p"
+    assert cli("init", str(target), "--no-install", "--git").exit_code == 0
+    branch = subprocess.run(
+        ["git", "branch", "--show-current"], cwd=target, capture_output=True, text=True
+    )
+    assert branch.stdout.strip() == "main"
 
 
 def test_json_output(cli, tmp_path):

@@ -8,6 +8,7 @@ import stat
 
 import pytest
 
+from cfmcp.errors import CfmcpError
 from cfmcp.project import Project
 from tests.conftest import copy_project, run_cfmcp
 from tests.fake_cloudflare import FakeCloudflare, error, isolated_env
@@ -502,3 +503,50 @@ def test_scopes_of_an_environment_go_to_its_vars(live, api, cli):
     document = Project(live.root).load_wrangler()
     assert document["env"]["staging"]["vars"]["CLOUDFLARE_SCOPES"].split()[-1] == "zone.read"
     assert "zone.read" not in document["vars"]["CLOUDFLARE_SCOPES"]
+
+
+# --- untrusted ids ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", ["id", "account_id"])
+def test_an_id_from_cfmcp_json_never_leaves_its_path_segment(live, api, cli, field):
+    """cfmcp.json is the user's file: an id like x/../../workers/services/app must not turn a
+    DELETE of an OAuth client into a DELETE of a Worker, made with the user's token."""
+    assert cli("oauth-client", "create").exit_code == 0
+    state = live.state()
+    record = state["environments"]["production"]["oauth_client"]
+    client_id = record["id"]
+    record[field] = "x/../../workers/services/app"
+    (live.root / "cfmcp.json").write_text(json.dumps(state))
+    before = len(api.requests)
+    for command in (("delete", "--yes"), ("sync",), ("rotate",), ("show",)):
+        result = cli("oauth-client", *command)
+        assert result.exit_code == 1, (command, result.output)
+        assert f"has {field} 'x/../../workers/services/app', which is not an id" in result.output
+    assert api.requests[before:] == []  # nothing sent at all
+    assert client_id in api.oauth_clients
+
+
+def test_a_bad_account_id_in_the_environment_is_refused(live, api, cli, monkeypatch):
+    monkeypatch.setenv("CLOUDFLARE_ACCOUNT_ID", "../../user")
+    result = cli("oauth-client", "create")
+    assert result.exit_code == 1
+    assert "is not an account id (32 hex digits)" in result.output
+    assert api.requests == []
+
+
+@pytest.mark.parametrize(
+    "value", ["", ".", "..", "a/b", "a%2Fb", "a?b", "a#b", "a b", "é", "x" * 129, None, 7]
+)
+def test_id_segment_refuses_what_is_not_an_id(value):
+    from cfmcp.cloudflare_api import id_segment
+
+    with pytest.raises(CfmcpError, match="is not a valid OAuth client id"):
+        id_segment(value, "OAuth client id")
+
+
+def test_id_segment_keeps_an_id_as_it_is():
+    from cfmcp.cloudflare_api import account_path, id_segment
+
+    assert id_segment("a1B2-c3_d4.e5~f6", "OAuth client id") == "a1B2-c3_d4.e5~f6"
+    assert account_path("0" * 32, "oauth_clients") == f"/accounts/{'0' * 32}/oauth_clients"

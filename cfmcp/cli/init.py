@@ -95,6 +95,8 @@ def init(
     result = init_module.write_project(plan)
     if not as_json:
         console.success(f"Created {len(result.files)} files in {result.root}")
+        if result.backups:
+            console.info(f"  kept what they replaced: {', '.join(result.backups)}")
     if plan.git:
         result.git = init_module.git_init(result.root)
         if not as_json:
@@ -129,6 +131,7 @@ def init(
                 "notice": plan.notice,
                 "files": result.files,
                 "overwritten": result.overwritten,
+                "backups": result.backups,
                 "git": result.git,
                 "installed": result.installed,
                 "install_seconds": result.install_seconds,

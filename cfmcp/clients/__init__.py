@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -117,6 +117,8 @@ def resolve_target(request: Request) -> Target:
     else:
         root = project.root if project is not None else Path.cwd()
         location = spec.locate(scope, root)
+        if scope == "project":
+            location = replace(location, project_root=root)
     return Target(spec, name, url, entry, scope, location, earlier)
 
 

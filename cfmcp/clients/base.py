@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ class Location:
     path: Path
     install_dir: Path | None = None
     chosen: bool = False  # given with --config-path rather than the client's usual place
+    project_root: Path | None = None  # a project-scope file: it must stay inside this folder
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,7 @@ class EditPlan:
     action: Action
     make_dirs: bool
     upgrade: bool = False  # the entry replaced is one cfmcp wrote earlier for this server
+    owner: tuple[int, int] | None = None  # (uid, gid) to keep: the file is another user's
 
     @property
     def conflict(self) -> bool:
@@ -201,8 +204,11 @@ def plan_edit(
     one of `earlier` (what cfmcp wrote before for this server) is replaced without --force."""
     path = location.path
     write_path = path.resolve() if path.is_symlink() else path
+    if location.project_root is not None:
+        _check_inside_project(path, location.project_root, force=force)
     if write_path.is_dir():
         raise CfmcpError(f"{path} is a folder, not a config file.")
+    owner = _foreign_owner(path, write_path, force=force)
     old_bytes = _read_bytes(path, write_path)
     make_dirs = False
     if old_bytes is None:
@@ -251,7 +257,42 @@ def plan_edit(
         # cfmcp's own earlier bridge, and still a bridge: a native entry in its place is the
         # user's new choice to confirm, as any other change is.
         upgrade=action == "updated" and old_entry in earlier and "command" in entry,
+        owner=owner,
     )
+
+
+def _check_inside_project(path: Path, root: Path, *, force: bool) -> None:
+    """A project's config file lands in the project: a symlink in a cloned repository (the
+    file, or a folder such as .vscode) pointing elsewhere, even at nothing yet, would have
+    cfmcp write wherever its author chose."""
+    target = path.resolve()  # every link on the way, a dangling one included
+    inside = root.resolve()
+    if force or target == inside or inside in target.parents:
+        return
+    raise CfmcpError(
+        f"{path} leads outside the project, to {target} (a symlink); left it untouched.",
+        hint="Check where the link points and why; pass --force to write there anyway, or "
+        "--config-path FILE to choose the file yourself.",
+    )
+
+
+def _foreign_owner(path: Path, write_path: Path, *, force: bool) -> tuple[int, int] | None:
+    """The (uid, gid) of a file that belongs to another user, kept with --force (only root can
+    do that) and otherwise a refusal: replacing it would hand it to us."""
+    if not hasattr(os, "geteuid"):  # Windows: files have no uid to compare
+        return None
+    try:
+        info = write_path.stat()
+    except OSError:
+        return None
+    if info.st_uid == os.geteuid():
+        return None
+    if not force:
+        raise CfmcpError(
+            f"{path} belongs to another user (uid {info.st_uid}); left it untouched.",
+            hint="Run cfmcp as that user, or pass --force to edit it and keep its owner.",
+        )
+    return info.st_uid, info.st_gid
 
 
 def _read_bytes(path: Path, write_path: Path) -> bytes | None:
@@ -372,7 +413,7 @@ def apply_plan(plan: EditPlan) -> ApplyResult:
         if plan.make_dirs:
             plan.write_path.parent.mkdir(parents=True, exist_ok=True)
         backup = backup_file(plan.write_path) if plan.old_bytes is not None else None
-        atomic_write_text(plan.write_path, plan.new_text)
+        atomic_write_text(plan.write_path, plan.new_text, owner=plan.owner)
     except OSError as exc:
         raise CfmcpError(f"Cannot write {plan.path}: {exc.strerror or exc}.") from exc
     return ApplyResult(plan.action, backup)

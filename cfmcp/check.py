@@ -410,6 +410,8 @@ async def run_check(
         message = str(cause) or type(cause).__name__
         if isinstance(cause, CfmcpError):
             message = cause.message
+        elif isinstance(cause, (httpx2.TransportError, OSError)):
+            message = plain_network_error(message)
         message = recorder.explain(message)
         if running is not None and running.era == "modern" and _refuses_modern(message):
             message += (
@@ -421,6 +423,31 @@ async def run_check(
     finally:
         callback.close()
     return result
+
+
+_NETWORK_WORDS = (
+    (
+        re.compile(r"\[Errno -[2358]\]|name or service not known|nodename nor servname|"
+                   r"getaddrinfo failed|name resolution", re.I),
+        "the host name does not resolve (DNS)",
+    ),
+    (
+        re.compile(r"\[Errno 111\]|\[Errno 61\]|connection refused|all connection attempts "
+                   r"failed", re.I),
+        "nothing answers there (connection refused)",
+    ),
+    (re.compile(r"timed out|timeout", re.I), "no answer in time (timeout)"),
+    (re.compile(r"certificate|ssl|tls", re.I), "the TLS certificate was not accepted"),
+)  # fmt: skip
+NOT_REACHED = ("does not resolve", "nothing answers")
+
+
+def plain_network_error(message: str) -> str:
+    """A socket error in words, without the `[Errno -2]` of the C library."""
+    for pattern, words in _NETWORK_WORDS:
+        if pattern.search(message):
+            return words
+    return re.sub(r"\[Errno -?\d+\]\s*", "", message)
 
 
 def _refuses_modern(message: str) -> bool:
@@ -640,11 +667,12 @@ def check_command(
         failed = next((s for s in result.steps if not s.ok), None)
         where = f" at {failed.name}" if failed else ""
         reason = result.error or (failed.detail if failed else "")
-        if re.search(r"connection attempts failed|connection refused|connecterror", reason, re.I):
-            reason += f" (is the server at {target} running? `cfmcp dev` serves it locally)"
-        console.err_console().print(
-            f"[bold red]check failed{console.escape(printable(where))}:[/bold red] "
-            f"{console.escape(printable(reason))}",
-            soft_wrap=True,
-        )
+        hint = None
+        if any(words in reason for words in NOT_REACHED):
+            hint = (
+                f"Is the server at {target} running? `cfmcp dev` serves it locally."
+                if is_loopback_url(target)
+                else f"Check the URL {target}: `cfmcp deploy` prints the deployed one."
+            )
+        console.show_error(CfmcpError(printable(f"check failed{where}: {reason}"), hint=hint))
     return 0 if result.ok else 1

@@ -59,11 +59,62 @@ def _text(message: str, markup: bool) -> Any:
     return Text.from_markup(message) if markup else Text(message)
 
 
-def show_error(error: CfmcpError) -> None:
+# Set by --json: errors are then also printed as a JSON object on stdout.
+json_errors = False
+
+
+def show_error(error: CfmcpError, *, leading_newline: bool = False) -> None:
+    """`error: …` and `hint: …` on stderr; with --json, the same as an object on stdout."""
     console = err_console()
+    if leading_newline and console.is_terminal:
+        console.print()  # off the line where the terminal echoed ^C
     console.print(f"[bold red]error:[/bold red] {escape(error.message)}", soft_wrap=True)
     if error.hint:
         console.print(f"[bold]hint:[/bold] {escape(error.hint)}", soft_wrap=True)
+    if json_errors:
+        print_json(
+            {
+                "ok": False,
+                "error": error.message,
+                "hint": error.hint,
+                "exit_code": error.exit_code,
+            }
+        )
+
+
+Row = tuple[str, str]  # (label, value); a value may be dimmed by starting the label with "~"
+
+
+def panel(title: str, rows: list[Row]) -> None:
+    """Labelled rows in a box on stderr, or, when the terminal is too narrow for a URL to fit
+    whole in the box, the same rows as plain lines: label, then the value on a line of its own
+    that is never wrapped by us, so a URL can be copied in one piece."""
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    console = err_console()
+    label_width = max((len(label.lstrip("~")) for label, _ in rows), default=0)
+    room = console.width - label_width - 6  # borders, padding and the gap between columns
+    longest_url = max(
+        (len(word) for _, value in rows for word in value.split() if "://" in word), default=0
+    )
+    if longest_url <= room:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column(overflow="fold")
+        for label, value in rows:
+            dim = label.startswith("~")
+            table.add_row(label.lstrip("~"), Text(value, style="dim" if dim else ""))
+        console.print(Panel(table, title=Text(title), title_align="left", expand=False))
+        return
+    console.print(Text(f"── {title}", style="bold"), soft_wrap=True)
+    for label, value in rows:
+        if label.lstrip("~"):
+            console.print(Text(label.lstrip("~").strip(), style="bold"), soft_wrap=True)
+        if value:
+            console.print(Text(f"  {value}", style="dim" if label.startswith("~") else ""),
+                          soft_wrap=True)  # fmt: skip
 
 
 def print_json(data: Any) -> None:

@@ -4,9 +4,15 @@ no dash at either end."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 MAX_LENGTH = 63
 DEFAULT_NAME = "my-mcp-server"
+# Letters that NFKD does not take apart into a base letter and a mark.
+_LIGATURES = str.maketrans(
+    {"æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "ß": "ss", "œ": "oe", "Œ": "OE", "ł": "l",
+     "Ł": "L", "đ": "d", "Đ": "D", "þ": "th", "Þ": "TH"}
+)  # fmt: skip
 _VALID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
@@ -30,7 +36,10 @@ def worker_name_problem(name: str) -> str | None:
 
 def slugify_worker_name(text: str) -> str:
     """The nearest valid Worker name to `text` (a folder name, say)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    # Letters with accents keep their base letter (café → cafe, Ærø → aero) rather than vanish.
+    ascii_text = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+    ascii_text = ascii_text.encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     slug = re.sub(r"-{2,}", "-", slug)
     slug = slug[:MAX_LENGTH].rstrip("-")
     return slug or DEFAULT_NAME

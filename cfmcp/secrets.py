@@ -187,7 +187,8 @@ def resolve_values(
 ) -> list[SecretValue]:
     """A value for each name, from the first source that has one:
 
-    1. standard input, when it is not a terminal and exactly one name is asked for;
+    1. standard input, when it is not a terminal and exactly one name is asked for (a value
+       piped for several names is refused: which one would it be?);
     2. an environment variable of the same name;
     3. the keyring (`store`), saved by an earlier run;
     4. `recorded`: what cfmcp.json knows (the OAuth client id);
@@ -199,8 +200,14 @@ def resolve_values(
     names = list(dict.fromkeys(check_name(name) for name in names))
     environ = os.environ if environ is None else environ
     piped: str | None = None
-    if stdin is not None and len(names) == 1 and not _isatty(stdin):
+    if stdin is not None and not _isatty(stdin):
         piped = read_stdin_value(stdin)
+        if piped is not None and len(names) > 1:
+            raise UsageError(
+                f"A value on standard input answers one secret, and {len(names)} are named "
+                f"({', '.join(names)}); nothing was set.",
+                hint=f'Pipe one at a time: printf %s "$VALUE" | cfmcp secrets set {names[0]}',
+            )
 
     values: list[SecretValue] = []
     missing: list[str] = []
@@ -273,10 +280,9 @@ def _isatty(stream: TextIO) -> bool:
 
 def hidden_prompt(name: str) -> str:
     """Ask for a value without echoing it (on stderr, so stdout stays clean)."""
-    import typer  # its own click, whose Abort (Ctrl-C at the prompt) the CLI turns into a message
+    from cfmcp import prompts
 
-    what = PROMPT_TEXT.get(name, name)
-    return typer.prompt(what, hide_input=True, err=True, default="", show_default=False)
+    return prompts.secret(PROMPT_TEXT.get(name, name))
 
 
 PROMPT_TEXT = {

@@ -353,6 +353,7 @@ def test_print_json(run, env, case):
         "url": endpoint(case),
         "action": "printed",
         "backup": None,
+        "warning": None,
         "entry": {"demo": case.entry},
     }
 
@@ -446,6 +447,7 @@ def test_json_result(run, env):
         "url": MCP,
         "action": "created",
         "backup": None,
+        "warning": None,
         "moved_from_sse": False,
     }
     path.write_text('{"mcpServers": {"x": {"url": "https://x.example.com/mcp"}}}')

@@ -129,6 +129,24 @@ def test_outside_a_project_name_is_required(cli, work):
     assert "--name" in message(result)
 
 
+def test_local_gets_its_own_name_beside_the_deployed_entry(cli, work):
+    """--local never replaces the deployed entry: its default name is NAME-local. Without a
+    running cfmcp dev it says so, and writes the entry anyway (dev may start later)."""
+    project(work, {"environments": {"production": {"url": "https://demo.example.workers.dev"}}})
+    assert cli("client-config", "vscode").exit_code == 0
+    local = cli("client-config", "vscode", "--local")
+    assert local.exit_code == 0, local.output
+    assert "No cfmcp dev is running for this project" in message(local)
+    servers = json.loads((work / ".vscode" / "mcp.json").read_text())["servers"]
+    assert servers == {
+        "demo": {"type": "http", "url": "https://demo.example.workers.dev/mcp"},
+        "demo-local": {"type": "http", "url": "http://localhost:8788/mcp"},
+    }
+    report = json.loads(cli("client-config", "vscode", "--local", "--json").stdout)
+    assert report["name"] == "demo-local" and report["action"] == "unchanged"
+    assert "No cfmcp dev is running" in report["warning"]
+
+
 def test_local_is_the_dev_server(cli, work):
     assert printed(cli, "cursor", "--local", "--name", "demo") == {
         "demo": {"url": "http://localhost:8788/mcp"}

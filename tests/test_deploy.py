@@ -248,8 +248,14 @@ def test_api_unreachable(project, tmp_path, api):
     api.stop()
     result = cfmcp(project, env, "deploy", "--json")
     assert result.returncode == 1
-    assert result.stdout == ""
     assert "network error" in result.stderr
+    # With --json a script reads the failure on stdout too, the same words as on stderr.
+    failure = json.loads(result.stdout)
+    assert failure["ok"] is False and failure["exit_code"] == 1
+    assert "network error" in failure["error"] and failure["error"] in " ".join(
+        result.stderr.split()
+    )
+    assert failure["hint"]
 
 
 @pytest.mark.integration

@@ -207,7 +207,9 @@ def test_client_config_local_follows_the_running_dev_server(dev, dev_project, tm
         env={"HOME": str(tmp_path)},
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["demo-mcp"]["url"] == f"http://localhost:{dev.port}/mcp"
+    # Its own name beside the deployed entry's, and no warning: dev is running.
+    assert json.loads(result.stdout)["demo-mcp-local"]["url"] == f"http://localhost:{dev.port}/mcp"
+    assert "No cfmcp dev is running" not in result.stderr
 
 
 def test_headless_refuses_remote_servers():

@@ -186,6 +186,13 @@ def test_explicit_invalid_name_is_a_usage_error_and_writes_nothing(cli, tmp_path
     assert not target.exists()
 
 
+def test_an_accented_name_suggests_its_plain_letters(cli, tmp_path):
+    result = cli("init", str(tmp_path / "p"), "--name", "café", "--no-install", "--no-git")
+    assert result.exit_code == 2
+    assert "--name cafe" in result.output
+    assert not (tmp_path / "p").exists()
+
+
 def test_non_empty_folder_is_refused_and_left_alone(cli, tmp_path):
     target = tmp_path / "p"
     target.mkdir()

@@ -196,7 +196,7 @@ def sources(values: list[s.SecretValue]) -> dict[str, str]:
 def test_source_order_env_then_keyring_then_generated():
     store = MemoryStore({"CLOUDFLARE_CLIENT_ID": "from-keyring", "CLOUDFLARE_CLIENT_SECRET": "k"})
     environ = {"CLOUDFLARE_CLIENT_ID": "from-env"}
-    values = s.resolve_values(REQUIRED, store=store, stdin=io.StringIO("ignored"), environ=environ)
+    values = s.resolve_values(REQUIRED, store=store, stdin=io.StringIO(""), environ=environ)
     assert sources(values) == {
         "CLOUDFLARE_CLIENT_ID": s.ENVIRONMENT,
         "CLOUDFLARE_CLIENT_SECRET": s.KEYRING,
@@ -221,6 +221,27 @@ def test_stdin_wins_for_a_single_name_only():
         ["CLOUDFLARE_CLIENT_SECRET"], store=store, stdin=io.StringIO(""), environ=environ
     )
     assert value.source == s.ENVIRONMENT
+
+
+def test_a_value_piped_for_several_names_is_refused():
+    names = ["CLOUDFLARE_CLIENT_ID", "CLOUDFLARE_CLIENT_SECRET"]
+    with pytest.raises(s.UsageError, match="answers one secret, and 2 are named"):
+        s.resolve_values(names, store=MemoryStore({}), stdin=io.StringIO("v\n"), environ={})
+    # Nothing piped (/dev/null): the other sources answer, as before.
+    values = s.resolve_values(
+        names, store=MemoryStore({}), stdin=io.StringIO(""), environ={n: "x" for n in names}
+    )
+    assert [v.source for v in values] == [s.ENVIRONMENT, s.ENVIRONMENT]
+
+
+def test_secrets_set_with_a_piped_value_and_two_names_sets_nothing(cli, project, file_keyring):
+    result = cli(
+        "secrets", "set", "CLOUDFLARE_CLIENT_ID", "CLOUDFLARE_CLIENT_SECRET", "--local",
+        input="which-one\n",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "answers one secret" in result.output
+    assert not (project / ".dev.vars").exists()
 
 
 def test_a_terminal_is_prompted_never_read():

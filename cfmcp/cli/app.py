@@ -7,23 +7,53 @@ import sys
 from pathlib import Path
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from cfmcp import __version__
 from cfmcp.errors import CfmcpError
 
 
+def _value_metavar(self, ctx):  # type: ignore[no-untyped-def]
+    """Help shows what a user types: `--port PORT`, and nothing after a flag. Typer 0.2x would
+    print Python types there (`<bool>`, `<list[str]>`)."""
+    if getattr(self, "is_flag", False) or getattr(self, "count", False):
+        return None
+    if self.metavar is not None:
+        return self.metavar
+    name = (self.name or "value").upper()
+    return f"{name}..." if self.nargs != 1 else name
+
+
+for _parameter_class in (TyperOption, TyperArgument):
+    _parameter_class.display_type_rich = _value_metavar  # type: ignore[method-assign]
+
+
 class CfmcpGroup(TyperGroup):
-    """Turns a CfmcpError from any command into its message, hint and exit code."""
+    """Turns a CfmcpError from any command into its message, hint and exit code; Ctrl-C into
+    130 and the end of input at a question into an error, the same way everywhere."""
 
     def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        from cfmcp import console
+        from cfmcp.console import show_error
+
+        console.json_errors = False  # until this command's --json says otherwise
         try:
             return super().invoke(ctx)
         except CfmcpError as error:
-            from cfmcp.console import show_error
-
             show_error(error)
             ctx.exit(error.exit_code)
+        except KeyboardInterrupt:
+            show_error(CfmcpError("Interrupted.", exit_code=130), leading_newline=True)
+            ctx.exit(130)
+        except EOFError:
+            show_error(
+                CfmcpError(
+                    "A question got no answer: standard input ended.",
+                    hint="Run it in a terminal, or pass the flags that answer it (--yes, "
+                    "--force, the values on standard input).",
+                )
+            )
+            ctx.exit(1)
 
 
 app = typer.Typer(
@@ -38,7 +68,23 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-JSON_OPTION = typer.Option(False, "--json", help="Print the result as JSON on stdout.")
+
+def _json_errors(value: bool) -> bool:
+    """With --json, an error is also a JSON object on stdout, so a script reads one or the
+    other there."""
+    if value:
+        from cfmcp import console
+
+        console.json_errors = True
+    return value
+
+
+JSON_OPTION = typer.Option(
+    False,
+    "--json",
+    help='Print the result as JSON on stdout (a failure as {"ok": false, "error": …}).',
+    callback=_json_errors,
+)
 
 
 def _show_version(value: bool) -> None:
@@ -101,11 +147,9 @@ def use_env(project, env: str | None, *, create: bool = False, ask: bool = False
     env = check_env(env)
     if env and not create and ask and env not in project.environments():
         defined = ", ".join(project.environments()) or "none"
-        create = typer.confirm(
-            f"wrangler.toml has no [env.{env}] (defined: {defined}). Add it?",
-            default=False,
-            err=True,
-        )
+        from cfmcp import prompts
+
+        create = prompts.confirm(f"wrangler.toml has no [env.{env}] (defined: {defined}). Add it?")
     copied = project.require_env(env, create=create)
     if copied is not None:
         also = f", with {', '.join(copied)} copied from the top level" if copied else ""
@@ -130,7 +174,9 @@ def choose_account(accounts: list[tuple[str, str]]) -> str:
     console.info("Your token can see several accounts:")
     for number, (account_id, name) in enumerate(accounts, 1):
         console.info(f"  {number}. {name}  ({account_id})")
-    choice = typer.prompt("Account number", type=typer.IntRange(1, len(accounts)), err=True)
+    from cfmcp import prompts
+
+    choice = prompts.number("Account number", choices=len(accounts))
     return accounts[choice - 1][0]
 
 
@@ -140,7 +186,7 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        console.err_console().print("interrupted")
+        console.show_error(CfmcpError("Interrupted.", exit_code=130), leading_newline=True)
         sys.exit(130)
     except Exception as exc:  # a bug: one clear line, the traceback on request
         if os.environ.get("CFMCP_DEBUG"):

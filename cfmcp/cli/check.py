@@ -34,7 +34,10 @@ def check(
         None, "--args", metavar="JSON", help='Tool arguments. Default for add: {"a":23,"b":19}.'
     ),
     expect: str | None = typer.Option(
-        None, "--expect", help="Text the tool must return (default for add 23+19: 42)."
+        None,
+        "--expect",
+        metavar="TEXT",
+        help="Text the tool must return (default for add 23+19: 42).",
     ),
     transport: str = typer.Option(
         "both",

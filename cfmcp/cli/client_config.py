@@ -89,6 +89,8 @@ def client_config(
         raise UsageError("--print and --dry-run cannot be used together.")
     request = clients.Request(client, url, local, name, scope, bridge, config_path, env)
     target = clients.resolve_target(request)
+    if target.warning and not as_json:
+        console.warn(target.warning)
     if print_entry:
         snippet = target.snippet
         if as_json:
@@ -106,9 +108,9 @@ def client_config(
         return
 
     interactive = not as_json and clients.stdin_is_interactive()
-    confirm = (
-        (lambda question: typer.confirm(question, default=False, err=True)) if interactive else None
-    )
+    from cfmcp import prompts
+
+    confirm = prompts.confirm if interactive else None
     clients.check_replacement(plan, force=force, confirm=confirm, show=not as_json)
     result = clients.apply(plan)
     if as_json:

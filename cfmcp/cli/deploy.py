@@ -60,32 +60,23 @@ def deploy(
 
 
 def _deploy_panel(result) -> None:  # type: ignore[no-untyped-def]
-    from rich.panel import Panel
-    from rich.table import Table
-
     from cfmcp import console
 
     version = f" (version {result.version_id})" if result.version_id else ""
     console.success(f"Deployed {result.worker}{version}")
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column(overflow="fold")
+    rows = []
     if result.url:
-        table.add_row("URL", result.url)
-        table.add_row("MCP (streamable HTTP)", result.endpoints["mcp"])
+        rows.append(("URL", result.url))
+        rows.append(("MCP (streamable HTTP)", result.endpoints["mcp"]))
         if "sse" in result.endpoints:
-            table.add_row("MCP (HTTP+SSE)", result.endpoints["sse"])
-        table.add_row("OAuth redirect URI", f"{result.redirect_uri}")
-        table.add_row("", f"[dim]{_redirect_note(result)}[/dim]")
-        table.add_row(
-            "MCP Inspector",
-            f"{result.to_json()['inspector']}  → connect to {result.endpoints['mcp']}",
-        )
+            rows.append(("MCP (HTTP+SSE)", result.endpoints["sse"]))
+        rows.append(("OAuth redirect URI", f"{result.redirect_uri}"))
+        rows.append(("~", _redirect_note(result)))
+        rows.append(("MCP Inspector", result.to_json()["inspector"]))
+        rows.append(("", f"→ connect to {result.endpoints['mcp']}"))
     for index, step in enumerate(result.next_steps()):
-        table.add_row("Next" if index == 0 else "", step)
-    console.err_console().print(
-        Panel(table, title=f"cfmcp deploy · {result.worker}", title_align="left", expand=False)
-    )
+        rows.append(("Next" if index == 0 else "", step))
+    console.panel(f"cfmcp deploy · {result.worker}", rows)
 
 
 def _redirect_note(result) -> str:  # type: ignore[no-untyped-def]

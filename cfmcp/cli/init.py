@@ -70,7 +70,9 @@ def init(
 
     interactive = not yes and not as_json and sys.stdin.isatty()
     if interactive and directory == Path(".") and name is None and _folder_has_files(Path(".")):
-        directory = Path(typer.prompt("Project folder", default="my-mcp-server"))
+        from cfmcp import prompts
+
+        directory = Path(prompts.text("Project folder", default="my-mcp-server"))
 
     # Everything that can fail is checked here, Node included, before a file is written.
     plan = init_module.plan_init(
@@ -86,8 +88,9 @@ def init(
         console.warn(plan.notice)
     if plan.name_derived and not as_json:
         console.info(
-            f"Worker name: [bold]{plan.name}[/bold] (from the folder name; "
-            "use --name to choose another)"
+            f"Worker name: [bold]{console.escape(plan.name)}[/bold] (from the folder name; "
+            "use --name to choose another)",
+            markup=True,
         )
     if plan.existing and not as_json:
         console.warn("Replacing existing files: " + ", ".join(map(str, plan.existing)))
@@ -146,25 +149,19 @@ def _folder_has_files(folder: Path) -> bool:
 
 
 def _next_steps_panel(root: Path, *, installed: bool) -> None:
-    from rich.panel import Panel
-    from rich.table import Table
+    from cfmcp import console
 
-    from cfmcp.console import err_console
-
-    table = Table.grid(padding=(0, 2))
-    table.add_column(no_wrap=True)
-    table.add_column(overflow="fold")
+    rows = []
     relative = os.path.relpath(root)
     if relative != ".":
-        table.add_row(f"cd {relative}", "")
+        rows.append((f"cd {relative}", ""))
     if not installed:
-        table.add_row("npm ci", "install the Worker's packages")
-    table.add_row("cfmcp dev", "run locally on http://localhost:8788 with a local sign-in")
-    table.add_row("cfmcp check --headless", "sign in and call a tool, as an MCP client would")
-    table.add_row("cfmcp up", "live on Cloudflare: KV, OAuth client, secrets, deploy")
-    table.add_row(
-        "  or step by step:", "cfmcp oauth-client create, cfmcp secrets set, cfmcp deploy"
-    )
-    table.add_row("cfmcp client-config claude", "connect Claude Desktop (or cursor, vscode, …)")
-    table.add_row("src/tools.ts", "where your tools go (add and whoami are examples)")
-    err_console().print(Panel(table, title="Next steps", title_align="left", expand=False))
+        rows.append(("npm ci", "install the Worker's packages"))
+    rows.append(("cfmcp dev", "run locally on http://localhost:8788 with a local sign-in"))
+    rows.append(("cfmcp check --headless", "sign in and call a tool, as an MCP client would"))
+    rows.append(("cfmcp up", "live on Cloudflare: KV, OAuth client, secrets, deploy"))
+    rows.append(("  or step by step:", "cfmcp oauth-client create, cfmcp secrets set,"))
+    rows.append(("", "cfmcp deploy"))
+    rows.append(("cfmcp client-config claude", "connect Claude Desktop (or cursor, vscode, …)"))
+    rows.append(("src/tools.ts", "where your tools go (add and whoami are examples)"))
+    console.panel("Next steps", rows)

@@ -232,7 +232,9 @@ def oauth_client_show(
         )
         return
     console.info(
-        f"[bold]{record.get('name')}[/bold]  {record['id']}  (account {record['account_id']})"
+        f"[bold]{console.escape(str(record.get('name')))}[/bold]  {record['id']}  "
+        f"(account {record['account_id']})",
+        markup=True,
     )
     console.info(f"  recorded redirect URIs: {', '.join(record.get('redirect_uris', []))}")
     if "cloudflare" not in data:
@@ -273,9 +275,9 @@ def oauth_client_delete(
                 hint="Run it in a terminal, or pass --yes.",
             )
         what = f"{record.get('name')} ({record.get('id')})" if record else "the recorded client"
-        if not typer.confirm(
-            f"Delete OAuth client {what}? Sign-in stops working", default=False, err=True
-        ):
+        from cfmcp import prompts
+
+        if not prompts.confirm(f"Delete OAuth client {what}? Sign-in stops working"):
             raise typer.Exit(1)
     with _oauth_api() as api:
         client_id = oauth_client.delete(project, api, env=env, dev=dev)

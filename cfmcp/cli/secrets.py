@@ -126,7 +126,7 @@ def secrets_list(env: str | None = ENV_OPTION, as_json: bool = JSON_OPTION) -> N
     table.add_column("Cloudflare")
     table.add_column(Path(listing.dev_vars).name)
     for status in listing.secrets:
-        label = status.name + ("" if status.required else " [dim](extra)[/dim]")
+        label = console.escape(status.name) + ("" if status.required else " [dim](extra)[/dim]")
         table.add_row(label, _mark(status.cloudflare), _mark(status.local))
     console.err_console().print(table)
     env_flag = f" --env {env}" if env else ""

@@ -41,7 +41,7 @@ def up(
             mark = "[green]✓[/green]" if step.status == "done" else "[dim]·[/dim]"
             state = "" if step.status == "done" else " [dim](already done)[/dim]"
             console.err_console().print(
-                f"{mark} {step.name:<14}{state} {step.detail}", soft_wrap=True
+                f"{mark} {step.name:<14}{state} {console.escape(step.detail)}", soft_wrap=True
             )
 
     project = find_project()

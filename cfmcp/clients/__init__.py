@@ -84,6 +84,7 @@ class Target:
     scope: Scope
     location: Location
     earlier: list[dict[str, Any]] = field(default_factory=list)  # cfmcp's earlier entries
+    warning: str | None = None  # worth saying, not worth stopping for
 
     @property
     def snippet(self) -> dict[str, Any]:
@@ -119,7 +120,21 @@ def resolve_target(request: Request) -> Target:
         location = spec.locate(scope, root)
         if scope == "project":
             location = replace(location, project_root=root)
-    return Target(spec, name, url, entry, scope, location, earlier)
+    warning = None
+    if request.local and request.url is None and _dev_not_running(project):
+        warning = (
+            f"No cfmcp dev is running for this project: {url} answers once you start it "
+            "(cfmcp dev)."
+        )
+    return Target(spec, name, url, entry, scope, location, earlier, warning)
+
+
+def _dev_not_running(project: Project | None) -> bool:
+    if project is None:
+        return True
+    from cfmcp.dev.supervisor import running_dev_url
+
+    return running_dev_url(project) is None
 
 
 def plan(target: Target, *, force: bool) -> EditPlan:
@@ -185,6 +200,7 @@ def result_json(
         "url": target.url,
         "action": action,
         "backup": None if backup is None else str(backup),
+        "warning": target.warning,
         **extra,
     }
 
@@ -342,4 +358,6 @@ def _name(request: Request, project: Project | None) -> str:
             "--name is required outside a cfmcp project.",
             hint="Pass --name my-mcp-server, or run this inside the project folder.",
         )
-    return project.worker_name(request.env)
+    # The dev server gets its own entry beside the deployed one, never in its place.
+    suffix = "-local" if request.local else ""
+    return project.worker_name(request.env) + suffix

@@ -127,9 +127,10 @@ def _ensure_packages(project: Project) -> None:
             f"The Worker's packages are not installed in {project.root}.",
             hint=f"Run `npm ci` in {project.root}, then cfmcp dev again.",
         )
-    import typer
+    from cfmcp import prompts
 
-    if not typer.confirm("The Worker's packages are not installed. Run npm ci now?", default=True):
+    question = "The Worker's packages are not installed. Run npm ci now?"
+    if not prompts.confirm(question, default=True):
         raise CfmcpError("cfmcp dev needs the packages.", hint="Run `npm ci` in the project.")
     node = find_node()
     with console.spinner("Installing the Worker's packages (npm ci)…") as timer:
@@ -159,35 +160,31 @@ def _cloudflare_upstream_values(project: Project, port: int) -> dict[str, str]:
 
 
 def _show_panel(project: Project, server: Any, seconds: float) -> None:
-    from rich.panel import Panel
-    from rich.table import Table
-
     url = server.url
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column(overflow="fold")
+    rows = []
     if project.variant == "stateful":
-        table.add_row("MCP (streamable HTTP)", f"{url}/mcp  (sessions for 2025-era clients)")
-        table.add_row("MCP (HTTP+SSE)", f"{url}/sse  (for SSE-only clients)")
+        rows.append(("MCP (streamable HTTP)", f"{url}/mcp"))
+        rows.append(("~", "(sessions for 2025-era clients)"))
+        rows.append(("MCP (HTTP+SSE)", f"{url}/sse"))
+        rows.append(("~", "(for SSE-only clients)"))
     else:
-        table.add_row("MCP (streamable HTTP)", f"{url}/mcp")
+        rows.append(("MCP (streamable HTTP)", f"{url}/mcp"))
     if server.config.upstream == "local":
-        table.add_row(
-            "Sign-in",
-            f"local stand-in for Cloudflare, as {server.config.user} ({server.signin_url})",
-        )
+        rows.append(("Sign-in", f"local stand-in for Cloudflare, as {server.config.user}"))
+        rows.append(("", str(server.signin_url)))
     else:
-        table.add_row("Sign-in", f"Cloudflare; your OAuth client must allow {server.redirect_uri}")
+        rows.append(("Sign-in", "Cloudflare; your OAuth client must allow"))
+        rows.append(("", server.redirect_uri))
         if server.config.port != 8788:
-            table.add_row("", "(cfmcp oauth-client create --dev registers the :8788 one)")
+            rows.append(("~", "(cfmcp oauth-client create --dev registers the :8788 one)"))
     if server.config.upstream == "local":
-        table.add_row("Check it", "cfmcp check --headless")
+        rows.append(("Check it", "cfmcp check --headless"))
     else:
-        table.add_row("Check it", "cfmcp check  (signs in through your browser)")
-    table.add_row("MCP Inspector", f"npx @modelcontextprotocol/inspector  → connect to {url}/mcp")
-    table.add_row("mcp-remote", f"npx -y mcp-remote {url}/mcp")
-    table.add_row("Your clients", "cfmcp client-config cursor --local  (or claude, vscode, …)")
-    table.add_row("Stop", "Ctrl-C")
-    name = project.root.name
-    title = f"cfmcp dev · {name} · ready in {seconds:.1f} s"
-    console.err_console().print(Panel(table, title=title, title_align="left", expand=False))
+        rows.append(("Check it", "cfmcp check  (signs in through your browser)"))
+    rows.append(("MCP Inspector", "npx @modelcontextprotocol/inspector"))
+    rows.append(("", f"→ connect to {url}/mcp"))
+    rows.append(("mcp-remote", f"npx -y mcp-remote {url}/mcp"))
+    rows.append(("Your clients", "cfmcp client-config cursor --local  (or claude, vscode, …)"))
+    rows.append(("Stop", "Ctrl-C"))
+    title = f"cfmcp dev · {project.root.name} · ready in {seconds:.1f} s"
+    console.panel(title, rows)

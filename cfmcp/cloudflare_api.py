@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -154,9 +155,17 @@ class CloudflareAPI:
     ) -> Any:
         import httpx2
 
+        from cfmcp import console
+
+        started = time.perf_counter()
         try:
             response = self._client.request(method, path, json=json)
+            console.trace(
+                f"API {method} {path} → {response.status_code} "
+                f"({time.perf_counter() - started:.2f} s)"
+            )
         except httpx2.TransportError as exc:
+            console.trace(f"API {method} {path} → {type(exc).__name__}")
             raise CfmcpError(
                 f"Could not reach Cloudflare's API at {self.base_url} ({type(exc).__name__}).",
                 hint="Check your connection (and CLOUDFLARE_API_BASE_URL if set), then retry.",

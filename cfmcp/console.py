@@ -61,6 +61,16 @@ def _text(message: str, markup: bool) -> Any:
 
 # Set by --json: errors are then also printed as a JSON object on stdout.
 json_errors = False
+# Set by --verbose: every command line cfmcp runs and every API call, with its time.
+verbose = False
+
+
+def trace(message: str) -> None:
+    """A line for --verbose, on stderr. Never pass a secret: argv and paths carry none."""
+    if verbose:
+        from rich.text import Text
+
+        err_console().print(Text(f"· {message}", style="dim"), soft_wrap=True)
 
 
 def show_error(error: CfmcpError, *, leading_newline: bool = False) -> None:

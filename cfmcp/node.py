@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -147,10 +148,13 @@ def npm_ci(project_root: Path, node: NodeInstall) -> None:
     env.setdefault("npm_config_fund", "false")
     env.setdefault("npm_config_audit", "false")
     env.setdefault("npm_config_update_notifier", "false")
+    # npm runs install scripts of its own children: a Ctrl-C stops the whole group.
+    from cfmcp import console
     from cfmcp.process import run_group
 
-    # npm runs install scripts of its own children: a Ctrl-C stops the whole group.
+    started = time.perf_counter()
     result = run_group([node.npm, "ci", "--no-fund", "--no-audit"], cwd=project_root, env=env)
+    console.trace(f"$ npm ci  (exit {result.returncode}, {time.perf_counter() - started:.2f} s)")
     if result.returncode != 0:
         tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-12:])
         raise CfmcpError(

@@ -9,14 +9,17 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cfmcp import console
 from cfmcp.errors import CfmcpError
 from cfmcp.process import die_with_parent, run_group
 from cfmcp.project import Project
@@ -108,6 +111,7 @@ def run_wrangler(
         full_env = wrangler_env(
             {**BATCH_ENV, **(env or {}), "WRANGLER_OUTPUT_FILE_PATH": str(output_file)}
         )
+        started = time.perf_counter()
         try:
             completed = run_group(
                 [str(binary), *args],
@@ -116,7 +120,12 @@ def run_wrangler(
                 input=input if input is not None else "",
                 timeout=timeout,
             )
+            console.trace(
+                f"$ wrangler {shlex.join(args)}  "
+                f"(exit {completed.returncode}, {time.perf_counter() - started:.2f} s)"
+            )
         except subprocess.TimeoutExpired as exc:
+            console.trace(f"$ wrangler {shlex.join(args)}  (stopped after {timeout:.0f} s)")
             raise CfmcpError(
                 f"wrangler {' '.join(args[:2])} did not finish within {timeout:.0f} s.",
                 hint="Check the connection to Cloudflare (and CLOUDFLARE_API_BASE_URL if set), "
@@ -451,6 +460,7 @@ def start_dev(
     for env_file in env_files:
         args += ["--env-file", str(env_file)]
     args += list(extra_args)
+    console.trace(f"$ {shlex.join(['wrangler', *args[1:]])}  (runs until cfmcp dev stops)")
     return subprocess.Popen(
         args,
         cwd=project.root,

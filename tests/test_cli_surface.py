@@ -131,4 +131,3 @@ def test_panels_never_split_a_url_on_a_narrow_terminal(tmp_path):
         "init", str(tmp_path / "wide"), "--no-install", "--no-git", env={"COLUMNS": "120"}
     )
     assert "╭─ Next steps" in wide.stderr  # the box where it fits
-

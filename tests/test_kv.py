@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -197,3 +198,15 @@ def test_wrangler_missing(cli, tmp_path, api):
     assert result.returncode == 1
     assert "wrangler is not installed" in result.stderr and "npm ci" in result.stderr
     assert api.requests == []
+
+
+@pytest.mark.integration
+def test_verbose_shows_each_wrangler_command_and_its_time(project, tmp_path, api):
+    result = run_cfmcp("--verbose", "kv", "create", cwd=project, env=isolated_env(tmp_path, api))
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("· $ wrangler")]
+    assert any("kv namespace list" in line for line in lines), result.stderr
+    assert any("kv namespace create" in line for line in lines), result.stderr
+    assert all(re.search(r"\(exit \d+, \d+\.\d\d s\)$", line) for line in lines)
+    quiet = run_cfmcp("kv", "create", cwd=project, env=isolated_env(tmp_path, api))
+    assert "· $ wrangler" not in quiet.stderr

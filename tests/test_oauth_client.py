@@ -251,6 +251,18 @@ def test_an_invalid_token_is_called_invalid(live, api, cli, monkeypatch):
     assert api.requests_to("POST", CLIENTS) == []
 
 
+def test_verbose_shows_each_api_call_and_never_the_secret(live, api, cli):
+    result = cli("--verbose", "oauth-client", "create", "--json")
+    assert result.exit_code == 0, result.output
+    secret = live.keyring.get_password(
+        f"cfmcp:{live.worker}:production", "CLOUDFLARE_CLIENT_SECRET"
+    )
+    assert secret and secret not in result.stderr
+    assert f"· API POST /accounts/{api.account_id}/oauth_clients → 200" in result.stderr
+    assert "· $ wrangler secret put CLOUDFLARE_CLIENT_SECRET" in result.stderr
+    json.loads(result.stdout)  # stdout stays the JSON result alone
+
+
 def test_several_accounts_need_a_choice(live, api, cli, monkeypatch):
     monkeypatch.setenv("CLOUDFLARE_ACCOUNT_ID", "")
     api.other_accounts.append({"id": "f" * 32, "name": "Other Account"})

@@ -36,7 +36,9 @@ class CfmcpGroup(TyperGroup):
         from cfmcp import console
         from cfmcp.console import show_error
 
-        console.json_errors = False  # until this command's --json says otherwise
+        if ctx.parent is None:  # the top of this invocation, not a group inside it
+            console.json_errors = False  # until this command's --json says otherwise
+            console.verbose = False  # until the --verbose of this invocation
         try:
             return super().invoke(ctx)
         except CfmcpError as error:
@@ -64,7 +66,7 @@ app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -110,7 +112,17 @@ def root(
         metavar="DIR",
         help="Run as if cfmcp was started in DIR.",
     ),
+    verbose: bool = typer.Option(
+        False,
+        "--verbose",
+        "-v",
+        help="Show each command cfmcp runs (wrangler, npm) and each Cloudflare API call, with "
+        "its time. Secrets never appear: they travel on standard input.",
+    ),
 ) -> None:
+    from cfmcp import console
+
+    console.verbose = verbose
     if directory is not None:
         try:
             os.chdir(directory)

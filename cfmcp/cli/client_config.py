@@ -12,6 +12,16 @@ from cfmcp.cli.app import (
 )
 
 
+def _complete_client(incomplete: str) -> list[str]:
+    from cfmcp.clients import CLIENTS
+
+    return [name for name in sorted(CLIENTS) if name.startswith(incomplete)]
+
+
+def _complete_scope(incomplete: str) -> list[str]:
+    return [scope for scope in ("user", "project") if scope.startswith(incomplete)]
+
+
 @app.command(
     "client-config",
     epilog="Example: [bold]cfmcp client-config claude[/bold]   or   "
@@ -24,6 +34,7 @@ def client_config(
         metavar="CLIENT",
         help="claude (Claude Desktop), claude-code, cursor, vscode or windsurf.",
         show_default=False,
+        autocompletion=_complete_client,
     ),
     url: str | None = typer.Option(
         None,
@@ -40,6 +51,7 @@ def client_config(
         None,
         "--scope",
         metavar="user|project",
+        autocompletion=_complete_scope,
         help="Which config file: your own or the project's (cursor, vscode). "
         "Default: project for vscode and claude-code, user for the others.",
         show_default=False,

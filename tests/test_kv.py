@@ -210,3 +210,20 @@ def test_verbose_shows_each_wrangler_command_and_its_time(project, tmp_path, api
     assert all(re.search(r"\(exit \d+, \d+\.\d\d s\)$", line) for line in lines)
     quiet = run_cfmcp("kv", "create", cwd=project, env=isolated_env(tmp_path, api))
     assert "· $ wrangler" not in quiet.stderr
+
+
+@pytest.mark.integration
+def test_an_existing_namespace_on_a_later_page_is_reused(project, tmp_path, api):
+    """An account with many namespaces: the list comes in pages, and ours is on a later one.
+    Finding it there means no duplicate is made (the title is per Worker and environment)."""
+    worker = Project(project).worker_name()
+    for n in range(150):
+        api.namespaces[f"{n:032x}"] = f"aaa-other-{n:03d}"  # sorted before ours
+    ours = "e" * 32
+    api.namespaces[ours] = f"{worker}-OAUTH_KV"
+    result = kv(project, isolated_env(tmp_path, api), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["id"] == ours
+    assert api.requests_to("POST", NAMESPACES) == []
+    pages = [r for r in api.requests if r.path.endswith("/storage/kv/namespaces")]
+    assert len(pages) > 1  # it did read past the first page

@@ -91,6 +91,8 @@ def test_ctrl_c_at_a_question_exits_130(tmp_path):
     """Ctrl-C is 130 everywhere, a prompt included (click would make it 1, "Aborted!")."""
     (tmp_path / "mcp.json").write_text('{"mcpServers": {"demo": {"url": "https://a.example"}}}')
     code = (
+        # As at a terminal: a test runner in the background may hand SIGINT down ignored.
+        "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "import sys; from unittest import mock; from cfmcp.cli import main\n"
         "with mock.patch('cfmcp.clients.stdin_is_interactive', return_value=True):\n"
         "    sys.argv = ['cfmcp', 'client-config', 'cursor', '--url', 'https://b.example',\n"

@@ -19,10 +19,12 @@ import pytest
 
 import cfmcp.clients
 from cfmcp import console
+from cfmcp.clients import paths
 
 URL = "https://demo.example.workers.dev"
 MCP = URL + "/mcp"
 SSE = URL + "/sse"
+REAL_NPX_FOR_APPS = paths.npx_for_apps
 BRIDGE = {"command": "npx", "args": ["-y", "mcp-remote", MCP]}
 EARLIER_BRIDGE = {"command": "npx", "args": ["-y", "mcp-remote", SSE]}  # cfmcp before /mcp
 
@@ -54,6 +56,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Env:
     console.err_console.cache_clear()
     environment = Env(home, work, monkeypatch)
     environment.platform("linux")
+    # Entries name npx plainly unless a test gives one (its path is this machine's).
+    monkeypatch.setattr("cfmcp.clients.paths.npx_for_apps", lambda: None)
     yield environment
     console.err_console.cache_clear()
 
@@ -715,6 +719,29 @@ def test_another_users_file_is_refused_or_keeps_its_owner(run, env):
     assert forced.exit_code == 0, forced.output
     assert (path.stat().st_uid, path.stat().st_gid) == (4321, 4321)
     assert json.loads(path.read_text())["mcpServers"]["demo"] == {"url": MCP}
+
+
+def test_claude_desktop_gets_npx_by_its_path_and_a_path_for_node(run, env, tmp_path):
+    """Claude Desktop starts servers with a minimal PATH: "spawn npx ENOENT", or npx's
+    `#!/usr/bin/env node` finding the oldest of several nvm versions. The entry names npx by
+    its path and gives a PATH with the shell's node first."""
+    bin_dir = tmp_path / "nvm" / "v24" / "bin"
+    bin_dir.mkdir(parents=True)
+    for program in ("npx", "node"):
+        (bin_dir / program).write_text("#!/bin/sh\n")
+        (bin_dir / program).chmod(0o755)
+    env.monkeypatch.setattr("cfmcp.clients.paths.npx_for_apps", REAL_NPX_FOR_APPS)
+    env.monkeypatch.setenv("PATH", str(bin_dir))  # the real one, on a PATH of our making
+    path = installed(CASES[0], env)
+    path.write_text(json.dumps({"mcpServers": {"demo": BRIDGE}}))  # an earlier, plain entry
+    result = run("claude", "--url", URL, "--name", "demo")
+    assert result.exit_code == 0, result.output  # cfmcp's own earlier entry: no --force
+    entry = json.loads(path.read_text())["mcpServers"]["demo"]
+    assert entry == {
+        "command": str(bin_dir / "npx"),
+        "args": ["-y", "mcp-remote", MCP],
+        "env": {"PATH": f"{bin_dir}:/usr/local/bin:/usr/bin:/bin"},
+    }
 
 
 def test_crlf_and_non_ascii_are_kept(run, env):

@@ -21,6 +21,7 @@ def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
     monkeypatch.setattr("cfmcp.clients.paths.current_platform", lambda: "linux")
+    monkeypatch.setattr("cfmcp.clients.paths.npx_for_apps", lambda: None)  # plain npx
     monkeypatch.chdir(work)
     monkeypatch.setenv("COLUMNS", "1000")
     console.err_console.cache_clear()

@@ -4,7 +4,6 @@ its config file (read, validate, compute the new text, diff; then backup and ato
 from __future__ import annotations
 
 import difflib
-import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -12,7 +11,8 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from cfmcp.clients import jsonc, jsonfile
+from cfmcp.clients import jsonc, jsonfile, paths
+from cfmcp.clients.formats import JSON, Format, FormatError
 from cfmcp.clients.paths import Platform
 from cfmcp.errors import CfmcpError, UsageError
 from cfmcp.fsutil import atomic_write_text, backup_file
@@ -46,7 +46,8 @@ class ClientSpec:
     remote_entry: Callable[[str], dict[str, Any]] | None  # None: stdio servers only
     stdio_type: str | None = None  # a "type" for stdio entries, where the client wants one
     windows_cmd: bool = False  # wrap npx in `cmd /c` on Windows
-    jsonc: bool = False  # the file may hold comments and trailing commas
+    absolute_npx: bool = False  # name npx by its path, with a PATH for node (GUI apps)
+    format: Format = JSON  # the config file's format (JSON with comments, TOML, YAML, …)
     scope_hint: Callable[[Scope, str, str], str] | None = None  # (scope, name, url)
 
     @property
@@ -120,8 +121,11 @@ def build_entry(
     return bridge_entry(spec, endpoints.mcp, platform=platform), endpoints.mcp
 
 
-def bridge_entry(spec: ClientSpec, url: str, *, platform: Platform) -> dict[str, Any]:
-    """`npx -y mcp-remote URL`, as a stdio entry of `spec`'s shape."""
+def bridge_entry(
+    spec: ClientSpec, url: str, *, platform: Platform, plain: bool = False
+) -> dict[str, Any]:
+    """`npx -y mcp-remote URL`, as a stdio entry of `spec`'s shape (`plain`: npx by its name,
+    as earlier cfmcp versions wrote it)."""
     args = ["-y", "mcp-remote", url]
     entry: dict[str, Any] = {}
     if spec.stdio_type:
@@ -134,18 +138,28 @@ def bridge_entry(spec: ClientSpec, url: str, *, platform: Platform) -> dict[str,
                 hint="Use the server's plain base URL.",
             )
         entry.update(command="cmd", args=["/c", "npx", *args])
+    elif spec.absolute_npx and not plain and (found := paths.npx_for_apps()) is not None:
+        npx, search_path = found
+        entry.update(command=npx, args=args, env={"PATH": search_path})
     else:
         entry.update(command="npx", args=args)
     return entry
 
 
 def earlier_entries(spec: ClientSpec, endpoints: Endpoints, *, platform: Platform) -> list[dict]:
-    """Entries earlier cfmcp versions wrote for this server: the mcp-remote bridge to /sse.
-    Writing the bridge again moves them to /mcp as cfmcp's own, without --force."""
-    try:
-        return [bridge_entry(spec, endpoints.sse, platform=platform)]
-    except CfmcpError:
-        return []
+    """Entries earlier cfmcp versions wrote for this server: the mcp-remote bridge to /sse, and
+    bridges that name npx without its path. Writing the bridge again replaces them as cfmcp's
+    own, without --force."""
+    earlier = []
+    for url in (endpoints.sse, endpoints.mcp):
+        for plain in (False, True):
+            try:
+                entry = bridge_entry(spec, url, platform=platform, plain=plain)
+            except CfmcpError:
+                continue
+            if entry not in earlier:
+                earlier.append(entry)
+    return earlier
 
 
 # --- planning an edit ---------------------------------------------------------------------
@@ -178,8 +192,11 @@ class EditPlan:
 
     def entry_diff(self) -> str:
         where = f"{self.spec.servers_key}.{self.name}"
-        old = "" if self.old_entry is None else jsonfile.dumps(self.old_entry) + "\n"
-        new = jsonfile.dumps(self.entry) + "\n"
+        show = self.spec.format.show
+        old = (
+            "" if self.old_entry is None else show(self.spec.servers_key, self.name, self.old_entry)
+        )
+        new = show(self.spec.servers_key, self.name, self.entry)
         return _unified(old, new, f"{where} (current)", f"{where} (new)")
 
 
@@ -236,10 +253,7 @@ def plan_edit(
         action = "created" if old_bytes is None else "added" if old_entry is None else "updated"
         expected = dict(data)
         expected[key] = {**servers, name: entry}
-        if spec.jsonc:
-            new_text = jsonc.set_member(text, key, name, entry, newline=newline)
-        else:
-            new_text = jsonfile.dumps(expected).replace("\n", newline) + newline
+        new_text = spec.format.set_member(text, key, name, entry, newline)
         _verify(spec, path, new_text, expected)
     return EditPlan(
         spec=spec,
@@ -333,25 +347,19 @@ def _check_install_dir(spec: ClientSpec, location: Location, *, force: bool) -> 
 
 
 def _load(spec: ClientSpec, path: Path, text: str) -> dict[str, Any]:
-    kind = "JSON (with comments)" if spec.jsonc else "JSON"
     try:
-        if spec.jsonc:
-            data = {} if jsonc.is_blank(text) else jsonc.parse(text)
-        else:
-            data = {} if not text.strip() else jsonfile.loads(text)
-    except jsonc.JsoncError as exc:
-        raise _invalid(path, kind, exc.message, exc.line, exc.column) from exc
-    except json.JSONDecodeError as exc:
-        raise _invalid(path, kind, exc.msg, exc.lineno, exc.colno) from exc
-    except jsonfile.DuplicateKeyError as exc:
-        raise CfmcpError(
-            f"{path}: {exc}; left the file untouched.",
-            hint="Remove one of the two, then run the command again.",
-        ) from exc
+        data = spec.format.parse(text)
+    except FormatError as exc:
+        if not exc.line:  # a key given twice, say: no position to give
+            raise CfmcpError(
+                f"{path}: {exc.message}; left the file untouched.",
+                hint="Fix the file (remove one of the two, say), then run the command again.",
+            ) from exc
+        raise _invalid(path, spec.format.name, exc.message, exc.line, exc.column) from exc
     if not isinstance(data, dict):
         raise CfmcpError(
-            f"{path} holds {_kind(data)}, not a JSON object; left it untouched.",
-            hint=f'The file should look like {{"{spec.servers_key}": {{…}}}}.',
+            f"{path} holds {_kind(data)}, not a {spec.format.name} object; left it untouched.",
+            hint=f"The file should hold a table `{spec.servers_key}` of servers.",
         )
     return data
 
@@ -380,8 +388,8 @@ def _kind(value: Any) -> str:
 def _verify(spec: ClientSpec, path: Path, new_text: str, expected: dict[str, Any]) -> None:
     """Parse what would be written: it must say exactly what was meant, and nothing else."""
     try:
-        written = jsonc.parse(new_text) if spec.jsonc else jsonfile.loads(new_text)
-    except ValueError as exc:  # JsoncError, JSONDecodeError and DuplicateKeyError
+        written = spec.format.parse(new_text)
+    except FormatError as exc:
         written = exc
     if written != expected:
         raise CfmcpError(

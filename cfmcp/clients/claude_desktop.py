@@ -40,4 +40,5 @@ SPEC = ClientSpec(
     locate=locate,
     remote_entry=None,
     windows_cmd=True,
+    absolute_npx=True,
 )

@@ -61,3 +61,23 @@ def user_config_root() -> Path:
     if platform == "windows":
         return appdata()
     return xdg_config_home()
+
+
+# Where GUI apps find programs when started from a dock or start menu, not a shell.
+SYSTEM_PATH = ("/usr/local/bin", "/usr/bin", "/bin")
+
+
+def npx_for_apps() -> tuple[str, str] | None:
+    """The npx on this PATH as an absolute path, and a PATH that finds the node beside it
+    first, for an app that starts it with a minimal PATH (Claude Desktop): npx is found
+    ("spawn npx ENOENT" otherwise), and its `#!/usr/bin/env node` runs the same node as the
+    shell does (not the oldest of several nvm versions). None when there is no npx here."""
+    import shutil
+
+    npx = shutil.which("npx")
+    if npx is None:
+        return None
+    node = shutil.which("node")
+    folders = [str(Path(node).parent)] if node else []
+    folders += [folder for folder in SYSTEM_PATH if folder not in folders]
+    return str(Path(npx).absolute()), os.pathsep.join(folders)

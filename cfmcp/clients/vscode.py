@@ -9,6 +9,7 @@ from typing import Any
 
 from cfmcp.clients import paths
 from cfmcp.clients.base import ClientSpec, Location, Scope
+from cfmcp.clients.formats import JSONC
 
 
 def locate(scope: Scope, project_root: Path) -> Location:
@@ -30,5 +31,5 @@ SPEC = ClientSpec(
     locate=locate,
     remote_entry=remote_entry,
     stdio_type="stdio",
-    jsonc=True,
+    format=JSONC,
 )

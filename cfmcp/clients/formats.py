@@ -1,0 +1,220 @@
+"""The config file formats clients use, behind one small surface.
+
+Each `Format` reads a text into plain Python values (for checks and for verifying what would be
+written) and sets one member of one top-level table, keeping everything else of the text:
+comments, order, layout, number spellings. A text that does not parse raises `FormatError`
+with the line and column, and the file is then left untouched by the caller.
+
+- JSON: `jsonfile` (numbers kept as written, duplicate keys refused); written back whole.
+- JSON with comments (VS Code, Gemini CLI, OpenCode): `jsonc`, edited in place.
+- TOML (Codex): tomlkit, which keeps comments, order and formatting by design.
+- YAML (Goose): ruamel.yaml's round-trip mode, which keeps comments, key order and block
+  style; PyYAML drops every comment, so it cannot edit a file a person wrote.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from cfmcp.clients import jsonc, jsonfile
+
+
+class FormatError(ValueError):
+    """A text that is not valid in its format; `line` and `column` count from 1."""
+
+    def __init__(self, message: str, line: int = 0, column: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str  # as shown to people: "JSON", "TOML", …
+    # The text's value ({} for a blank text); raises FormatError.
+    parse: Callable[[str], Any]
+    # (text, table, name, entry, newline) -> the text with table.name = entry, the rest kept.
+    set_member: Callable[[str, str, str, Any, str], str]
+    # An entry as shown in a diff, in the file's own syntax.
+    show: Callable[[str, str, Any], str]
+
+
+# --- JSON ---------------------------------------------------------------------------------
+
+
+def _parse_json(text: str) -> Any:
+    if not text.strip():
+        return {}
+    try:
+        return jsonfile.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FormatError(exc.msg, exc.lineno, exc.colno) from None
+    except jsonfile.DuplicateKeyError as exc:
+        raise FormatError(str(exc)) from None
+
+
+def _set_json(text: str, table: str, name: str, entry: Any, newline: str) -> str:
+    data = _parse_json(text)
+    data[table] = {**data.get(table, {}), name: entry}
+    return jsonfile.dumps(data).replace("\n", newline) + newline
+
+
+def _show_json(table: str, name: str, entry: Any) -> str:
+    return jsonfile.dumps(entry) + "\n"
+
+
+def _parse_jsonc(text: str) -> Any:
+    if jsonc.is_blank(text):
+        return {}
+    try:
+        return jsonc.parse(text)
+    except jsonc.JsoncError as exc:
+        raise FormatError(exc.message, exc.line, exc.column) from None
+    except jsonfile.DuplicateKeyError as exc:
+        raise FormatError(str(exc)) from None
+
+
+def _set_jsonc(text: str, table: str, name: str, entry: Any, newline: str) -> str:
+    return jsonc.set_member(text, table, name, entry, newline=newline)
+
+
+JSON = Format("JSON", _parse_json, _set_json, _show_json)
+JSONC = Format("JSON (with comments)", _parse_jsonc, _set_jsonc, _show_json)
+
+
+# --- TOML ---------------------------------------------------------------------------------
+
+
+def _toml_document(text: str) -> Any:
+    import tomlkit
+    from tomlkit.exceptions import ParseError, TOMLKitError
+
+    try:
+        return tomlkit.parse(text)
+    except ParseError as exc:
+        message = str(exc).rsplit(" at line ", 1)[0]
+        raise FormatError(message, exc.line, exc.col + 1) from None
+    except TOMLKitError as exc:  # a key given twice, among others
+        raise FormatError(str(exc)) from None
+
+
+def _parse_toml(text: str) -> Any:
+    return _toml_document(text).unwrap()
+
+
+def _set_toml(text: str, table: str, name: str, entry: Any, newline: str) -> str:
+    """`[table.name]` as its own table: replaced in place (its header comment and the blank
+    line after it kept), or added after the other servers, a blank line apart."""
+    import tomlkit
+
+    document = _toml_document(text)
+    servers = document.get(table)
+    if servers is None:
+        servers = tomlkit.table(is_super_table=True)
+        document.append(table, servers)
+    if name in servers:
+        current = servers[name]
+        for key in list(current.keys()):
+            del current[key]
+        for key, value in entry.items():
+            current.append(key, value)
+    else:
+        new = tomlkit.table()
+        for key, value in entry.items():
+            new.append(key, value)
+        if [key for key, _ in document.body if key is not None][-1] != table:
+            new.add(tomlkit.nl())  # more tables follow: keep them a blank line apart
+        servers.append(name, new)
+    result = tomlkit.dumps(document)
+    return result.replace("\r\n", "\n").replace("\n", newline)
+
+
+def _show_toml(table: str, name: str, entry: Any) -> str:
+    import tomlkit
+
+    document = tomlkit.document()
+    servers = tomlkit.table(is_super_table=True)
+    servers.append(name, entry)
+    document.append(table, servers)
+    return tomlkit.dumps(document)
+
+
+TOML = Format("TOML", _parse_toml, _set_toml, _show_toml)
+
+
+# --- YAML ---------------------------------------------------------------------------------
+
+
+def _yaml() -> Any:
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never fold a long line (a URL) that the user kept on one
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def _yaml_document(text: str) -> Any:
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        return _yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        raise FormatError(exc.problem or str(exc), line, column) from None
+    except YAMLError as exc:
+        raise FormatError(str(exc)) from None
+
+
+def _plain(value: Any) -> Any:
+    """ruamel's commented containers as the dicts and lists they stand for."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _parse_yaml(text: str) -> Any:
+    value = _yaml_document(text)
+    return {} if value is None else _plain(value)
+
+
+def _set_yaml(text: str, table: str, name: str, entry: Any, newline: str) -> str:
+    import io
+
+    from ruamel.yaml.comments import CommentedMap
+
+    document = _yaml_document(text)
+    if document is None:
+        document = CommentedMap()
+    servers = document.get(table)
+    if servers is None:
+        servers = document[table] = CommentedMap()
+    servers[name] = _commented(entry)
+    out = io.StringIO()
+    _yaml().dump(document, out)
+    return out.getvalue().replace("\n", newline)
+
+
+def _commented(value: Any) -> Any:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(value, dict):
+        return CommentedMap((key, _commented(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return CommentedSeq(_commented(item) for item in value)
+    return value
+
+
+def _show_yaml(table: str, name: str, entry: Any) -> str:
+    return _set_yaml("", table, name, entry, "\n")
+
+
+YAML = Format("YAML", _parse_yaml, _set_yaml, _show_yaml)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -34,6 +35,12 @@ def cli() -> Callable[..., object]:
         return runner.invoke(app, list(args), input=input, env=env, catch_exceptions=False)
 
     return run
+
+
+def ctrl_c_as_at_a_terminal() -> None:
+    """For Popen(preexec_fn=…): SIGINT back to its default in the child, as at a terminal. A
+    test run started in the background hands it down ignored, and then Ctrl-C is nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def run_cfmcp(

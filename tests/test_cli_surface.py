@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.conftest import run_cfmcp
+from tests.conftest import ctrl_c_as_at_a_terminal, run_cfmcp
 
 COMMANDS = [
     ("init",), ("dev",), ("check",), ("client-config",), ("kv", "create"), ("secrets", "set"),
@@ -91,8 +91,6 @@ def test_ctrl_c_at_a_question_exits_130(tmp_path):
     """Ctrl-C is 130 everywhere, a prompt included (click would make it 1, "Aborted!")."""
     (tmp_path / "mcp.json").write_text('{"mcpServers": {"demo": {"url": "https://a.example"}}}')
     code = (
-        # As at a terminal: a test runner in the background may hand SIGINT down ignored.
-        "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "import sys; from unittest import mock; from cfmcp.cli import main\n"
         "with mock.patch('cfmcp.clients.stdin_is_interactive', return_value=True):\n"
         "    sys.argv = ['cfmcp', 'client-config', 'cursor', '--url', 'https://b.example',\n"
@@ -102,6 +100,7 @@ def test_ctrl_c_at_a_question_exits_130(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=ctrl_c_as_at_a_terminal,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 30

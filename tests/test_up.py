@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from cfmcp.project import Project
-from tests.conftest import copy_project, run_cfmcp
+from tests.conftest import copy_project, ctrl_c_as_at_a_terminal, run_cfmcp
 from tests.fake_cloudflare import isolated_env
 
 pytestmark = pytest.mark.integration
@@ -152,6 +152,7 @@ def test_an_interrupted_up_finishes_next_time_without_a_keyring(
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own terminal group, as a shell runs it
+        preexec_fn=ctrl_c_as_at_a_terminal,
     )
     try:
         assert hold.reached.wait(240), first.communicate(timeout=5)

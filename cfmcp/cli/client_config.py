@@ -29,10 +29,11 @@ def _complete_scope(incomplete: str) -> list[str]:
     rich_help_panel="Connect and diagnose",
 )
 def client_config(
-    client: str = typer.Argument(
-        ...,
+    client: str | None = typer.Argument(
+        None,
         metavar="CLIENT",
-        help="claude (Claude Desktop), claude-code, cursor, vscode or windsurf.",
+        help="claude (Claude Desktop), claude-code, cursor, vscode, windsurf, codex, gemini, "
+        "opencode or goose.",
         show_default=False,
         autocompletion=_complete_client,
     ),
@@ -84,9 +85,22 @@ def client_config(
         help="The environment whose deployed URL and Worker name to use.",
         show_default="production",
     ),
+    list_clients: bool = typer.Option(
+        False,
+        "--list",
+        help="List every client: installed or not, its config files, and its entries for this "
+        "project's server (deployed and local). Changes nothing.",
+    ),
+    reset_auth: bool = typer.Option(
+        False,
+        "--reset-auth",
+        help="Remove the sign-in mcp-remote keeps for this server (~/.mcp-auth), when a client "
+        "asks to sign in again and again; say how other clients clear theirs.",
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Add the server to an AI client: Claude Desktop, Claude Code, Cursor, VS Code, Windsurf.
+    """Add the server to an AI client: Claude Desktop, Claude Code, Cursor, VS Code, Windsurf,
+    Codex, Gemini CLI, OpenCode or Goose.
 
     Safe on a config you care about:
     • everything else in the file is kept, comments too (VS Code);
@@ -99,7 +113,15 @@ def client_config(
 
     if print_entry and dry_run:
         raise UsageError("--print and --dry-run cannot be used together.")
+    if list_clients and reset_auth:
+        raise UsageError("--list and --reset-auth cannot be used together.")
     request = clients.Request(client, url, local, name, scope, bridge, config_path, env)
+    if list_clients:
+        _show_list(clients.list_clients(request), as_json)
+        return
+    if reset_auth:
+        _show_reset(clients.reset_auth(request, dry_run=dry_run), as_json)
+        return
     target = clients.resolve_target(request)
     if target.warning and not as_json:
         console.warn(target.warning)
@@ -133,3 +155,53 @@ def client_config(
         )
     else:
         clients.print_report(plan, result)
+
+
+def _show_list(statuses, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    from rich.table import Table
+
+    from cfmcp import console
+
+    if as_json:
+        console.print_json([status.to_json() for status in statuses])
+        return
+    table = Table(box=None, pad_edge=False)
+    for column in ("Client", "Installed", "Config file", "This server"):
+        table.add_column(column)
+    for status in statuses:
+        installed = {True: "yes", False: "no", None: "-"}[status.installed]
+        for index, file in enumerate(status.files):
+            if file.problem:
+                entries = f"unreadable: {file.problem}"
+            elif file.entries:
+                entries = ", ".join(f"{name} ({label})" for name, label in file.entries.items())
+            else:
+                entries = "-" if file.exists else "(no file)"
+            first = index == 0
+            table.add_row(
+                status.spec.name if first else "",
+                installed if first else "",
+                f"{file.path} ({file.scope})",
+                entries,
+            )
+    console.err_console().print(table, soft_wrap=True)
+
+
+def _show_reset(result, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    from cfmcp import console
+    from cfmcp.clients.mcp_remote import OTHER_CLIENTS
+
+    if as_json:
+        console.print_json(result.to_json())
+        return
+    verb = "Would remove" if result.dry_run else "Removed"
+    if result.files:
+        console.success(f"{verb} mcp-remote's sign-in for this server ({len(result.files)} files):")
+        for path in result.files:
+            console.info(f"  {path}")
+    else:
+        console.info(f"mcp-remote keeps nothing for this server in {result.folder}.")
+    console.info("  URLs matched: " + ", ".join(result.urls[:2]) + " (and with a trailing /)")
+    console.info("Clients that sign in themselves keep their own state; to clear it:")
+    for client, how in OTHER_CLIENTS:
+        console.info(f"  {client}: {how}")

@@ -14,7 +14,20 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cfmcp.clients import claude_code, claude_desktop, cursor, paths, vscode, windsurf
+from cfmcp.clients import (
+    claude_code,
+    claude_desktop,
+    codex,
+    cursor,
+    gemini,
+    goose,
+    inventory,
+    mcp_remote,
+    opencode,
+    paths,
+    vscode,
+    windsurf,
+)
 from cfmcp.clients.base import (
     SCOPES,
     ApplyResult,
@@ -54,7 +67,17 @@ __all__ = [
 
 CLIENTS: dict[str, ClientSpec] = {
     spec.name: spec
-    for spec in (claude_desktop.SPEC, claude_code.SPEC, cursor.SPEC, vscode.SPEC, windsurf.SPEC)
+    for spec in (
+        claude_desktop.SPEC,
+        claude_code.SPEC,
+        cursor.SPEC,
+        vscode.SPEC,
+        windsurf.SPEC,
+        codex.SPEC,
+        gemini.SPEC,
+        opencode.SPEC,
+        goose.SPEC,
+    )
 }
 LOCAL_URL = "http://localhost:8788"
 
@@ -63,7 +86,7 @@ LOCAL_URL = "http://localhost:8788"
 class Request:
     """What was asked for on the command line."""
 
-    client: str
+    client: str | None
     url: str | None = None
     local: bool = False
     name: str | None = None
@@ -100,6 +123,12 @@ def get_client(name: str) -> ClientSpec:
 
 
 def resolve_target(request: Request) -> Target:
+    if not request.client:
+        choices = ", ".join(sorted(CLIENTS))
+        raise UsageError(
+            "Which client? Name one, e.g. cfmcp client-config cursor.",
+            hint=f"Clients: {choices}. `cfmcp client-config --list` shows what each has.",
+        )
     spec = get_client(request.client)
     if request.url is not None and request.local:
         raise UsageError("--url and --local cannot be used together.")
@@ -110,8 +139,10 @@ def resolve_target(request: Request) -> Target:
     endpoints = _endpoints(request, project)
     name = _name(request, project)
     platform = paths.current_platform()
-    entry, url = build_entry(spec, endpoints, bridge=request.bridge, platform=platform)
-    earlier = earlier_entries(spec, endpoints, platform=platform)
+    entry, url = build_entry(spec, endpoints, bridge=request.bridge, platform=platform, name=name)
+    earlier = earlier_entries(spec, endpoints, platform=platform, name=name)
+    if spec.entry_key is not None:
+        name = spec.entry_key(name)
     if request.config_path is not None:
         path = Path(request.config_path).expanduser().absolute()
         location = Location(path, install_dir=path.parent, chosen=True)
@@ -256,13 +287,59 @@ def print_report(plan: EditPlan, result: ApplyResult) -> None:
             "If Claude Desktop was running, it may overwrite this file with its own copy: "
             "if the server is missing after the restart, run this command again."
         )
-    if plan.entry.get("command") in ("npx", "cmd"):
+        command = str(plan.entry.get("command", ""))
+        where = f"npx at {command}" if Path(command).is_absolute() else "npx on the PATH it sees"
+        console.info(
+            f"  This entry needs Node.js ({where}). Or skip the file: in Claude Desktop, "
+            f"Settings → Connectors → Add custom connector with {plan.url} needs no bridge."
+        )
+    if Path(str(plan.entry.get("command", ""))).name in ("npx", "cmd"):
         console.info(
             "  The client starts the server through `npx mcp-remote`: Node.js must be "
             "installed. The first connection opens a browser to sign in."
         )
+    elif plan.spec.next_hint is not None:
+        console.info(f"  {plan.spec.next_hint(plan.project_scope, plan.name)}")
     else:
         console.info(f"  {plan.spec.title} signs in with a browser on the first connection.")
+
+
+# --- --list and --reset-auth --------------------------------------------------------------
+
+
+def list_clients(request: Request) -> list[inventory.ClientStatus]:
+    """Every client (or the one asked for) and its entries for this project's server: the
+    deployed one (of --env) and the local `cfmcp dev`; or the --url given."""
+    project = _project_or_none()
+    if project is not None:
+        project.require_env(request.env)
+    servers: dict[str, Endpoints] = {}
+    if request.url is not None:
+        servers["given"] = normalise_url(request.url)
+    elif project is not None:
+        recorded = project.env_state(request.env).get("url")
+        if isinstance(recorded, str) and recorded:
+            servers["deployed"] = normalise_url(recorded)
+        servers["local"] = _endpoints(replace(request, local=True), project)
+    specs = [get_client(request.client)] if request.client else list(CLIENTS.values())
+    root = project.root if project is not None else Path.cwd()
+    return inventory.list_clients(specs, root, servers)
+
+
+def reset_auth(request: Request, *, dry_run: bool) -> mcp_remote.ResetResult:
+    """Remove mcp-remote's registration and tokens for this server (deployed, --local or
+    --url), and nothing of any other server."""
+    if request.client:
+        raise UsageError(
+            "--reset-auth clears mcp-remote's sign-in for every client that uses it; leave out "
+            "CLIENT.",
+            hint="Clients that sign in themselves keep their own state: the command lists how to "
+            "clear it in each.",
+        )
+    project = _project_or_none()
+    if project is not None:
+        project.require_env(request.env)
+    return mcp_remote.reset_auth(_endpoints(request, project), dry_run=dry_run)
 
 
 # --- resolving the request ----------------------------------------------------------------

@@ -45,10 +45,20 @@ class ClientSpec:
     locate: Callable[[Scope, Path], Location]  # (scope, project root) -> file
     remote_entry: Callable[[str], dict[str, Any]] | None  # None: stdio servers only
     stdio_type: str | None = None  # a "type" for stdio entries, where the client wants one
+    # A stdio entry of another shape than {"command": …, "args": […]}: (command, args) -> entry.
+    stdio_entry: Callable[[str, list[str]], dict[str, Any]] | None = None
+    # The entry completed with what depends on the server's name: (entry, name) -> entry.
+    named_entry: Callable[[dict[str, Any], str], dict[str, Any]] | None = None
+    # The key the client files an entry of this name under, when it is not the name itself.
+    entry_key: Callable[[str], str] | None = None
+    # What a file cfmcp creates starts with (a JSON format's top-level keys), e.g. `$schema`.
+    new_file: dict[str, Any] | None = None
     windows_cmd: bool = False  # wrap npx in `cmd /c` on Windows
     absolute_npx: bool = False  # name npx by its path, with a PATH for node (GUI apps)
     format: Format = JSON  # the config file's format (JSON with comments, TOML, YAML, …)
     scope_hint: Callable[[Scope, str, str], str] | None = None  # (scope, name, url)
+    # What to do once the entry is written (project scope?, name): how it signs in, say.
+    next_hint: Callable[[bool, str], str] | None = None
 
     @property
     def default_scope(self) -> Scope:
@@ -112,13 +122,19 @@ def normalise_url(raw: str) -> Endpoints:
 
 
 def build_entry(
-    spec: ClientSpec, endpoints: Endpoints, *, bridge: bool, platform: Platform
+    spec: ClientSpec, endpoints: Endpoints, *, bridge: bool, platform: Platform, name: str = ""
 ) -> tuple[dict[str, Any], str]:
     """The entry for `spec` and the endpoint URL it points at: /mcp, natively or through the
     mcp-remote bridge (for clients that start stdio servers only, or with --bridge)."""
     if spec.remote_entry is not None and not bridge:
-        return spec.remote_entry(endpoints.mcp), endpoints.mcp
-    return bridge_entry(spec, endpoints.mcp, platform=platform), endpoints.mcp
+        entry = spec.remote_entry(endpoints.mcp)
+    else:
+        entry = bridge_entry(spec, endpoints.mcp, platform=platform)
+    return _named(spec, entry, name), endpoints.mcp
+
+
+def _named(spec: ClientSpec, entry: dict[str, Any], name: str) -> dict[str, Any]:
+    return spec.named_entry(entry, name) if spec.named_entry is not None else entry
 
 
 def bridge_entry(
@@ -127,6 +143,8 @@ def bridge_entry(
     """`npx -y mcp-remote URL`, as a stdio entry of `spec`'s shape (`plain`: npx by its name,
     as earlier cfmcp versions wrote it)."""
     args = ["-y", "mcp-remote", url]
+    if spec.stdio_entry is not None:
+        return spec.stdio_entry("npx", args)
     entry: dict[str, Any] = {}
     if spec.stdio_type:
         entry["type"] = spec.stdio_type
@@ -146,7 +164,9 @@ def bridge_entry(
     return entry
 
 
-def earlier_entries(spec: ClientSpec, endpoints: Endpoints, *, platform: Platform) -> list[dict]:
+def earlier_entries(
+    spec: ClientSpec, endpoints: Endpoints, *, platform: Platform, name: str = ""
+) -> list[dict]:
     """Entries earlier cfmcp versions wrote for this server: the mcp-remote bridge to /sse, and
     bridges that name npx without its path. Writing the bridge again replaces them as cfmcp's
     own, without --force."""
@@ -154,7 +174,7 @@ def earlier_entries(spec: ClientSpec, endpoints: Endpoints, *, platform: Platfor
     for url in (endpoints.sse, endpoints.mcp):
         for plain in (False, True):
             try:
-                entry = bridge_entry(spec, url, platform=platform, plain=plain)
+                entry = _named(spec, bridge_entry(spec, url, platform=platform, plain=plain), name)
             except CfmcpError:
                 continue
             if entry not in earlier:
@@ -181,6 +201,7 @@ class EditPlan:
     make_dirs: bool
     upgrade: bool = False  # the entry replaced is one cfmcp wrote earlier for this server
     owner: tuple[int, int] | None = None  # (uid, gid) to keep: the file is another user's
+    project_scope: bool = False  # a project's file rather than the user's
 
     @property
     def conflict(self) -> bool:
@@ -251,9 +272,11 @@ def plan_edit(
         new_text = text
     else:
         action = "created" if old_bytes is None else "added" if old_entry is None else "updated"
-        expected = dict(data)
+        start, expected = text, dict(data)
+        if old_bytes is None and spec.new_file:
+            start, expected = jsonfile.dumps(spec.new_file) + newline, dict(spec.new_file)
         expected[key] = {**servers, name: entry}
-        new_text = spec.format.set_member(text, key, name, entry, newline)
+        new_text = spec.format.set_member(start, key, name, entry, newline)
         _verify(spec, path, new_text, expected)
     return EditPlan(
         spec=spec,
@@ -272,6 +295,7 @@ def plan_edit(
         # user's new choice to confirm, as any other change is.
         upgrade=action == "updated" and old_entry in earlier and "command" in entry,
         owner=owner,
+        project_scope=location.project_root is not None,
     )
 
 

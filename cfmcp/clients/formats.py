@@ -155,7 +155,7 @@ def _yaml() -> Any:
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096  # never fold a long line (a URL) that the user kept on one
-    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.indent(mapping=2, sequence=2, offset=0)  # as Goose (serde_yaml) writes lists
     return yaml
 
 

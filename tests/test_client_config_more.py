@@ -1,0 +1,389 @@
+"""`cfmcp client-config` for Codex (TOML), Gemini CLI and OpenCode (JSON with comments) and
+Goose (YAML): each in its own shape, into an empty home and into a realistic file that keeps
+its comments, other servers and settings; `--list`; `--reset-auth`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import tomlkit
+from ruamel.yaml import YAML
+
+from cfmcp import console
+
+URL = "https://demo.example.workers.dev"
+MCP = URL + "/mcp"
+
+
+@dataclass(frozen=True)
+class Client:
+    name: str
+    folder: Callable[[Path], Path]  # the client's folder in a home
+    file: str
+    entry: dict[str, Any]  # for the server "demo"
+    key: str  # where the servers are
+    existing: str  # a realistic file: comments, another server, other settings
+    invalid: str  # a broken file, and where it breaks
+    broken_at: str
+    parse: Callable[[str], Any]
+
+
+def _yaml(text: str) -> Any:
+    return YAML(typ="safe").load(text)
+
+
+def _jsonc(text: str) -> Any:
+    from cfmcp.clients.formats import JSONC
+
+    return JSONC.parse(text)
+
+
+CLIENTS = [
+    Client(
+        "codex",
+        lambda home: home / ".codex",
+        "config.toml",
+        {"url": MCP},
+        "mcp_servers",
+        '# Codex, by hand\nmodel = "o4-mini"  # fast\n\n[mcp_servers.docs]\ncommand = "npx"\n'
+        'args = ["-y", "docs-mcp"]\n\n[profiles.work]\nmodel = "o3"\n',
+        'model = "o4-mini"\n[mcp_servers.docs\n',
+        "line 2",
+        lambda text: tomlkit.parse(text).unwrap(),
+    ),
+    Client(
+        "gemini",
+        lambda home: home / ".gemini",
+        "settings.json",
+        {"type": "http", "url": MCP},
+        "mcpServers",
+        '{\n  // my theme\n  "theme": "GitHub",\n  "mcpServers": {\n    "docs": {"command": '
+        '"npx", "args": ["-y", "docs-mcp"]}\n  }\n}\n',
+        '{\n  "theme": "GitHub",\n  "mcpServers": {\n',
+        "line 4",
+        _jsonc,
+    ),
+    Client(
+        "opencode",
+        lambda home: home / ".config" / "opencode",
+        "opencode.json",
+        {"type": "remote", "url": MCP, "enabled": True},
+        "mcp",
+        '{\n  "$schema": "https://opencode.ai/config.json",\n  // the model I use\n  "model": '
+        '"anthropic/claude-sonnet-4-5",\n  "mcp": {\n    "docs": {"type": "local", "command": '
+        '["npx", "-y", "docs-mcp"]},\n  },\n}\n',
+        '{\n  "model": \n}\n',
+        "line 3",
+        _jsonc,
+    ),
+    Client(
+        "goose",
+        lambda home: home / ".config" / "goose",
+        "config.yaml",
+        {
+            "enabled": True,
+            "type": "streamable_http",
+            "name": "demo",
+            "description": "",
+            "uri": MCP,
+            "headers": {},
+            "envs": {},
+            "env_keys": [],
+            "timeout": 300,
+            "available_tools": [],
+        },
+        "extensions",
+        "# Goose, by hand\nGOOSE_PROVIDER: openai  # for now\nGOOSE_MODEL: gpt-4o\nextensions:\n"
+        "  developer:\n    bundled: true\n    enabled: true\n    name: developer\n"
+        "    timeout: 300\n    type: builtin\n",
+        "extensions:\n  developer: [\n",
+        "line 3",
+        _yaml,
+    ),
+]
+ids = [client.name for client in CLIENTS]
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    work = tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    for variable in ("XDG_CONFIG_HOME", "CODEX_HOME", "GOOSE_PATH_ROOT", "MCP_REMOTE_CONFIG_DIR"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setattr("cfmcp.clients.paths.current_platform", lambda: "linux")
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("COLUMNS", "1000")
+    console.err_console.cache_clear()
+    yield home
+    console.err_console.cache_clear()
+
+
+def run(cli, client: Client, *extra: str, input: str | None = None):
+    return cli("client-config", client.name, "--url", URL, "--name", "demo", *extra, input=input)
+
+
+def config_file(client: Client, home: Path) -> Path:
+    folder = client.folder(home)
+    folder.mkdir(parents=True, exist_ok=True)  # the client is installed
+    return folder / client.file
+
+
+def backups(path: Path) -> list[Path]:
+    return sorted(path.parent.glob(path.name + ".*.bak"))
+
+
+@pytest.mark.parametrize("client", CLIENTS, ids=ids)
+def test_into_an_empty_home(cli, home, client):
+    path = config_file(client, home)
+    result = run(cli, client)
+    assert result.exit_code == 0, result.output
+    assert client.parse(path.read_text())[client.key] == {"demo": client.entry}
+    assert backups(path) == []
+
+
+@pytest.mark.parametrize("client", CLIENTS, ids=ids)
+def test_a_missing_client_is_not_created_without_force(cli, home, client):
+    result = run(cli, client)
+    assert result.exit_code == 1
+    assert "does not seem to be installed" in result.stderr
+    assert not client.folder(home).exists()
+
+
+@pytest.mark.parametrize("client", CLIENTS, ids=ids)
+def test_merged_into_a_file_a_person_wrote(cli, home, client):
+    path = config_file(client, home)
+    path.write_text(client.existing)
+    path.chmod(0o600)
+    before = client.parse(client.existing)
+
+    result = run(cli, client)
+    assert result.exit_code == 0, result.output
+    text = path.read_text()
+    after = client.parse(text)
+    assert after[client.key] == {**before[client.key], "demo": client.entry}
+    assert {k: v for k, v in after.items() if k != client.key} == {
+        k: v for k, v in before.items() if k != client.key
+    }
+    # Every line the person wrote is still there, comments included, in their order (a JSON
+    # member that was last may have gained its comma).
+    lines = iter(line.rstrip(",") for line in text.splitlines())
+    assert all(line.rstrip(",") in lines for line in client.existing.splitlines())
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [b.read_text() for b in backups(path)] == [client.existing]
+
+    again = run(cli, client)  # a second run changes nothing, not even a backup
+    assert again.exit_code == 0 and "nothing changed" in again.stderr
+    assert path.read_text() == text and len(backups(path)) == 1
+
+
+@pytest.mark.parametrize("client", CLIENTS, ids=ids)
+def test_another_entry_of_the_name_is_replaced_only_with_force(cli, home, client):
+    path = config_file(client, home)
+    assert run(cli, client).exit_code == 0
+    written = path.read_text()
+    other = cli("client-config", client.name, "--url", "https://other.example.dev",
+                "--name", "demo")  # fmt: skip
+    assert other.exit_code == 1 and "--force" in other.stderr
+    assert path.read_text() == written
+    forced = cli("client-config", client.name, "--url", "https://other.example.dev",
+                 "--name", "demo", "--force")  # fmt: skip
+    assert forced.exit_code == 0, forced.output
+    entry = client.parse(path.read_text())[client.key]["demo"]
+    assert "https://other.example.dev/mcp" in json.dumps(entry)
+    assert [b.read_text() for b in backups(path)] == [written]
+
+
+@pytest.mark.parametrize("client", CLIENTS, ids=ids)
+def test_an_invalid_file_is_left_untouched(cli, home, client):
+    path = config_file(client, home)
+    path.write_text(client.invalid)
+    result = run(cli, client)
+    assert result.exit_code == 1
+    message = " ".join(result.stderr.split())
+    assert "is not valid" in message and client.broken_at in message, message
+    assert "left it untouched" in message
+    assert path.read_text() == client.invalid and backups(path) == []
+
+
+@pytest.mark.parametrize(
+    ("client", "where"),
+    [
+        ("codex", ".codex/config.toml"),
+        ("gemini", ".gemini/settings.json"),
+        ("opencode", ".config/opencode/opencode.json"),
+        ("goose", "AppData/Roaming/Block/goose/config/config.yaml"),
+    ],
+)
+def test_windows_paths(cli, home, monkeypatch, client, where):
+    monkeypatch.setattr("cfmcp.clients.paths.current_platform", lambda: "windows")
+    monkeypatch.setenv("APPDATA", str(home / "AppData" / "Roaming"))
+    result = cli("client-config", client, "--url", URL, "--name", "demo", "--dry-run", "--json",
+                 "--force")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["path"] == str(home / where)
+
+
+def test_codex_home_and_project_scope(cli, home, monkeypatch, tmp_path):
+    custom = tmp_path / "codex-home"
+    custom.mkdir()
+    monkeypatch.setenv("CODEX_HOME", str(custom))
+    assert run(cli, CLIENTS[0]).exit_code == 0
+    written = tomlkit.parse((custom / "config.toml").read_text()).unwrap()
+    assert written["mcp_servers"]["demo"]["url"] == MCP
+    project = run(cli, CLIENTS[0], "--scope", "project")
+    assert project.exit_code == 0, project.output
+    assert (Path.cwd() / ".codex" / "config.toml").is_file()
+    assert "only in projects you trust" in project.stderr
+
+
+def test_goose_files_a_name_under_its_key_and_bridges_as_stdio(cli, home):
+    path = config_file(CLIENTS[3], home)
+    result = cli("client-config", "goose", "--url", URL, "--name", "My Demo!", "--bridge")
+    assert result.exit_code == 0, result.output
+    entry = _yaml(path.read_text())["extensions"]["mydemo_"]
+    assert entry["name"] == "My Demo!" and entry["type"] == "stdio"
+    assert (entry["cmd"], entry["args"]) == ("npx", ["-y", "mcp-remote", MCP])
+    assert entry["enabled"] is True
+
+
+def test_opencode_bridges_as_a_local_command_and_keeps_a_jsonc_file(cli, home):
+    folder = CLIENTS[2].folder(home)
+    folder.mkdir(parents=True)
+    (folder / "opencode.jsonc").write_text('{\n  // mine\n  "model": "x",\n}\n')
+    result = cli("client-config", "opencode", "--url", URL, "--name", "demo", "--bridge")
+    assert result.exit_code == 0, result.output
+    text = (folder / "opencode.jsonc").read_text()
+    assert "// mine" in text and not (folder / "opencode.json").exists()
+    assert _jsonc(text)["mcp"]["demo"] == {
+        "type": "local",
+        "command": ["npx", "-y", "mcp-remote", MCP],
+        "enabled": True,
+    }
+
+
+def test_a_new_opencode_file_names_its_schema(cli, home):
+    path = config_file(CLIENTS[2], home)
+    assert run(cli, CLIENTS[2]).exit_code == 0
+    assert _jsonc(path.read_text())["$schema"] == "https://opencode.ai/config.json"
+
+
+# --- --list --------------------------------------------------------------------------------
+
+
+def test_list_shows_each_client_and_its_entries_for_this_server(cli, home):
+    for client in (CLIENTS[0], CLIENTS[3]):
+        path = config_file(client, home)
+        path.write_text(client.existing)
+        assert run(cli, client).exit_code == 0
+    config_file(CLIENTS[1], home)  # installed, no file yet
+    result = cli("client-config", "--list", "--url", URL, "--json")
+    assert result.exit_code == 0, result.output
+    listed = {item["client"]: item for item in json.loads(result.stdout)}
+    assert set(listed) >= {"claude", "cursor", "vscode", "codex", "gemini", "opencode", "goose"}
+    assert listed["codex"]["installed"] is True
+    assert listed["codex"]["files"][0]["entries"] == {"demo": "given"}
+    assert listed["goose"]["files"][0]["entries"] == {"demo": "given"}
+    assert listed["gemini"]["installed"] is True and not listed["gemini"]["files"][0]["exists"]
+    assert listed["cursor"]["installed"] is False
+    human = cli("client-config", "--list", "--url", URL)
+    assert "demo (given)" in human.stderr and "codex" in human.stderr
+
+
+def test_list_in_a_project_names_deployed_and_local_entries(cli, home):
+    (Path.cwd() / "wrangler.toml").write_text('name = "demo"\nmain = "src/index.ts"\n')
+    (Path.cwd() / "cfmcp.json").write_text(
+        json.dumps({"environments": {"production": {"url": URL}}})
+    )
+    config_file(CLIENTS[0], home)
+    assert cli("client-config", "codex").exit_code == 0
+    assert cli("client-config", "codex", "--local").exit_code == 0
+    listed = json.loads(cli("client-config", "--list", "--json").stdout)
+    codex = next(item for item in listed if item["client"] == "codex")
+    assert codex["files"][0]["entries"] == {"demo": "deployed", "demo-local": "local"}
+
+
+def test_an_unreadable_file_is_listed_as_such(cli, home):
+    path = config_file(CLIENTS[0], home)
+    path.write_text("[broken\n")
+    listed = json.loads(cli("client-config", "--list", "--url", URL, "--json").stdout)
+    codex = next(item for item in listed if item["client"] == "codex")
+    assert codex["files"][0]["problem"]
+    assert path.read_text() == "[broken\n"
+
+
+# --- --reset-auth ------------------------------------------------------------------------
+
+
+def _seed_mcp_auth(base: Path) -> dict[str, list[Path]]:
+    """mcp-remote's files for this server (today's folder and an old version's) and for two
+    other servers."""
+    files: dict[str, list[Path]] = {"ours": [], "others": []}
+    seeds = [
+        ("ours", "mcp-remote-v1", MCP),
+        ("ours", "mcp-remote-0.1.37", URL + "/sse"),
+        ("others", "mcp-remote-v1", "https://other.example.dev/mcp"),
+        ("others", "mcp-remote-v1", "http://localhost:8788/mcp"),
+    ]
+    for owner, folder, url in seeds:
+        digest = hashlib.md5(url.encode()).hexdigest()
+        (base / folder).mkdir(parents=True, exist_ok=True)
+        for name in ("client_info.json", "tokens.json", "code_verifier_abc.txt"):
+            path = base / folder / f"{digest}_{name}"
+            path.write_text("{}")
+            files[owner].append(path)
+    return files
+
+
+def test_reset_auth_removes_this_servers_files_only(cli, home):
+    files = _seed_mcp_auth(home / ".mcp-auth")
+    dry = cli("client-config", "--reset-auth", "--url", URL, "--dry-run", "--json")
+    assert dry.exit_code == 0, dry.output
+    report = json.loads(dry.stdout)
+    assert sorted(report["files"]) == sorted(str(p) for p in files["ours"])
+    assert report["removed"] is False
+    assert all(path.exists() for path in files["ours"] + files["others"])
+
+    result = cli("client-config", "--reset-auth", "--url", URL)
+    assert result.exit_code == 0, result.output
+    assert not any(path.exists() for path in files["ours"])
+    assert all(path.exists() for path in files["others"])
+    assert "Removed mcp-remote's sign-in for this server (6 files)" in result.stderr
+    assert "codex mcp logout NAME" in result.stderr  # how the others clear theirs
+
+    again = cli("client-config", "--reset-auth", "--url", URL)
+    assert "keeps nothing for this server" in again.stderr
+
+
+def test_reset_auth_honours_mcp_remote_config_dir(cli, home, tmp_path, monkeypatch):
+    base = tmp_path / "elsewhere"
+    monkeypatch.setenv("MCP_REMOTE_CONFIG_DIR", str(base))
+    files = _seed_mcp_auth(base)
+    assert cli("client-config", "--reset-auth", "--url", URL).exit_code == 0
+    assert not any(path.exists() for path in files["ours"])
+    assert all(path.exists() for path in files["others"])
+
+
+def test_reset_auth_takes_no_client_and_list_and_reset_do_not_mix(cli, home):
+    named = cli("client-config", "codex", "--reset-auth", "--url", URL)
+    assert named.exit_code == 2 and "leave out CLIENT" in named.stderr
+    both = cli("client-config", "--list", "--reset-auth", "--url", URL)
+    assert both.exit_code == 2
+    nothing = cli("client-config")
+    assert nothing.exit_code == 2 and "Which client?" in nothing.stderr
+
+
+def test_the_hash_is_mcp_remotes():
+    """The value mcp-remote 0.15.1's own getServerUrlHash gives for this URL."""
+    from cfmcp.clients.mcp_remote import url_hash
+
+    assert url_hash("http://localhost:8788/mcp") == "f3679536e63e865755f73fe4918aa751"

@@ -387,3 +387,12 @@ def test_the_hash_is_mcp_remotes():
     from cfmcp.clients.mcp_remote import url_hash
 
     assert url_hash("http://localhost:8788/mcp") == "f3679536e63e865755f73fe4918aa751"
+
+
+def test_print_shows_the_entry_as_it_would_stand_in_the_file(cli, home):
+    codex = cli("client-config", "codex", "--url", URL, "--name", "demo", "--print")
+    assert codex.exit_code == 0
+    assert codex.stdout == f'[mcp_servers.demo]\nurl = "{MCP}"\n'
+    goose = cli("client-config", "goose", "--url", URL, "--name", "demo", "--print")
+    assert _yaml(goose.stdout)["extensions"]["demo"] == CLIENTS[3].entry
+    assert not CLIENTS[3].folder(home).exists()  # printing writes nothing

@@ -129,6 +129,11 @@ def client_config(
         snippet = target.snippet
         if as_json:
             console.print_json(clients.result_json(target, "printed", entry=snippet))
+        elif target.spec.format.name in ("TOML", "YAML"):  # as it would stand in the file
+            import sys
+
+            spec = target.spec
+            sys.stdout.write(spec.format.show(spec.servers_key, target.name, target.entry))
         else:
             console.print_json(snippet)
         return

@@ -32,6 +32,7 @@ def locate(scope: Scope, project_root: Path) -> Location:
     return Location(folder / "config.toml", install_dir=folder)
 
 
+# https://developers.openai.com/codex/mcp: `[mcp_servers.<name>]` with `url` (streamable HTTP)
 def remote_entry(url: str) -> dict[str, Any]:
     return {"url": url}
 

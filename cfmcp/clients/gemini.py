@@ -25,6 +25,8 @@ def locate(scope: Scope, project_root: Path) -> Location:
     return Location(folder / "settings.json", install_dir=folder)
 
 
+# https://geminicli.com/docs/tools/mcp-server: `type` "http" and `url`, as `gemini mcp add
+# --transport http` writes it (0.61.0); `httpUrl` still works but is deprecated there.
 def remote_entry(url: str) -> dict[str, Any]:
     return {"type": "http", "url": url}
 

@@ -44,6 +44,8 @@ def entry_key(name: str) -> str:
     return re.sub(r"[^a-z0-9_-]", "_", re.sub(r"\s", "", name).lower())
 
 
+# https://block.github.io/goose/docs/guides/config-files: an `extensions` entry of `type`
+# streamable_http with its `uri` (ExtensionConfig::StreamableHttp in goose's source)
 def remote_entry(url: str) -> dict[str, Any]:
     return {"type": "streamable_http", "uri": url, "headers": {}}
 

@@ -39,10 +39,12 @@ def locate(scope: Scope, project_root: Path) -> Location:
     return Location(_config_file(folder), install_dir=folder)
 
 
+# https://opencode.ai/v1/docs/mcp-servers/: "Remote" servers, `type` "remote", `url`, `enabled`
 def remote_entry(url: str) -> dict[str, Any]:
     return {"type": "remote", "url": url, "enabled": True}
 
 
+# The same page, "Local" servers: `type` "local" and `command` as one array
 def stdio_entry(command: str, args: list[str]) -> dict[str, Any]:
     return {"type": "local", "command": [command, *args], "enabled": True}
 

@@ -216,16 +216,20 @@ def test_an_invalid_file_is_left_untouched(cli, home, client):
 
 
 @pytest.mark.parametrize(
-    ("client", "where"),
+    ("platform", "client", "where"),
     [
-        ("codex", ".codex/config.toml"),
-        ("gemini", ".gemini/settings.json"),
-        ("opencode", ".config/opencode/opencode.json"),
-        ("goose", "AppData/Roaming/Block/goose/config/config.yaml"),
+        ("windows", "codex", ".codex/config.toml"),
+        ("windows", "gemini", ".gemini/settings.json"),
+        ("windows", "opencode", ".config/opencode/opencode.json"),
+        ("windows", "goose", "AppData/Roaming/Block/goose/config/config.yaml"),
+        ("darwin", "codex", ".codex/config.toml"),
+        ("darwin", "gemini", ".gemini/settings.json"),
+        ("darwin", "opencode", ".config/opencode/opencode.json"),
+        ("darwin", "goose", ".config/goose/config.yaml"),
     ],
 )
-def test_windows_paths(cli, home, monkeypatch, client, where):
-    monkeypatch.setattr("cfmcp.clients.paths.current_platform", lambda: "windows")
+def test_paths_on_windows_and_macos(cli, home, monkeypatch, platform, client, where):
+    monkeypatch.setattr("cfmcp.clients.paths.current_platform", lambda: platform)
     monkeypatch.setenv("APPDATA", str(home / "AppData" / "Roaming"))
     result = cli("client-config", client, "--url", URL, "--name", "demo", "--dry-run", "--json",
                  "--force")  # fmt: skip

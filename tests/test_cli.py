@@ -8,7 +8,17 @@ import typer.main
 from cfmcp import __version__
 from cfmcp.cli import app
 
-HEAVY_MODULES = ("mcp", "jinja2", "keyring", "httpx2", "httpx", "tomlkit", "starlette", "uvicorn")
+HEAVY_MODULES = (
+    "mcp",
+    "jinja2",
+    "keyring",
+    "httpx2",
+    "httpx",
+    "tomlkit",
+    "starlette",
+    "uvicorn",
+    "ruamel",
+)
 
 
 def _is_group(command) -> bool:

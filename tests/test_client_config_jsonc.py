@@ -10,7 +10,7 @@ import pytest
 
 from cfmcp import console
 from cfmcp.clients import jsonc, jsonfile
-from cfmcp.clients.base import EditPlan, apply_plan, plan_edit
+from cfmcp.clients.edit import EditPlan, apply_plan, plan_edit
 from cfmcp.clients.vscode import SPEC as VSCODE
 from cfmcp.errors import CfmcpError
 

@@ -143,7 +143,7 @@ def client_config(
         if as_json:
             console.print_json(clients.result_json(target, "dry-run", diff=plan.diff()))
         else:
-            clients.show_dry_run(plan)
+            _show_dry_run(plan)
         return
 
     interactive = not as_json and clients.stdin_is_interactive()
@@ -159,7 +159,7 @@ def client_config(
             )
         )
     else:
-        clients.print_report(plan, result)
+        _print_report(plan, result)
 
 
 def _show_list(statuses, as_json: bool) -> None:  # type: ignore[no-untyped-def]
@@ -210,3 +210,72 @@ def _show_reset(result, as_json: bool) -> None:  # type: ignore[no-untyped-def]
     console.info("Clients that sign in themselves keep their own state; to clear it:")
     for client, how in OTHER_CLIENTS:
         console.info(f"  {client}: {how}")
+
+
+def _show_dry_run(plan) -> None:  # type: ignore[no-untyped-def]
+    from rich.markup import escape
+
+    from cfmcp import console
+    from cfmcp.clients.edit import show_diff
+
+    where = escape(str(plan.path))
+    if plan.action == "unchanged":
+        console.info(f"{plan.name} is already configured in {plan.path}; nothing would change.")
+        return
+    show_diff(plan.diff())
+    name = f"[bold]{escape(plan.name)}[/bold]"
+    would = {
+        "created": f"create {where} with {name}",
+        "added": f"add {name} to {where}",
+        "updated": f"replace {name} in {where}",
+    }[plan.action]
+    console.info(f"Dry run: would {would}.", markup=True)
+    if plan.make_dirs:
+        console.info(f"  and create the folder {plan.write_path.parent}")
+    if plan.conflict:
+        console.info("  replacing an existing entry needs --force (or a yes at the prompt)")
+    elif plan.upgrade:
+        console.info("  (an entry cfmcp wrote for /sse: it is moved to /mcp without --force)")
+    console.info("Nothing was written.")
+
+
+def _print_report(plan, result) -> None:  # type: ignore[no-untyped-def]
+    from rich.markup import escape
+
+    from cfmcp import console
+
+    name, where, url = escape(plan.name), escape(str(plan.path)), escape(plan.url)
+    messages = {
+        "created": f"Created {where} with the server [bold]{name}[/bold] → {url}",
+        "added": f"Added [bold]{name}[/bold] → {url} to {where}",
+        "updated": f"Replaced [bold]{name}[/bold] in {where}; it now points at {url}",
+        "unchanged": f"[bold]{name}[/bold] is already configured in {where}; nothing changed.",
+    }
+    console.success(messages[result.action], markup=True)
+    if result.backup is not None:
+        console.info(f"  backup of the previous file: {result.backup}")
+    if result.action == "unchanged":
+        return
+    if plan.spec.name == "claude":  # Claude Desktop
+        console.warn(
+            "Restart Claude Desktop (quit it completely, then open it) to load the server."
+        )
+        console.warn(
+            "If Claude Desktop was running, it may overwrite this file with its own copy: "
+            "if the server is missing after the restart, run this command again."
+        )
+        command = str(plan.entry.get("command", ""))
+        where = f"npx at {command}" if Path(command).is_absolute() else "npx on the PATH it sees"
+        console.info(
+            f"  This entry needs Node.js ({where}). Or skip the file: in Claude Desktop, "
+            f"Settings → Connectors → Add custom connector with {plan.url} needs no bridge."
+        )
+    if Path(str(plan.entry.get("command", ""))).name in ("npx", "cmd"):
+        console.info(
+            "  The client starts the server through `npx mcp-remote`: Node.js must be "
+            "installed. The first connection opens a browser to sign in."
+        )
+    elif plan.spec.next_hint is not None:
+        console.info(f"  {plan.spec.next_hint(plan.project_scope, plan.name)}")
+    else:
+        console.info(f"  {plan.spec.title} signs in with a browser on the first connection.")

@@ -3,7 +3,8 @@ client expects, without damaging anything already there.
 
 The CLI calls, in order: `resolve_target` (which client, URL, name and file), `plan`
 (read, validate, compute the new text; nothing written), then either shows the plan
-(--dry-run) or calls `check_replacement` and `apply` (backup, then atomic write).
+(--dry-run) or calls `check_replacement` and `apply` (backup, then atomic write). The CLI
+renders the results.
 """
 
 from __future__ import annotations
@@ -30,19 +31,15 @@ from cfmcp.clients import (
 )
 from cfmcp.clients.base import (
     SCOPES,
-    ApplyResult,
     ClientSpec,
-    EditPlan,
     Endpoints,
     Location,
     Scope,
-    apply_plan,
     build_entry,
     earlier_entries,
     normalise_url,
-    plan_edit,
-    show_diff,
 )
+from cfmcp.clients.edit import ApplyResult, EditPlan, apply_plan, plan_edit, show_diff
 from cfmcp.errors import CfmcpError, UsageError
 
 if TYPE_CHECKING:
@@ -58,10 +55,8 @@ __all__ = [
     "apply",
     "check_replacement",
     "plan",
-    "print_report",
     "resolve_target",
     "result_json",
-    "show_dry_run",
     "stdin_is_interactive",
 ]
 
@@ -234,74 +229,6 @@ def result_json(
         "warning": target.warning,
         **extra,
     }
-
-
-def show_dry_run(plan: EditPlan) -> None:
-    from rich.markup import escape
-
-    from cfmcp import console
-
-    where = escape(str(plan.path))
-    if plan.action == "unchanged":
-        console.info(f"{plan.name} is already configured in {plan.path}; nothing would change.")
-        return
-    show_diff(plan.diff())
-    name = f"[bold]{escape(plan.name)}[/bold]"
-    would = {
-        "created": f"create {where} with {name}",
-        "added": f"add {name} to {where}",
-        "updated": f"replace {name} in {where}",
-    }[plan.action]
-    console.info(f"Dry run: would {would}.", markup=True)
-    if plan.make_dirs:
-        console.info(f"  and create the folder {plan.write_path.parent}")
-    if plan.conflict:
-        console.info("  replacing an existing entry needs --force (or a yes at the prompt)")
-    elif plan.upgrade:
-        console.info("  (an entry cfmcp wrote for /sse: it is moved to /mcp without --force)")
-    console.info("Nothing was written.")
-
-
-def print_report(plan: EditPlan, result: ApplyResult) -> None:
-    from rich.markup import escape
-
-    from cfmcp import console
-
-    name, where, url = escape(plan.name), escape(str(plan.path)), escape(plan.url)
-    messages = {
-        "created": f"Created {where} with the server [bold]{name}[/bold] → {url}",
-        "added": f"Added [bold]{name}[/bold] → {url} to {where}",
-        "updated": f"Replaced [bold]{name}[/bold] in {where}; it now points at {url}",
-        "unchanged": f"[bold]{name}[/bold] is already configured in {where}; nothing changed.",
-    }
-    console.success(messages[result.action], markup=True)
-    if result.backup is not None:
-        console.info(f"  backup of the previous file: {result.backup}")
-    if result.action == "unchanged":
-        return
-    if plan.spec is claude_desktop.SPEC:
-        console.warn(
-            "Restart Claude Desktop (quit it completely, then open it) to load the server."
-        )
-        console.warn(
-            "If Claude Desktop was running, it may overwrite this file with its own copy: "
-            "if the server is missing after the restart, run this command again."
-        )
-        command = str(plan.entry.get("command", ""))
-        where = f"npx at {command}" if Path(command).is_absolute() else "npx on the PATH it sees"
-        console.info(
-            f"  This entry needs Node.js ({where}). Or skip the file: in Claude Desktop, "
-            f"Settings → Connectors → Add custom connector with {plan.url} needs no bridge."
-        )
-    if Path(str(plan.entry.get("command", ""))).name in ("npx", "cmd"):
-        console.info(
-            "  The client starts the server through `npx mcp-remote`: Node.js must be "
-            "installed. The first connection opens a browser to sign in."
-        )
-    elif plan.spec.next_hint is not None:
-        console.info(f"  {plan.spec.next_hint(plan.project_scope, plan.name)}")
-    else:
-        console.info(f"  {plan.spec.title} signs in with a browser on the first connection.")
 
 
 # --- --list and --reset-auth --------------------------------------------------------------

@@ -247,7 +247,7 @@ def test_an_entry_cfmcp_wrote_for_sse_moves_to_mcp_without_force(run, env, case)
 
     assert moved.exit_code == 0, moved.output
     message = stderr(moved)
-    assert "from /sse to /mcp" in message and SSE in message and MCP in message  # shown
+    assert "cfmcp's own earlier entry" in message and SSE in message and MCP in message  # shown
     data = json.loads(path.read_text())
     assert data["other"] == 1 and data[case.key]["mine"] == {"url": "x"}
     assert data[case.key]["demo"] == {**earlier, "args": ["-y", "mcp-remote", MCP]}

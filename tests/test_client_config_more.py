@@ -400,3 +400,145 @@ def test_print_shows_the_entry_as_it_would_stand_in_the_file(cli, home):
     goose = cli("client-config", "goose", "--url", URL, "--name", "demo", "--print")
     assert _yaml(goose.stdout)["extensions"]["demo"] == CLIENTS[3].entry
     assert not CLIENTS[3].folder(home).exists()  # printing writes nothing
+
+
+# --- what an adversarial review found ------------------------------------------------------
+
+
+def test_options_that_do_not_apply_to_list_or_reset_are_refused(cli, home):
+    files = _seed_mcp_auth(home / ".mcp-auth")
+    printed = cli("client-config", "--reset-auth", "--url", URL, "--print")
+    assert printed.exit_code == 2 and "--print does not apply to --reset-auth" in printed.stderr
+    assert all(path.exists() for path in files["ours"])  # --print never removes anything
+    listed = cli("client-config", "--list", "--url", URL, "--force", "--dry-run")
+    assert listed.exit_code == 2 and "--dry-run, --force does not apply to --list" in listed.stderr
+
+
+def test_reset_auth_reads_every_folder_before_it_removes_anything(cli, home, monkeypatch):
+    files = _seed_mcp_auth(home / ".mcp-auth")
+    (home / ".mcp-auth" / "mcp-remote-0.0.9").mkdir()
+    real_iterdir = Path.iterdir
+
+    def iterdir(self):
+        if self.name == "mcp-remote-0.0.9":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    result = cli("client-config", "--reset-auth", "--url", URL)
+    assert result.exit_code == 1
+    assert "Permission denied; nothing was removed" in result.stderr
+    assert "internal error" not in result.stderr
+    assert all(path.exists() for path in files["ours"])
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        # An inline table stays inline.
+        ('mcp_servers = { docs = { url = "x" } }\n',
+         {"docs": {"url": "x"}, "demo": {"url": MCP}}),
+        # A value that is not a table is replaced whole (with --force, as any change).
+        ('[mcp_servers]\ndemo = "x"\n', {"demo": {"url": MCP}}),
+    ],
+)  # fmt: skip
+def test_codex_files_of_other_shapes(cli, home, before, after):
+    path = config_file(CLIENTS[0], home)
+    path.write_text(before)
+    result = run(cli, CLIENTS[0], "--force")
+    assert result.exit_code == 0, result.output
+    assert tomlkit.parse(path.read_text()).unwrap()["mcp_servers"] == after
+
+
+def test_codex_servers_split_by_other_tables_are_refused_cleanly(cli, home):
+    split = '[mcp_servers.a]\nurl = "x"\n\n[profiles.p]\nm = 1\n\n[mcp_servers.b]\nurl = "y"\n'
+    path = config_file(CLIENTS[0], home)
+    path.write_text(split)
+    result = run(cli, CLIENTS[0])
+    assert result.exit_code == 1
+    assert "split by other tables" in result.stderr and "internal error" not in result.stderr
+    assert path.read_text() == split and backups(path) == []
+
+
+def test_codex_refuses_a_name_it_would_not_start(cli, home):
+    config_file(CLIENTS[0], home)
+    result = cli("client-config", "codex", "--url", URL, "--name", "my.server")
+    assert result.exit_code == 2
+    assert "letters, digits, '_' and '-'" in result.stderr and "--name my-server" in result.stderr
+
+
+def test_the_npx_for_claude_desktop_is_never_a_projects_or_relative(home, monkeypatch, tmp_path):
+    from cfmcp.clients import paths
+
+    def executable(folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        for program in ("npx", "node"):
+            (folder / program).write_text("#!/bin/sh\n")
+            (folder / program).chmod(0o755)
+        return folder
+
+    project_bin = executable(tmp_path / "proj" / "node_modules" / ".bin")
+    system = executable(tmp_path / "usr" / "bin")
+    monkeypatch.chdir(tmp_path / "proj")
+    monkeypatch.setenv("PATH", f"node_modules/.bin:{project_bin}:{system}")
+    npx, search_path = paths.npx_for_apps()
+    assert npx == str(system / "npx")
+    assert search_path.split(":")[0] == str(system)
+
+
+def test_a_bridge_naming_another_npx_is_cfmcps_own(cli, home, monkeypatch):
+    """After an nvm switch the npx path changes: the entry is still cfmcp's, updated without
+    --force (a second run of the same command must not need it)."""
+    folder = home / ".config" / "Claude"
+    folder.mkdir(parents=True)
+    old = {"command": "/old/node/v18/bin/npx", "args": ["-y", "mcp-remote", MCP],
+           "env": {"PATH": "/old/node/v18/bin"}}  # fmt: skip
+    (folder / "claude_desktop_config.json").write_text(json.dumps({"mcpServers": {"demo": old}}))
+    monkeypatch.setattr(
+        "cfmcp.clients.paths.npx_for_apps", lambda: ("/new/v20/bin/npx", "/new/v20/bin")
+    )
+    result = cli("client-config", "claude", "--url", URL, "--name", "demo")
+    assert result.exit_code == 0, result.output
+    entry = json.loads((folder / "claude_desktop_config.json").read_text())["mcpServers"]["demo"]
+    assert entry["command"] == "/new/v20/bin/npx"
+
+
+def test_a_four_space_goose_file_keeps_its_indentation(cli, home):
+    text = (
+        "---\nextensions:\n    developer:\n        enabled: true\n        args:\n"
+        "          - a\n        name: developer\nGOOSE_MODEL: x\n"
+    )
+    path = config_file(CLIENTS[3], home)
+    path.write_text(text)
+    assert run(cli, CLIENTS[3]).exit_code == 0
+    written = path.read_text()
+    lines = iter(written.splitlines())
+    assert all(line in lines for line in text.splitlines())  # byte for byte, in order
+    assert "    demo:\n        enabled: true\n" in written
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("%YAML 1.1\n---\nsexa: 1:20\nextensions: {}\n", "%YAML or %TAG directive"),
+        ("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+         + "".join(f"{k}: &{k} [{', '.join(['*' + p] * 10)}]\n"
+                   for p, k in zip("abcde", "bcdef", strict=True))
+         + "extensions: {}\n", "100,000 values"),
+    ],
+)  # fmt: skip
+def test_yaml_that_a_rewrite_would_change_or_explode_is_refused(cli, home, text, problem):
+    path = config_file(CLIENTS[3], home)
+    path.write_text(text)
+    result = run(cli, CLIENTS[3])
+    assert result.exit_code == 1
+    assert problem in " ".join(result.stderr.split())
+    assert path.read_text() == text
+
+
+def test_list_reads_a_file_with_a_byte_order_mark(cli, home):
+    path = config_file(CLIENTS[0], home)
+    path.write_text("\ufeff" + f'[mcp_servers.demo]\nurl = "{MCP}"\n')
+    listed = json.loads(cli("client-config", "--list", "--url", URL, "--json").stdout)
+    codex = next(item for item in listed if item["client"] == "codex")
+    assert codex["files"][0]["entries"] == {"demo": "given"}

@@ -64,7 +64,7 @@ def client_config(
         "remote support.",
     ),
     print_entry: bool = typer.Option(
-        False, "--print", help="Print the entry as JSON and change nothing."
+        False, "--print", help="Print the entry (as it would stand in the file) and change nothing."
     ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Show the change as a diff; write nothing."
@@ -115,6 +115,23 @@ def client_config(
         raise UsageError("--print and --dry-run cannot be used together.")
     if list_clients and reset_auth:
         raise UsageError("--list and --reset-auth cannot be used together.")
+    if list_clients or reset_auth:
+        mode = "--list" if list_clients else "--reset-auth"
+        given = {
+            "--print": print_entry,
+            "--dry-run": dry_run and list_clients,  # --list only reads anyway
+            "--name": name is not None,
+            "--scope": scope is not None,
+            "--bridge": bridge,
+            "--force": force,
+            "--config-path": config_path is not None,
+        }
+        unused = [flag for flag, on in given.items() if on]
+        if unused:
+            raise UsageError(
+                f"{', '.join(unused)} does not apply to {mode}.",
+                hint="--reset-auth --dry-run lists what it would remove; --list changes nothing.",
+            )
     request = clients.Request(client, url, local, name, scope, bridge, config_path, env)
     if list_clients:
         _show_list(clients.list_clients(request), as_json)
@@ -201,7 +218,8 @@ def _show_reset(result, as_json: bool) -> None:  # type: ignore[no-untyped-def]
         return
     verb = "Would remove" if result.dry_run else "Removed"
     if result.files:
-        console.success(f"{verb} mcp-remote's sign-in for this server ({len(result.files)} files):")
+        count = f"{len(result.files)} file{'s' if len(result.files) != 1 else ''}"
+        console.success(f"{verb} mcp-remote's sign-in for this server ({count}):")
         for path in result.files:
             console.info(f"  {path}")
     else:
@@ -235,7 +253,7 @@ def _show_dry_run(plan) -> None:  # type: ignore[no-untyped-def]
     if plan.conflict:
         console.info("  replacing an existing entry needs --force (or a yes at the prompt)")
     elif plan.upgrade:
-        console.info("  (an entry cfmcp wrote for /sse: it is moved to /mcp without --force)")
+        console.info("  (an entry cfmcp wrote earlier for this server: updated without --force)")
     console.info("Nothing was written.")
 
 

@@ -136,6 +136,14 @@ def resolve_target(request: Request) -> Target:
     platform = paths.current_platform()
     entry, url = build_entry(spec, endpoints, bridge=request.bridge, platform=platform, name=name)
     earlier = earlier_entries(spec, endpoints, platform=platform, name=name)
+    problem = spec.name_problem(name) if spec.name_problem is not None else None
+    if problem:
+        from cfmcp.names import slugify_worker_name
+
+        raise UsageError(
+            f"{spec.title} would not start a server named {name!r}: {problem}.",
+            hint=f"Pass --name {slugify_worker_name(name)}",
+        )
     if spec.entry_key is not None:
         name = spec.entry_key(name)
     if request.config_path is not None:
@@ -188,7 +196,7 @@ def check_replacement(
     if plan.upgrade and show:
         from cfmcp import console
 
-        console.info(f"Moving {plan.name} in {plan.path} from /sse to /mcp:")
+        console.info(f"Updating {plan.name}, cfmcp's own earlier entry, in {plan.path}:")
         show_diff(plan.entry_diff())
     if not plan.conflict or force:
         return

@@ -48,6 +48,8 @@ class ClientSpec:
     entry_key: Callable[[str], str] | None = None
     # What a file cfmcp creates starts with (a JSON format's top-level keys), e.g. `$schema`.
     new_file: dict[str, Any] | None = None
+    # Why the client would not use a server of this name (None: it would), e.g. Codex's rule.
+    name_problem: Callable[[str], str | None] | None = None
     windows_cmd: bool = False  # wrap npx in `cmd /c` on Windows
     absolute_npx: bool = False  # name npx by its path, with a PATH for node (GUI apps)
     format: Format = JSON  # the config file's format (JSON with comments, TOML, YAML, …)

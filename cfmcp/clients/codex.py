@@ -12,6 +12,8 @@ the network; unknown keys are ignored silently, so nothing else is written.
 from __future__ import annotations
 
 import os
+import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +39,23 @@ def remote_entry(url: str) -> dict[str, Any]:
     return {"url": url}
 
 
+# codex-rs skips (and `codex mcp add` refuses) any other name with "invalid server name".
+VALID_NAME = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def name_problem(name: str) -> str | None:
+    if VALID_NAME.fullmatch(name):
+        return None
+    return "Codex uses only server names of letters, digits, '_' and '-'"
+
+
 def next_hint(project_scope: bool, name: str) -> str:
     if project_scope:
         return (
             "Codex reads a project's .codex/config.toml only in projects you trust (it asks the "
             "first time you run it there)."
         )
-    return f"Sign in once with: codex mcp login {name}"
+    return f"Sign in once with: codex mcp login {shlex.quote(name)}"
 
 
 SPEC = ClientSpec(
@@ -55,4 +67,5 @@ SPEC = ClientSpec(
     remote_entry=remote_entry,
     format=TOML,
     next_hint=next_hint,
+    name_problem=name_problem,
 )

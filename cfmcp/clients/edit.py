@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from cfmcp.clients import jsonc, jsonfile
 from cfmcp.clients.base import ClientSpec, Location
-from cfmcp.clients.formats import FormatError
+from cfmcp.clients.formats import FormatError, Unsupported
 from cfmcp.errors import CfmcpError
 from cfmcp.fsutil import atomic_write_text, backup_file
 
@@ -102,7 +102,8 @@ def plan_edit(
     if not isinstance(servers, dict):
         raise CfmcpError(
             f"{path}: `{key}` is {_kind(servers)}, not an object; left the file untouched.",
-            hint=f'`{key}` should map server names to entries: "{key}": {{"{name}": {{…}}}}.',
+            hint=f"`{key}` should map server names to their entries; `cfmcp client-config "
+            f"{spec.name} --print` shows one.",
         )
     old_entry = servers.get(name)
     if old_entry == entry:
@@ -114,7 +115,12 @@ def plan_edit(
         if old_bytes is None and spec.new_file:
             start, expected = jsonfile.dumps(spec.new_file) + newline, dict(spec.new_file)
         expected[key] = {**servers, name: entry}
-        new_text = spec.format.set_member(start, key, name, entry, newline)
+        try:
+            new_text = spec.format.set_member(start, key, name, entry, newline)
+        except Unsupported as exc:
+            raise CfmcpError(f"{path}: {exc.message}; left it untouched.", hint=exc.hint) from exc
+        except Exception as exc:  # a layout the library cannot edit: refuse, never guess
+            raise _unsafe(path) from exc
         _verify(spec, path, new_text, expected)
     return EditPlan(
         spec=spec,
@@ -131,10 +137,21 @@ def plan_edit(
         make_dirs=make_dirs,
         # cfmcp's own earlier bridge, and still a bridge: a native entry in its place is the
         # user's new choice to confirm, as any other change is.
-        upgrade=action == "updated" and old_entry in earlier and "command" in entry,
+        upgrade=action == "updated"
+        and "command" in entry
+        and (old_entry in earlier or _same_bridge(old_entry, entry)),
         owner=owner,
         project_scope=location.project_root is not None,
     )
+
+
+def _same_bridge(old: Any, new: dict[str, Any]) -> bool:
+    """Both start mcp-remote the same way through npx, named by another path (another Node
+    version under nvm, say): cfmcp's own entry, moved, not the user's to confirm."""
+    if not isinstance(old, dict) or not isinstance(old.get("command"), str):
+        return False
+    names = {Path(str(entry.get("command", ""))).name for entry in (old, new)}
+    return names <= {"npx", "npx.cmd"} and old.get("args") == new.get("args")
 
 
 def _check_inside_project(path: Path, root: Path, *, force: bool) -> None:
@@ -254,11 +271,15 @@ def _verify(spec: ClientSpec, path: Path, new_text: str, expected: dict[str, Any
     except FormatError as exc:
         written = exc
     if written != expected:
-        raise CfmcpError(
-            f"cfmcp could not edit {path} safely; left it untouched.",
-            hint="Please report this, with the file if you can; meanwhile add the entry by "
-            "hand (see `cfmcp client-config … --print`).",
-        )
+        raise _unsafe(path)
+
+
+def _unsafe(path: Path) -> CfmcpError:
+    return CfmcpError(
+        f"cfmcp could not edit {path} safely; left it untouched.",
+        hint="Please report this, with the file if you can; meanwhile add the entry by hand "
+        "(see `cfmcp client-config … --print`).",
+    )
 
 
 # --- applying it --------------------------------------------------------------------------

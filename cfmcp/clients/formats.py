@@ -14,6 +14,7 @@ with the line and column, and the file is then left untouched by the caller.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,15 @@ class FormatError(ValueError):
         self.message = message
         self.line = line
         self.column = column
+
+
+class Unsupported(ValueError):
+    """A valid file whose layout an edit cannot keep safely; nothing is changed."""
+
+    def __init__(self, message: str, *, hint: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
 
 
 @dataclass(frozen=True)
@@ -110,18 +120,34 @@ def _set_toml(text: str, table: str, name: str, entry: Any, newline: str) -> str
     """`[table.name]` as its own table: replaced in place (its header comment and the blank
     line after it kept), or added after the other servers, a blank line apart."""
     import tomlkit
+    from tomlkit.items import InlineTable, Table
 
     document = _toml_document(text)
     servers = document.get(table)
     if servers is None:
         servers = tomlkit.table(is_super_table=True)
         document.append(table, servers)
-    if name in servers:
+    if isinstance(servers, InlineTable):  # `mcp_servers = { … }`: kept inline
+        inline = tomlkit.inline_table()
+        inline.update(entry)
+        servers[name] = inline
+    elif isinstance(servers.get(name), Table):
         current = servers[name]
         for key in list(current.keys()):
             del current[key]
         for key, value in entry.items():
             current.append(key, value)
+    elif name in servers:  # a value that is not a table: the whole of it is replaced
+        new = tomlkit.table()
+        new.update(entry)
+        servers[name] = new
+    elif not isinstance(servers, Table):
+        raise Unsupported(
+            f"the [{table}.…] tables are split by other tables, and a new one cannot be placed "
+            "among them safely",
+            hint=f"Put the [{table}.…] tables together, or add the entry by hand (--print shows "
+            "it).",
+        )
     else:
         new = tomlkit.table()
         for key, value in entry.items():
@@ -149,21 +175,51 @@ TOML = Format("TOML", _parse_toml, _set_toml, _show_toml)
 # --- YAML ---------------------------------------------------------------------------------
 
 
-def _yaml() -> Any:
+_YAML_MAX_NODES = 100_000  # a file of aliases of aliases must not grow without end
+
+
+def _yaml(text: str = "") -> Any:
+    """A round-trip YAML that writes with the text's own indentation and document start."""
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096  # never fold a long line (a URL) that the user kept on one
-    yaml.indent(mapping=2, sequence=2, offset=0)  # as Goose (serde_yaml) writes lists
+    mapping, sequence, offset = _yaml_indents(text)
+    yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
+    yaml.explicit_start = text.lstrip().startswith("---")
     return yaml
+
+
+def _yaml_indents(text: str) -> tuple[int, int, int]:
+    """(mapping indent, sequence indent, dash offset) as the text uses them, each from its
+    first occurrence; Goose's own (serde_yaml: 2, 2, 0) where the text has none."""
+    mapping: int | None = None
+    offset: int | None = None
+    lines = [line for line in text.splitlines() if line.strip() and line.lstrip()[0] != "#"]
+    for above, line in itertools.pairwise(lines):
+        depth = len(line) - len(line.lstrip(" "))
+        parent = len(above) - len(above.lstrip(" "))
+        if not above.rstrip().endswith(":"):
+            continue
+        if line.lstrip().startswith("- "):
+            if offset is None and depth >= parent:
+                offset = depth - parent
+        elif mapping is None and depth > parent:
+            mapping = depth - parent
+    offset = 0 if offset is None else offset
+    return (2 if mapping is None else mapping), offset + 2, offset
 
 
 def _yaml_document(text: str) -> Any:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    if text.lstrip().startswith("%"):
+        # A %YAML 1.1 directive changes how values read (1:20 is a number there); a rewrite
+        # without it would change them for Goose, which reads YAML 1.2.
+        raise FormatError("a %YAML or %TAG directive, which cfmcp does not rewrite", 1, 1)
     try:
-        return _yaml().load(text)
+        return _yaml(text).load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
@@ -172,12 +228,16 @@ def _yaml_document(text: str) -> Any:
         raise FormatError(str(exc)) from None
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, budget: list[int] | None = None) -> Any:
     """ruamel's commented containers as the dicts and lists they stand for."""
+    budget = [_YAML_MAX_NODES] if budget is None else budget
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise FormatError("more than 100,000 values once its aliases are expanded")
     if isinstance(value, dict):
-        return {str(key): _plain(item) for key, item in value.items()}
+        return {str(key): _plain(item, budget) for key, item in value.items()}
     if isinstance(value, list):
-        return [_plain(item) for item in value]
+        return [_plain(item, budget) for item in value]
     return value
 
 
@@ -199,7 +259,7 @@ def _set_yaml(text: str, table: str, name: str, entry: Any, newline: str) -> str
         servers = document[table] = CommentedMap()
     servers[name] = _commented(entry)
     out = io.StringIO()
-    _yaml().dump(document, out)
+    _yaml(text).dump(document, out)
     return out.getvalue().replace("\n", newline)
 
 

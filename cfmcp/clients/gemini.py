@@ -10,6 +10,7 @@ writes that. Gemini CLI finds the OAuth sign-in from the server's 401 and keeps 
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ def remote_entry(url: str) -> dict[str, Any]:
 
 
 def next_hint(project_scope: bool, name: str) -> str:
-    return f"In Gemini CLI, sign in once with: /mcp auth {name}"
+    return f"In Gemini CLI, sign in once with: /mcp auth {shlex.quote(name)}"
 
 
 SPEC = ClientSpec(

@@ -69,7 +69,7 @@ def _file_status(
     if not status.exists:
         return status
     try:
-        data = spec.format.parse(path.read_text(encoding="utf-8"))
+        data = spec.format.parse(path.read_text(encoding="utf-8").removeprefix("\ufeff"))
     except (OSError, UnicodeDecodeError, FormatError) as exc:
         status.problem = getattr(exc, "message", None) or str(exc)
         return status

@@ -24,6 +24,7 @@ from typing import Any
 
 from cfmcp.clients import paths
 from cfmcp.clients.base import Endpoints
+from cfmcp.errors import CfmcpError
 
 CONFIG_DIR_VARIABLE = "MCP_REMOTE_CONFIG_DIR"
 
@@ -74,18 +75,37 @@ class ResetResult:
 
 
 def reset_auth(endpoints: Endpoints, *, dry_run: bool = False) -> ResetResult:
-    """Remove (or with `dry_run` only list) mcp-remote's files for this server's URLs."""
+    """Remove (or with `dry_run` only list) mcp-remote's files for this server's URLs. Every
+    folder is read before anything is removed: a folder it cannot read stops it untouched."""
     base = config_dir()
     urls = server_urls(endpoints)
     prefixes = tuple(f"{url_hash(url)}_" for url in urls)
     result = ResetResult(base, urls, dry_run=dry_run)
-    for folder in [base, *sorted(base.glob("mcp-remote-*"))]:
-        if folder.is_symlink() or not folder.is_dir():
-            continue
-        for path in sorted(folder.iterdir()):
-            if not path.name.startswith(prefixes) or path.is_dir():
+    try:
+        folders = [base, *sorted(base.glob("mcp-remote-*"))]
+        for folder in folders:
+            if folder.is_symlink() or not folder.is_dir():
                 continue
-            if not dry_run:
-                path.unlink(missing_ok=True)
-            result.files.append(path)
+            for path in sorted(folder.iterdir()):
+                if path.name.startswith(prefixes) and not path.is_dir():
+                    result.files.append(path)
+    except OSError as exc:
+        raise CfmcpError(
+            f"Cannot read {exc.filename or base}: {exc.strerror}; nothing was removed.",
+            hint="Fix its permissions (it should be yours), then run the command again.",
+        ) from exc
+    if dry_run:
+        return result
+    removed = []
+    for path in result.files:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            result.files = removed
+            raise CfmcpError(
+                f"Cannot remove {path}: {exc.strerror}; removed {len(removed)} of this server's "
+                "files before it.",
+                hint="Fix its permissions, then run the command again.",
+            ) from exc
+        removed.append(path)
     return result

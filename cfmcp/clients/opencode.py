@@ -12,6 +12,7 @@ Measured with opencode-ai 1.18.33: the files are JSONC whatever their name, and 
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,8 @@ def stdio_entry(command: str, args: list[str]) -> dict[str, Any]:
 
 
 def next_hint(project_scope: bool, name: str) -> str:
-    return f"OpenCode signs in on the first connection (or now: opencode mcp auth {name})."
+    login = f"opencode mcp auth {shlex.quote(name)}"
+    return f"OpenCode signs in on the first connection (or now: {login})."
 
 
 SPEC = ClientSpec(

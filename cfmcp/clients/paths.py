@@ -74,10 +74,17 @@ def npx_for_apps() -> tuple[str, str] | None:
     shell does (not the oldest of several nvm versions). None when there is no npx here."""
     import shutil
 
-    npx = shutil.which("npx")
+    # Folders any app could use: absolute, and not a project's node_modules/.bin (an npm
+    # script's PATH), since the entry goes into a config shared by every project.
+    search = os.pathsep.join(
+        folder
+        for folder in os.environ.get("PATH", "").split(os.pathsep)
+        if folder and Path(folder).is_absolute() and "node_modules" not in Path(folder).parts
+    )
+    npx = shutil.which("npx", path=search)
     if npx is None:
         return None
-    node = shutil.which("node")
+    node = shutil.which("node", path=search)
     folders = [str(Path(node).parent)] if node else []
     folders += [folder for folder in SYSTEM_PATH if folder not in folders]
     return str(Path(npx).absolute()), os.pathsep.join(folders)

@@ -103,10 +103,12 @@ def client_config(
     Codex, Gemini CLI, OpenCode or Goose.
 
     Safe on a config you care about:
-    • everything else in the file is kept, comments too (VS Code);
+    • everything else in the file is kept, comments too (JSONC, TOML, YAML);
     • the file is backed up first, then replaced in one step;
     • running the command again changes nothing;
     • an entry of the same name with other settings is replaced only with --force or a yes.
+
+    --list shows each client's entries; --reset-auth clears mcp-remote's sign-in for this server.
     """
     from cfmcp import clients, console
     from cfmcp.errors import UsageError

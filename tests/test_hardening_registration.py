@@ -125,16 +125,24 @@ def test_an_ipv6_subnet_counts_as_one_address(deployed_like):
 
 
 def test_a_ceiling_for_everyone(deployed_like):
-    """Addresses are cheap: 100 registrations a minute from all of them together."""
-    statuses = [
-        httpx2.post(
+    """Addresses are cheap: 100 registrations a minute from all of them together. Sent 16 at a
+    time, so the rate beats the limit however slow the machine is; the limit counts in
+    windows of a minute, and a burst may see one turn over: two windows' worth at most."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def register(n: int) -> int:
+        return httpx2.post(
             f"{deployed_like.base_url}/register",
             json={"redirect_uris": [CALLBACK], "token_endpoint_auth_method": "none"},
             headers={"CF-Connecting-IP": f"198.18.{n // 250}.{n % 250 + 1}"},
+            timeout=60,
         ).status_code
-        for n in range(130)
-    ]
-    assert statuses[-1] == 429 and 429 in statuses[:120], statuses.count(201)
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        statuses = list(pool.map(register, range(220)))
+    assert 429 in statuses, statuses.count(201)
+    assert statuses.count(201) <= 200
+    assert set(statuses) <= {201, 429}  # limited, never broken
 
 
 def test_the_daily_purge_runs(deployed_like):

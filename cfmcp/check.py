@@ -19,14 +19,11 @@ import time
 import webbrowser
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlparse
 
 from cfmcp.errors import CfmcpError, UsageError
 from cfmcp.headless import authorize_headless, is_loopback_url, require_loopback
-
-if TYPE_CHECKING:
-    from cfmcp.project import Project
 
 if sys.version_info < (3, 11):  # pragma: no cover
     from exceptiongroup import BaseExceptionGroup
@@ -506,21 +503,13 @@ def parse_arguments(text: str | None) -> dict[str, Any] | None:
 # --- the command ------------------------------------------------------------------------------
 
 
-def _current_project() -> Project | None:
-    from cfmcp.project import find_project
-
-    try:
-        return find_project()
-    except CfmcpError:
-        return None
-
-
 def default_url(env: str | None, *, headless: bool = False) -> str:
     """The running `cfmcp dev` of this project, else the deployed URL recorded for `env`.
     With `headless`, only the running `cfmcp dev` will do."""
     from cfmcp.dev.supervisor import running_dev_url
+    from cfmcp.project import project_or_none
 
-    project = _current_project()
+    project = project_or_none()
     if project is not None:
         project.require_env(env)
         if env is None:
@@ -551,7 +540,9 @@ def _build_watch(target: str) -> Callable[[], str | None] | None:
     build, so the check would only time out)."""
     if not is_loopback_url(target):
         return None
-    project = _current_project()
+    from cfmcp.project import project_or_none
+
+    project = project_or_none()
     if project is None:
         return None
     from cfmcp.dev.supervisor import dev_build_error

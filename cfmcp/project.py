@@ -243,6 +243,14 @@ def find_project(start: Path | None = None) -> Project:
     )
 
 
+def project_or_none(start: Path | None = None) -> Project | None:
+    """The project containing `start`, or None outside one (for commands that work anywhere)."""
+    try:
+        return find_project(start)
+    except CfmcpError:
+        return None
+
+
 # --- the OAUTH_KV binding in wrangler.toml --------------------------------------------------
 
 # wrangler does not inherit these from the top level into [env.NAME]: an environment without

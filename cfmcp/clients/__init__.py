@@ -41,6 +41,7 @@ from cfmcp.clients.base import (
 )
 from cfmcp.clients.edit import ApplyResult, EditPlan, apply_plan, plan_edit, show_diff
 from cfmcp.errors import CfmcpError, UsageError
+from cfmcp.project import project_or_none
 
 if TYPE_CHECKING:
     from cfmcp.project import Project
@@ -127,7 +128,7 @@ def resolve_target(request: Request) -> Target:
     spec = get_client(request.client)
     if request.url is not None and request.local:
         raise UsageError("--url and --local cannot be used together.")
-    project = _project_or_none()
+    project = project_or_none()
     if project is not None:
         project.require_env(request.env)
     scope = _scope(spec, request, project)
@@ -245,7 +246,7 @@ def result_json(
 def list_clients(request: Request) -> list[inventory.ClientStatus]:
     """Every client (or the one asked for) and its entries for this project's server: the
     deployed one (of --env) and the local `cfmcp dev`; or the --url given."""
-    project = _project_or_none()
+    project = project_or_none()
     if project is not None:
         project.require_env(request.env)
     servers: dict[str, Endpoints] = {}
@@ -271,22 +272,13 @@ def reset_auth(request: Request, *, dry_run: bool) -> mcp_remote.ResetResult:
             hint="Clients that sign in themselves keep their own state: the command lists how to "
             "clear it in each.",
         )
-    project = _project_or_none()
+    project = project_or_none()
     if project is not None:
         project.require_env(request.env)
     return mcp_remote.reset_auth(_endpoints(request, project), dry_run=dry_run)
 
 
 # --- resolving the request ----------------------------------------------------------------
-
-
-def _project_or_none() -> Project | None:
-    from cfmcp.project import find_project
-
-    try:
-        return find_project()
-    except CfmcpError:
-        return None
 
 
 def _scope(spec: ClientSpec, request: Request, project: Project | None) -> Scope:

@@ -2,7 +2,8 @@
 (raw and gzip, as wrangler reports it), `npm ci` time and `node_modules` size (one lockfile
 serves both variants), and the first MCP requests after `cfmcp dev` is ready and a client has
 signed in: a 2026-07-28 `tools/call` and a 2025 `initialize`, each followed by a second one
-(in the stateful variant every `initialize` starts a new session, a new Durable Object).
+(in the stateful variant every `initialize` starts a new session, a new Durable Object); and
+the generated project's own `npm test` (its tests against the Worker in workerd).
 
     python bench/bench_variants.py [--runs N]
 
@@ -105,6 +106,17 @@ def first_requests(project: Path) -> dict[str, float]:
         }
 
 
+def project_tests(project: Path) -> tuple[float, int]:
+    """`npm test` in the project: seconds, and how many tests passed."""
+    start = time.perf_counter()
+    result = run("npm", "test", cwd=project)
+    elapsed = time.perf_counter() - start
+    # Node's spec reporter ends with "<info sign> pass N" and "<info sign> fail N" lines.
+    match = re.search(r"\N{INFORMATION SOURCE} pass (\d+)", result.stdout)
+    assert match and "\N{INFORMATION SOURCE} fail 0" in result.stdout, result.stdout
+    return elapsed, int(match[1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -139,7 +151,14 @@ def main() -> None:
             raw, gzip = bundle(root, scratch / f"{variant}-out")
             samples = [first_requests(root) for _ in range(options.runs)]
             medians = {k: round(statistics.median(s[k] for s in samples)) for k in samples[0]}
-            report[variant] = {"bundle KiB": raw, "bundle gzip KiB": gzip, "ms": medians}
+            tests = [project_tests(root) for _ in range(options.runs)]
+            report[variant] = {
+                "bundle KiB": raw,
+                "bundle gzip KiB": gzip,
+                "ms": medians,
+                "npm test seconds (median)": round(statistics.median(t for t, _ in tests), 1),
+                "npm test tests": tests[0][1],
+            }
         print(json.dumps(report, indent=2))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

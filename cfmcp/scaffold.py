@@ -7,7 +7,8 @@ template's own ignore rules never apply to this repository.
 `template.json` describes the template and is not copied. It names the template's variants
 (`cfmcp init --stateful`), its toolchain sets (the wrangler a Node version gets, with its
 `compatibility_date`) and, under "choose", the files an option picks: a target path mapped,
-for one option, from each of its values to a source file. Those sources are used only through
+for one option, from each of its values to a source file (or to null: no such file for that
+value, e.g. a test of sessions only the stateful variant has). Those sources are used only through
 "choose", and their folders (`variants/`, `toolchains/`) are never copied as they are: one
 source for every variant, switches instead of copies.
 """
@@ -36,6 +37,7 @@ class Toolchain:
     engines_node: str
     wrangler: str
     workers_types: str
+    types_node: str  # @types/node for the tests, of the oldest Node the set runs on
     compatibility_date: str
 
     @property
@@ -48,6 +50,7 @@ class Toolchain:
             "engines_node": self.engines_node,
             "wrangler": self.wrangler,
             "workers_types": self.workers_types,
+            "types_node": self.types_node,
             "compatibility_date": self.compatibility_date,
         }
 
@@ -67,13 +70,14 @@ class Template:
     description: str
     variants: dict[str, str]  # name -> description
     toolchains: dict[str, Toolchain]  # newest first
-    choices: dict[str, dict[str, dict[str, str]]]  # target -> option -> value -> source
+    # target -> option -> value -> source; a None source: no such file for that value
+    choices: dict[str, dict[str, dict[str, str | None]]]
 
     def files(self, options: dict[str, str]) -> list[TemplateFile]:
         """The files to write for `options` (each option named in "choose" -> its value)."""
         chosen_sources = {
             source for by_option in self.choices.values()
-            for values in by_option.values() for source in values.values()
+            for values in by_option.values() for source in values.values() if source
         }  # fmt: skip
         pools = {PurePosixPath(s).parent for s in chosen_sources} - {PurePosixPath(".")}
         files = []
@@ -91,7 +95,8 @@ class Template:
                 value = options.get(option)
                 if value not in values:
                     raise CfmcpError(f"The template has no {option} {value!r} for {target}.")
-                files.append(self._file(self.root / values[value], Path(target)))
+                if values[value] is not None:
+                    files.append(self._file(self.root / values[value], Path(target)))
         return sorted(files, key=lambda f: f.target)
 
     def _file(self, source: Path, target: Path) -> TemplateFile:
@@ -136,6 +141,7 @@ def load_template(name: str = DEFAULT_TEMPLATE) -> Template:
             engines_node=value["engines_node"],
             wrangler=value["wrangler"],
             workers_types=value["workers_types"],
+            types_node=value["types_node"],
             compatibility_date=value["compatibility_date"],
         )
         for key, value in meta["toolchains"].items()

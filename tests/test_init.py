@@ -34,6 +34,15 @@ SOURCES = {
     "src/cloudflare-upstream.ts",
     "src/approval-dialog.ts",
 }
+# The project's own tests (`npm test`); test/worker.ts differs by toolchain.
+TESTS = {
+    "test/tsconfig.json",
+    "test/harness.ts",
+    "test/worker.ts",
+    "test/cloudflare-stub.ts",
+    "test/tools.test.ts",
+    "test/oauth.test.ts",
+}
 
 
 @pytest.mark.parametrize("toolchain", ["current", "node20"])
@@ -52,8 +61,19 @@ def test_init_renders_a_complete_stateless_project(cli, tmp_path, toolchain):
         "tsconfig.json",
         "wrangler.toml",
         *SOURCES,
+        *TESTS,
+        # Node 20 runs no TypeScript by itself: npm test loads this first.
+        *(["test/typescript.mjs"] if toolchain == "node20" else []),
     }
     assert files == expected
+    scripts = json.loads((target / "package.json").read_text())["scripts"]
+    assert scripts["typecheck"] == "tsc --noEmit && tsc -p test"
+    if toolchain == "node20":
+        assert scripts["test"].startswith("node --import ./test/typescript.mjs --test ")
+        assert "unstable_startWorker" in (target / "test/worker.ts").read_text()
+    else:
+        assert scripts["test"].startswith("node --experimental-strip-types ")
+        assert "createTestHarness" in (target / "test/worker.ts").read_text()
     for name, content in _tree(target).items():
         text = content.decode()
         assert "{{" not in text and "{%" not in text, f"unrendered Jinja in {name}"
@@ -99,7 +119,7 @@ def test_init_stateful_writes_the_durable_object_design(cli, tmp_path):
     result = cli("init", str(target), "--stateful", "--no-install", "--no-git", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["variant"] == "stateful"
-    assert set(_tree(target)) >= SOURCES
+    assert set(_tree(target)) >= SOURCES | TESTS | {"test/sessions.test.ts"}
     wrangler = tomlkit.parse((target / "wrangler.toml").read_text()).unwrap()
     assert wrangler["durable_objects"]["bindings"] == [
         {"name": "MCP_OBJECT", "class_name": "MyMCP"}
@@ -113,8 +133,9 @@ def test_init_stateful_writes_the_durable_object_design(cli, tmp_path):
     # One source: the shared files are the same bytes in both variants.
     stateless = tmp_path / "l"
     assert cli("init", str(stateless), "--no-install", "--no-git").exit_code == 0
-    for name in SOURCES - {"src/index.ts", "src/env.d.ts", "src/config.ts"}:
+    for name in (SOURCES | TESTS) - {"src/index.ts", "src/env.d.ts", "src/config.ts"}:
         assert (target / name).read_bytes() == (stateless / name).read_bytes(), name
+    assert not (stateless / "test/sessions.test.ts").exists()
 
 
 def test_init_records_what_was_generated(cli, tmp_path):

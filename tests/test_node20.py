@@ -13,6 +13,7 @@ from cfmcp.scaffold import load_template
 from tests import nodes
 from tests.conftest import copy_project, free_port, run_cfmcp
 from tests.devserver import cfmcp_dev
+from tests.test_project_tests import OAUTH_TESTS, TOOL_TESTS, npm_test, passed
 
 pytestmark = pytest.mark.integration
 
@@ -49,12 +50,20 @@ def test_init_says_once_how_to_move_up(node20_env, tmp_path):
 
 
 def test_the_node20_project_type_checks(node20_env, node20_project):
-    tsc = node20_project / "node_modules" / ".bin" / "tsc"
     result = subprocess.run(
-        [str(tsc), "--noEmit"], cwd=node20_project, capture_output=True, text=True,
-        env={**os.environ, **node20_env}, check=False,
+        ["npm", "run", "typecheck"], cwd=node20_project, capture_output=True, text=True,
+        env={**os.environ, **node20_env}, check=False, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "tsc -p test" in result.stdout  # the tests are type-checked too
+
+
+def test_the_node20_project_tests_itself(node20_env, node20_project):
+    """`npm test` on Node 20: the same tests, TypeScript by test/typescript.mjs, the Worker
+    started by the API wrangler 4.86 has."""
+    code, output = npm_test(node20_project, offline=True, env=node20_env)
+    assert code == 0, output
+    assert passed(output) == {*TOOL_TESTS, *OAUTH_TESTS}, output
 
 
 def test_the_node20_project_serves_both_eras(node20_env, node20_project):

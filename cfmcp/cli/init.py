@@ -164,4 +164,5 @@ def _next_steps_panel(root: Path, *, installed: bool) -> None:
     rows.append(("", "cfmcp deploy"))
     rows.append(("cfmcp client-config claude", "connect Claude Desktop (or cursor, vscode, …)"))
     rows.append(("src/tools.ts", "where your tools go (add and whoami are examples)"))
+    rows.append(("npm test", "test them: sign-in and tools in workerd, offline (test/)"))
     console.panel("Next steps", rows)

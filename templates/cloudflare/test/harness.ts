@@ -1,0 +1,251 @@
+// What every test file starts with: `const server = testServer();` runs this project's Worker
+// (./worker.ts) for the file's tests, with Cloudflare's sign-in served by ./cloudflare-stub.ts.
+// `server.signIn()` then signs in the way an MCP client and its user do (register, approve,
+// sign in to "Cloudflare", exchange the code) and gives back a connected MCP client.
+import { after, before } from "node:test";
+import { createHash, randomBytes } from "node:crypto";
+import {
+  Client,
+  StreamableHTTPClientTransport,
+  type CallToolResult,
+} from "@modelcontextprotocol/client";
+import {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  startCloudflareStub,
+  type CloudflareStub,
+} from "./cloudflare-stub.ts";
+import { startWorker, type RunningWorker } from "./worker.ts";
+
+// Where the test client says it listens. Nothing is served there: the code is read off the URL.
+const REDIRECT_URI = "http://127.0.0.1:9/callback";
+const DEFAULT_EMAIL = "dev@example.com";
+
+export interface Tokens {
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+  scope: string;
+}
+
+export interface SignedIn {
+  /** The MCP SDK's client, connected to /mcp with the user's access token. */
+  client: Client;
+  tokens: Tokens;
+  /** Call a tool; its whole result. */
+  call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
+  /** Call a tool; the text of its result. A tool error fails the test. */
+  text(name: string, args?: Record<string, unknown>): Promise<string>;
+}
+
+export interface TestServer {
+  /** The Worker's origin, e.g. http://127.0.0.1:PORT/. */
+  readonly url: URL;
+  readonly cloudflare: CloudflareStub;
+  /** A request to the Worker; `path` is relative to its origin. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  /**
+   * Sign in as `email` and connect an MCP client. `era: "legacy"` speaks the 2025 protocol
+   * (initialize first), as clients from before 2026-07-28 do.
+   */
+  signIn(options?: { email?: string; era?: "modern" | "legacy" }): Promise<SignedIn>;
+  /** The OAuth part of signIn() alone: the tokens an MCP client ends up with. */
+  authorize(options?: { email?: string }): Promise<Tokens>;
+  /** The MCP part of signIn() alone: a client connected to /mcp with `tokens`. */
+  connect(tokens: Tokens, options?: { era?: "modern" | "legacy" }): Promise<SignedIn>;
+  /** A refresh at /token, as a client does when its access token runs out. */
+  refresh(tokens: Tokens): Promise<Response>;
+}
+
+/** Starts the Worker before this file's tests and stops it after them. */
+export function testServer(): TestServer {
+  let cloudflare: CloudflareStub;
+  let worker: RunningWorker;
+  const clients: Client[] = [];
+  // A registered client is reused: registration is rate-limited, as on Cloudflare.
+  let clientId: string | undefined;
+
+  before(async () => {
+    cloudflare = await startCloudflareStub();
+    worker = await startWorker({
+      vars: {
+        CLOUDFLARE_OAUTH_URL: cloudflare.oauthUrl,
+        CLOUDFLARE_API_URL: cloudflare.apiUrl,
+        // The Worker under test answers as itself (127.0.0.1), not as its deployed origin.
+        PUBLIC_URL: "",
+      },
+      secrets: {
+        CLOUDFLARE_CLIENT_ID: CLIENT_ID,
+        CLOUDFLARE_CLIENT_SECRET: CLIENT_SECRET,
+        COOKIE_ENCRYPTION_KEY: randomBytes(32).toString("hex"),
+      },
+    });
+  });
+
+  after(async () => {
+    await Promise.allSettled(clients.map((client) => client.close()));
+    await worker?.close();
+    await cloudflare?.close();
+  });
+
+  async function register(): Promise<string> {
+    const response = await server.fetch("/register", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        client_name: "npm test",
+        redirect_uris: [REDIRECT_URI],
+        token_endpoint_auth_method: "none",
+      }),
+    });
+    if (response.status !== 201) throw new Error(`/register: ${await describe(response)}`);
+    return ((await response.json()) as { client_id: string }).client_id;
+  }
+
+  async function tokenRequest(form: Record<string, string>): Promise<Response> {
+    return server.fetch("/token", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(form),
+    });
+  }
+
+  const server: TestServer = {
+    get url() {
+      return worker.url;
+    },
+    get cloudflare() {
+      return cloudflare;
+    },
+    fetch: (path, init) => fetch(new URL(path, worker.url), init),
+
+    async authorize({ email = DEFAULT_EMAIL } = {}) {
+      clientId ??= await register();
+      // A client learns the resource to ask a token for from the server's metadata (RFC 9728).
+      const metadata = await server.fetch("/.well-known/oauth-protected-resource");
+      const { resource } = (await metadata.json()) as { resource: string };
+      const verifier = randomBytes(32).toString("base64url");
+      const authorize = new URL("/authorize", worker.url);
+      authorize.search = new URLSearchParams({
+        response_type: "code",
+        client_id: clientId,
+        redirect_uri: REDIRECT_URI,
+        code_challenge: createHash("sha256").update(verifier).digest("base64url"),
+        code_challenge_method: "S256",
+        state: randomBytes(8).toString("hex"),
+        resource,
+      }).toString();
+      const code = await approveAndSignIn(authorize, cloudflare.signedInAs(email));
+      const response = await tokenRequest({
+        grant_type: "authorization_code",
+        code,
+        redirect_uri: REDIRECT_URI,
+        client_id: clientId,
+        code_verifier: verifier,
+        resource,
+      });
+      if (response.status !== 200) throw new Error(`/token: ${await describe(response)}`);
+      return (await response.json()) as Tokens;
+    },
+
+    refresh(tokens) {
+      if (!clientId) throw new Error("Sign in first.");
+      return tokenRequest({
+        grant_type: "refresh_token",
+        refresh_token: tokens.refresh_token,
+        client_id: clientId,
+      });
+    },
+
+    async signIn({ email, era } = {}) {
+      return server.connect(await server.authorize({ email }), { era });
+    },
+
+    async connect(tokens, { era = "modern" } = {}) {
+      const client = new Client(
+        { name: "npm-test", version: "1.0.0" },
+        era === "modern" ? { versionNegotiation: { mode: { pin: "2026-07-28" } } } : {},
+      );
+      const transport = new StreamableHTTPClientTransport(new URL("/mcp", worker.url), {
+        requestInit: { headers: { Authorization: `Bearer ${tokens.access_token}` } },
+      });
+      await client.connect(transport);
+      clients.push(client);
+      const call = async (name: string, args: Record<string, unknown> = {}) =>
+        (await client.callTool({ name, arguments: args })) as CallToolResult;
+      return {
+        client,
+        tokens,
+        call,
+        async text(name, args) {
+          const result = await call(name, args);
+          const text = result.content.map((part) => (part.type === "text" ? part.text : "")).join("");
+          if (result.isError) throw new Error(`Tool ${name} returned an error: ${text}`);
+          return text;
+        },
+      };
+    },
+  };
+  return server;
+}
+
+/**
+ * Be the user's browser from /authorize to the client's redirect URI: follow redirects, keep
+ * cookies per origin (`cookies` starts with the upstream's), press Approve on the approval
+ * dialog. Returns the authorization code.
+ */
+async function approveAndSignIn(
+  start: URL,
+  cookies: Map<string, Map<string, string>>,
+): Promise<string> {
+  let url = start;
+  let init: RequestInit = {};
+  for (let step = 0; step < 10; step++) {
+    if (url.href.startsWith(REDIRECT_URI)) {
+      const code = url.searchParams.get("code");
+      if (code) return code;
+      const reason = `${url.searchParams.get("error")}: ${url.searchParams.get("error_description")}`;
+      throw new Error(`Authorization refused (${reason})`);
+    }
+    const jar = cookies.get(url.origin) ?? new Map<string, string>();
+    cookies.set(url.origin, jar);
+    const headers = new Headers(init.headers);
+    if (jar.size) headers.set("Cookie", [...jar].map(([k, v]) => `${k}=${v}`).join("; "));
+    const response = await fetch(url, { ...init, headers, redirect: "manual" });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(";");
+      const name = pair.slice(0, pair.indexOf("=")).trim();
+      const value = pair.slice(pair.indexOf("=") + 1);
+      if (value && !/max-age=0/i.test(line)) jar.set(name, value);
+      else jar.delete(name);
+    }
+    const location = response.headers.get("Location");
+    if (response.status >= 300 && response.status < 400 && location) {
+      url = new URL(location, url);
+      init = {};
+      continue;
+    }
+    // The approval dialog (src/approval-dialog.ts): its form carries one hidden `handle`.
+    const page = await response.text();
+    const handle = /name="handle" value="([^"]*)"/.exec(page)?.[1];
+    if (response.status !== 200 || handle === undefined) {
+      throw new Error(`Sign-in stopped at ${url.pathname}: HTTP ${response.status}\n${page}`);
+    }
+    url = new URL("/authorize", url);
+    init = {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ handle: unescapeHtml(handle), decision: "approve" }),
+    };
+  }
+  throw new Error("Sign-in did not reach the client's redirect URI in 10 steps.");
+}
+
+async function describe(response: Response): Promise<string> {
+  return `HTTP ${response.status} ${await response.text()}`;
+}
+
+function unescapeHtml(text: string): string {
+  const named: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'" };
+  return text.replace(/&(amp|lt|gt|quot|#39);/g, (_, name: string) => named[name]);
+}

@@ -1,0 +1,85 @@
+// Sign-in, as MCP clients meet it: what /mcp says without a token, the metadata documents
+// clients discover the OAuth server from, and the tokens /mcp accepts.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { testServer, type Tokens } from "./harness.ts";
+
+const server = testServer();
+
+function postToMcp(origin: URL, accessToken?: string): Promise<Response> {
+  return fetch(new URL("/mcp", origin), {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/json",
+      Accept: "application/json, text/event-stream",
+      ...(accessToken ? { Authorization: `Bearer ${accessToken}` } : {}),
+    },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: {} }),
+  });
+}
+
+test("/mcp without a token is 401 and points to the resource metadata", async () => {
+  const response = await postToMcp(server.url);
+  assert.equal(response.status, 401);
+  const challenge = response.headers.get("WWW-Authenticate") ?? "";
+  const pointer = /resource_metadata="([^"]+)"/.exec(challenge)?.[1];
+  assert.equal(pointer, new URL("/.well-known/oauth-protected-resource", server.url).href);
+});
+
+test("the metadata documents lead a client to sign-in", async () => {
+  const document = await server.fetch("/.well-known/oauth-protected-resource");
+  const resource = (await document.json()) as { resource: string; authorization_servers: string[] };
+  assert.equal(resource.resource, server.url.origin);
+  const [issuer] = resource.authorization_servers;
+  const response = await fetch(new URL("/.well-known/oauth-authorization-server", issuer));
+  assert.equal(response.status, 200);
+  const metadata = (await response.json()) as Record<string, unknown>;
+  assert.equal(metadata.authorization_endpoint, new URL("/authorize", server.url).href);
+  assert.equal(metadata.token_endpoint, new URL("/token", server.url).href);
+  assert.equal(metadata.registration_endpoint, new URL("/register", server.url).href);
+  assert.deepEqual(metadata.code_challenge_methods_supported, ["S256"]);
+});
+
+test("a signed-in client's token opens /mcp", async () => {
+  const mcp = await server.connect(await server.authorize());
+  const { tools } = await mcp.client.listTools();
+  assert.ok(Array.isArray(tools));
+});
+
+test("a token that is not this server's is refused", async () => {
+  const response = await postToMcp(server.url, "not-a-token-of-ours");
+  assert.equal(response.status, 401);
+  assert.match(response.headers.get("WWW-Authenticate") ?? "", /error="invalid_token"/);
+});
+
+test("a token for another resource is refused", async () => {
+  // A token names the server it was issued for (its audience, RFC 8707). The Worker answers on
+  // 127.0.0.1 and on localhost, two origins and so two resources: the first one's token must
+  // not open the second, as a token for another MCP server must not open this one.
+  const { access_token } = await server.authorize();
+  const elsewhere = new URL(server.url);
+  elsewhere.hostname = "localhost";
+  const response = await postToMcp(elsewhere, access_token);
+  assert.equal(response.status, 401);
+  assert.match(response.headers.get("WWW-Authenticate") ?? "", /error="invalid_token"/);
+});
+
+test("a refresh gives a working token", async () => {
+  const tokens = await server.authorize();
+  const refreshed = await server.refresh(tokens);
+  assert.equal(refreshed.status, 200);
+  const mcp = await server.connect((await refreshed.json()) as Tokens);
+  const { tools } = await mcp.client.listTools();
+  assert.ok(Array.isArray(tools));
+});
+
+test("a sign-in revoked on Cloudflare ends at the next refresh", async () => {
+  const tokens = await server.authorize({ email: "leaving@example.com" });
+  server.cloudflare.revoke("leaving@example.com");
+  const refused = await server.refresh(tokens);
+  assert.equal(refused.status, 400);
+  assert.deepEqual(await refused.json(), {
+    error: "invalid_grant",
+    error_description: "Cloudflare no longer accepts this sign-in; authorize again.",
+  });
+});

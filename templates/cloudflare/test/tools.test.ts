@@ -1,0 +1,41 @@
+// The tools of src/tools.ts, called the way MCP clients call them: signed in, over streamable
+// HTTP on /mcp. `npm test` runs every test/*.test.ts; ./harness.ts has the helpers.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { testServer } from "./harness.ts";
+
+const server = testServer();
+
+test("add adds two numbers", async () => {
+  const mcp = await server.signIn();
+  assert.equal(await mcp.text("add", { a: 2, b: 3 }), "5");
+});
+
+test("add refuses arguments that are not numbers", async () => {
+  const mcp = await server.signIn();
+  const result = await mcp.call("add", { a: "two", b: 3 });
+  assert.equal(result.isError, true);
+});
+
+test("whoami shows the user who signed in", async () => {
+  const mcp = await server.signIn({ email: "ada@example.com" });
+  const me = JSON.parse(await mcp.text("whoami"));
+  assert.equal(me.email, "ada@example.com");
+  assert.equal(me.accounts.length, 1);
+  assert.equal(me.accessToken, undefined, "whoami must not show Cloudflare's token");
+});
+
+test("clients of the 2025 protocol get the same tools", async () => {
+  const mcp = await server.signIn({ era: "legacy" });
+  const { tools } = await mcp.client.listTools();
+  assert.deepEqual(tools.map((tool) => tool.name).sort(), ["add", "whoami"]);
+  assert.equal(await mcp.text("add", { a: 40, b: 2 }), "42");
+});
+
+// ─── Your tool here ───────────────────────────────────────────────────────────────────────
+// Copy this test for each tool you add to src/tools.ts: its name, its arguments, the text you
+// expect. `mcp.call()` gives the whole result; `mcp.client` is the MCP SDK's client.
+test("your tool here (copy this test)", async () => {
+  const mcp = await server.signIn();
+  assert.equal(await mcp.text("add", { a: 0.5, b: 0.25 }), "0.75");
+});

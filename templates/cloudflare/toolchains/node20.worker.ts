@@ -1,0 +1,36 @@
+// Runs this project's Worker for the tests: wrangler builds src/ and starts it in workerd from
+// ./wrangler.toml, with every binding (KV, rate limits, Durable Objects) local and empty, and
+// `vars`/`secrets` laid over the file's. Nothing reaches Cloudflare. (wrangler 4.86, the last
+// for Node 20, has no test harness yet; the current toolchain uses `createTestHarness`.)
+import { unstable_startWorker } from "wrangler";
+
+// Otherwise the local runtime downloads Cloudflare's request.cf data: tests stay offline.
+process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
+
+export interface RunningWorker {
+  url: URL;
+  close(): Promise<void>;
+}
+
+export async function startWorker(options: {
+  vars: Record<string, string>;
+  secrets: Record<string, string>;
+}): Promise<RunningWorker> {
+  const bindings = Object.fromEntries([
+    ...Object.entries(options.vars).map(([name, value]) => [name, { type: "plain_text", value }]),
+    ...Object.entries(options.secrets).map(([name, value]) => [name, { type: "secret_text", value }]),
+  ]);
+  const worker = await unstable_startWorker({
+    config: "./wrangler.toml",
+    bindings,
+    dev: {
+      server: { hostname: "127.0.0.1", port: 0 },
+      inspector: false,
+      watch: false,
+      persist: false,
+      logLevel: "error",
+    },
+  });
+  await worker.ready;
+  return { url: await worker.url, close: () => worker.dispose() };
+}

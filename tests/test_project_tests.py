@@ -21,6 +21,7 @@ TOOL_TESTS = (
     "add adds two numbers",
     "add refuses arguments that are not numbers",
     "whoami shows the user who signed in",
+    "whoami is still the same user after a refresh",
     "clients of the 2025 protocol get the same tools",
     "your tool here (copy this test)",
 )
@@ -36,6 +37,7 @@ OAUTH_TESTS = (
 SESSION_TESTS = (
     "a session answers its own user's requests",
     "another user's token cannot use the session",
+    "the same user through another app cannot use the session",
 )
 
 

@@ -21,17 +21,21 @@ import { startWorker, type RunningWorker } from "./worker.ts";
 const REDIRECT_URI = "http://127.0.0.1:9/callback";
 const DEFAULT_EMAIL = "dev@example.com";
 
+/** What /token answers, and the client the tokens were issued to. */
 export interface Tokens {
   access_token: string;
   refresh_token: string;
   expires_in: number;
   scope: string;
+  client_id: string;
 }
 
 export interface SignedIn {
   /** The MCP SDK's client, connected to /mcp with the user's access token. */
   client: Client;
   tokens: Tokens;
+  /** The session a 2025-era client got (stateful servers only), else undefined. */
+  sessionId: string | undefined;
   /** Call a tool; its whole result. */
   call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
   /** Call a tool; the text of its result. A tool error fails the test. */
@@ -49,12 +53,15 @@ export interface TestServer {
    * (initialize first), as clients from before 2026-07-28 do.
    */
   signIn(options?: { email?: string; era?: "modern" | "legacy" }): Promise<SignedIn>;
-  /** The OAuth part of signIn() alone: the tokens an MCP client ends up with. */
-  authorize(options?: { email?: string }): Promise<Tokens>;
+  /**
+   * The OAuth part of signIn() alone: the tokens an MCP client ends up with. The file's tests
+   * share one registered client; `newClient: true` registers another, as a second app would.
+   */
+  authorize(options?: { email?: string; newClient?: boolean }): Promise<Tokens>;
   /** The MCP part of signIn() alone: a client connected to /mcp with `tokens`. */
   connect(tokens: Tokens, options?: { era?: "modern" | "legacy" }): Promise<SignedIn>;
-  /** A refresh at /token, as a client does when its access token runs out. */
-  refresh(tokens: Tokens): Promise<Response>;
+  /** A refresh at /token, as a client does when its access token runs out: the new tokens. */
+  refresh(tokens: Tokens): Promise<Tokens>;
 }
 
 /** Starts the Worker before this file's tests and stops it after them. */
@@ -62,8 +69,8 @@ export function testServer(): TestServer {
   let cloudflare: CloudflareStub;
   let worker: RunningWorker;
   const clients: Client[] = [];
-  // A registered client is reused: registration is rate-limited, as on Cloudflare.
-  let clientId: string | undefined;
+  // Registered once for the file's tests, as an installed MCP client registers once.
+  let sharedClientId: string | undefined;
 
   before(async () => {
     cloudflare = await startCloudflareStub();
@@ -119,12 +126,13 @@ export function testServer(): TestServer {
     },
     fetch: (path, init) => fetch(new URL(path, worker.url), init),
 
-    async authorize({ email = DEFAULT_EMAIL } = {}) {
-      clientId ??= await register();
+    async authorize({ email = DEFAULT_EMAIL, newClient = false } = {}) {
+      const clientId = newClient ? await register() : (sharedClientId ??= await register());
       // A client learns the resource to ask a token for from the server's metadata (RFC 9728).
       const metadata = await server.fetch("/.well-known/oauth-protected-resource");
       const { resource } = (await metadata.json()) as { resource: string };
       const verifier = randomBytes(32).toString("base64url");
+      const state = randomBytes(8).toString("hex");
       const authorize = new URL("/authorize", worker.url);
       authorize.search = new URLSearchParams({
         response_type: "code",
@@ -132,10 +140,10 @@ export function testServer(): TestServer {
         redirect_uri: REDIRECT_URI,
         code_challenge: createHash("sha256").update(verifier).digest("base64url"),
         code_challenge_method: "S256",
-        state: randomBytes(8).toString("hex"),
+        state,
         resource,
       }).toString();
-      const code = await approveAndSignIn(authorize, cloudflare.signedInAs(email));
+      const code = await approveAndSignIn(authorize, state, cloudflare.signedInAs(email));
       const response = await tokenRequest({
         grant_type: "authorization_code",
         code,
@@ -145,16 +153,17 @@ export function testServer(): TestServer {
         resource,
       });
       if (response.status !== 200) throw new Error(`/token: ${await describe(response)}`);
-      return (await response.json()) as Tokens;
+      return { ...((await response.json()) as Tokens), client_id: clientId };
     },
 
-    refresh(tokens) {
-      if (!clientId) throw new Error("Sign in first.");
-      return tokenRequest({
+    async refresh(tokens) {
+      const response = await tokenRequest({
         grant_type: "refresh_token",
         refresh_token: tokens.refresh_token,
-        client_id: clientId,
+        client_id: tokens.client_id,
       });
+      if (response.status !== 200) throw new Error(`/token: ${await describe(response)}`);
+      return { ...((await response.json()) as Tokens), client_id: tokens.client_id };
     },
 
     async signIn({ email, era } = {}) {
@@ -164,7 +173,7 @@ export function testServer(): TestServer {
     async connect(tokens, { era = "modern" } = {}) {
       const client = new Client(
         { name: "npm-test", version: "1.0.0" },
-        era === "modern" ? { versionNegotiation: { mode: { pin: "2026-07-28" } } } : {},
+        { versionNegotiation: { mode: era === "modern" ? { pin: "2026-07-28" } : "legacy" } },
       );
       const transport = new StreamableHTTPClientTransport(new URL("/mcp", worker.url), {
         requestInit: { headers: { Authorization: `Bearer ${tokens.access_token}` } },
@@ -176,6 +185,7 @@ export function testServer(): TestServer {
       return {
         client,
         tokens,
+        sessionId: transport.sessionId,
         call,
         async text(name, args) {
           const result = await call(name, args);
@@ -196,16 +206,24 @@ export function testServer(): TestServer {
  */
 async function approveAndSignIn(
   start: URL,
+  state: string,
   cookies: Map<string, Map<string, string>>,
 ): Promise<string> {
   let url = start;
   let init: RequestInit = {};
+  let approved = false;
   for (let step = 0; step < 10; step++) {
     if (url.href.startsWith(REDIRECT_URI)) {
       const code = url.searchParams.get("code");
-      if (code) return code;
-      const reason = `${url.searchParams.get("error")}: ${url.searchParams.get("error_description")}`;
-      throw new Error(`Authorization refused (${reason})`);
+      if (!code) {
+        const reason = `${url.searchParams.get("error")}: ${url.searchParams.get("error_description")}`;
+        throw new Error(`Authorization refused (${reason})`);
+      }
+      // What a real client checks too: its own state back, and that the user was asked (a
+      // browser with no cookies of this server has approved nothing yet).
+      if (url.searchParams.get("state") !== state) throw new Error("The state came back changed.");
+      if (!approved) throw new Error("Signed in without the approval dialog.");
+      return code;
     }
     const jar = cookies.get(url.origin) ?? new Map<string, string>();
     cookies.set(url.origin, jar);
@@ -237,6 +255,7 @@ async function approveAndSignIn(
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ handle: unescapeHtml(handle), decision: "approve" }),
     };
+    approved = true;
   }
   throw new Error("Sign-in did not reach the client's redirect URI in 10 steps.");
 }
@@ -245,7 +264,7 @@ async function describe(response: Response): Promise<string> {
   return `HTTP ${response.status} ${await response.text()}`;
 }
 
+/** The dialog escapes as `&#NN;` (src/approval-dialog.ts). */
 function unescapeHtml(text: string): string {
-  const named: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'" };
-  return text.replace(/&(amp|lt|gt|quot|#39);/g, (_, name: string) => named[name]);
+  return text.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
 }

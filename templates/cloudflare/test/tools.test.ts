@@ -25,10 +25,19 @@ test("whoami shows the user who signed in", async () => {
   assert.equal(me.accessToken, undefined, "whoami must not show Cloudflare's token");
 });
 
+test("whoami is still the same user after a refresh", async () => {
+  const tokens = await server.authorize({ email: "ada@example.com" });
+  const mcp = await server.connect(await server.refresh(tokens));
+  assert.equal(JSON.parse(await mcp.text("whoami")).email, "ada@example.com");
+});
+
 test("clients of the 2025 protocol get the same tools", async () => {
+  const names = async (era: "modern" | "legacy") => {
+    const { tools } = await (await server.signIn({ era })).client.listTools();
+    return tools.map((tool) => tool.name).sort();
+  };
+  assert.deepEqual(await names("legacy"), await names("modern"));
   const mcp = await server.signIn({ era: "legacy" });
-  const { tools } = await mcp.client.listTools();
-  assert.deepEqual(tools.map((tool) => tool.name).sort(), ["add", "whoami"]);
   assert.equal(await mcp.text("add", { a: 40, b: 2 }), "42");
 });
 

@@ -7,6 +7,8 @@ import { unstable_startWorker } from "wrangler";
 // Otherwise the local runtime downloads Cloudflare's request.cf data: tests stay offline.
 process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
 
+const START_TIMEOUT_MS = 30_000;
+
 export interface RunningWorker {
   url: URL;
   close(): Promise<void>;
@@ -32,5 +34,16 @@ export async function startWorker(options: {
     },
   });
   await worker.ready;
-  return { url: await worker.url, close: () => worker.dispose() };
+  const url = await worker.url;
+  // wrangler 4.86 reports a build error only in its log (above) and then holds every request
+  // until a build succeeds: ask once, and give up after a while instead of each test timing out.
+  try {
+    await worker.fetch(new URL("/", url).href, { signal: AbortSignal.timeout(START_TIMEOUT_MS) });
+  } catch (error) {
+    await worker.dispose();
+    const seconds = START_TIMEOUT_MS / 1000;
+    const message = `The Worker did not answer in ${seconds} s (see wrangler's errors above).`;
+    throw new Error(message, { cause: error });
+  }
+  return { url, close: () => worker.dispose() };
 }

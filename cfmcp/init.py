@@ -15,7 +15,14 @@ from cfmcp.fsutil import set_aside
 from cfmcp.names import slugify_worker_name, worker_name_problem
 from cfmcp.node import NodeInstall
 from cfmcp.project import Project
-from cfmcp.scaffold import DEFAULT_VARIANT, Template, Toolchain, load_template, render_template
+from cfmcp.scaffold import (
+    DEFAULT_PROVIDER,
+    DEFAULT_VARIANT,
+    Template,
+    Toolchain,
+    load_template,
+    render_template,
+)
 
 
 @dataclass
@@ -28,12 +35,13 @@ class InitPlan:
     toolchain: Toolchain
     install: bool
     git: bool
+    auth: str = DEFAULT_PROVIDER  # the sign-in provider
     node: NodeInstall | None = None  # set when installing
     existing: list[Path] = field(default_factory=list)  # template files already in the folder
 
     @property
     def options(self) -> dict[str, str]:
-        return {"variant": self.variant, "toolchain": self.toolchain.name}
+        return {"variant": self.variant, "toolchain": self.toolchain.name, "auth": self.auth}
 
     @property
     def notice(self) -> str | None:
@@ -84,6 +92,7 @@ def plan_init(
     force: bool,
     stateful: bool = False,
     toolchain: str | None = None,
+    auth: str = DEFAULT_PROVIDER,
 ) -> InitPlan:
     """Everything decided and checked before a single file is written: the name, the folder,
     the variant, the toolchain set for the Node on PATH (and that Node, when installing)."""
@@ -98,10 +107,15 @@ def plan_init(
             "(files of the same name are kept as .bak copies; nothing is deleted).",
         )
     template = load_template()
+    if auth not in template.providers:
+        known = ", ".join(template.providers)
+        raise UsageError(f"Unknown sign-in provider {auth!r}.", hint=f"Use one of: {known}.")
     variant = "stateful" if stateful else DEFAULT_VARIANT
     chosen, node = choose_toolchain(template, toolchain, install=install)
     use_git = shutil.which("git") is not None if git is None else git
-    plan = InitPlan(root, worker_name, derived, template, variant, chosen, install, use_git, node)
+    plan = InitPlan(
+        root, worker_name, derived, template, variant, chosen, install, use_git, auth, node
+    )
     plan.existing = [f.target for f in template.files(plan.options) if (root / f.target).exists()]
     if (root / "cfmcp.json").exists():
         plan.existing.append(Path("cfmcp.json"))
@@ -157,6 +171,7 @@ def _write_project(plan: InitPlan) -> InitResult:
         "template_version": plan.template.version,
         "variant": plan.variant,
         "stateful": plan.variant == "stateful",
+        "auth": plan.auth,
         "toolchain": plan.toolchain.as_context(),
         "toolchains": {name: t.as_context() for name, t in plan.template.toolchains.items()},
         "ratelimit_namespace": ratelimit_namespace(plan.name),

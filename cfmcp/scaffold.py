@@ -26,6 +26,7 @@ from cfmcp.errors import CfmcpError
 TEMPLATE_META = "template.json"
 DEFAULT_TEMPLATE = "cloudflare"
 DEFAULT_VARIANT = "stateless"
+DEFAULT_PROVIDER = "cloudflare"
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class Template:
     version: str
     description: str
     variants: dict[str, str]  # name -> description
+    providers: dict[str, str]  # sign-in provider (`auth`) -> description
     toolchains: dict[str, Toolchain]  # newest first
     # target -> option -> value -> source; a None source: no such file for that value
     choices: dict[str, dict[str, dict[str, str | None]]]
@@ -152,6 +154,7 @@ def load_template(name: str = DEFAULT_TEMPLATE) -> Template:
         version=str(meta["version"]),
         description=meta.get("description", ""),
         variants=dict(meta["variants"]),
+        providers=dict(meta["providers"]),
         toolchains=dict(
             sorted(toolchains.items(), key=lambda item: item[1].min_node, reverse=True)
         ),

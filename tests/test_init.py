@@ -30,8 +30,9 @@ SOURCES = {
     "src/refresh-once.ts",
     "src/config.ts",
     "src/env.d.ts",
-    "src/cloudflare-handler.ts",
-    "src/cloudflare-upstream.ts",
+    "src/auth-handler.ts",
+    "src/upstream.ts",
+    "src/upstream-kit.ts",
     "src/approval-dialog.ts",
 }
 # The project's own tests (`npm test`); test/worker.ts differs by toolchain.
@@ -39,7 +40,7 @@ TESTS = {
     "test/tsconfig.json",
     "test/harness.ts",
     "test/worker.ts",
-    "test/cloudflare-stub.ts",
+    "test/upstream-stub.ts",
     "test/tools.test.ts",
     "test/oauth.test.ts",
 }
@@ -151,6 +152,7 @@ def test_init_records_what_was_generated(cli, tmp_path):
         "name": "rec-test",
         "variant": "stateless",
         "toolchain": "node20",
+        "auth": "cloudflare",
         "install": False,
         "git": False,
     }

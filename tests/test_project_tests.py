@@ -32,7 +32,7 @@ OAUTH_TESTS = (
     "a token that is not this server's is refused",
     "a token for another resource is refused",
     "a refresh gives a working token",
-    "a sign-in revoked on Cloudflare ends at the next refresh",
+    "a sign-in revoked at the provider ends at the next refresh",
 )
 SESSION_TESTS = (
     "a session answers its own user's requests",

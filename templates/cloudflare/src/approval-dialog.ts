@@ -69,6 +69,8 @@ const HEAD = `<meta charset="utf-8">
 
 export function renderApprovalDialog(options: {
   serverName: string;
+  /** Who signs the user in after they approve, e.g. "Cloudflare". */
+  providerName: string;
   consent: ConsentDescription;
   handle: string;
   /** What the granted scopes let the client do, in words. */
@@ -97,7 +99,7 @@ ${HEAD}
 <body>
 <main>
   <h1>${client} wants to use ${server}</h1>
-  <p>${identity} After you approve, you sign in with Cloudflare and access is sent to
+  <p>${identity} After you approve, you sign in with ${escapeHtml(options.providerName)} and access is sent to
      <strong>${escapeHtml(destination.label)}</strong>.</p>
   ${access}
   ${warning}

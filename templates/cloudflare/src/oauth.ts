@@ -8,8 +8,8 @@ import {
   type ClientRegistrationCallbackOptions,
   type OAuthProviderOptions,
 } from "@cloudflare/workers-oauth-provider";
-import { CloudflareHandler } from "./cloudflare-handler";
-import { refreshUpstream, userProps, type Props, type UserProps } from "./cloudflare-upstream";
+import { AuthHandler } from "./auth-handler";
+import { refreshUpstream, userProps, type Props, type UserProps } from "./upstream";
 import { SCOPES, SERVER_NAME } from "./config";
 import {
   boundedBody,
@@ -105,7 +105,7 @@ export function oauthWorker(apiHandlers: ApiHandlers): ExportedHandler<Env> {
 function providerOptions(origin: string, apiHandlers: ApiHandlers): OAuthProviderOptions<Env> {
   return {
     apiHandlers,
-    defaultHandler: CloudflareHandler as unknown as ExportedHandler<Env>,
+    defaultHandler: AuthHandler as unknown as ExportedHandler<Env>,
     authorizeEndpoint: "/authorize",
     tokenEndpoint: TOKEN_PATH,
     clientRegistrationEndpoint: REGISTER_PATH,
@@ -128,8 +128,8 @@ function providerOptions(origin: string, apiHandlers: ApiHandlers): OAuthProvide
         headers: marked,
       });
     },
-    // Our tokens live as long as Cloudflare's (KV needs 60 s at least) and carry no refresh
-    // token; refreshing ours refreshes Cloudflare's first.
+    // Our tokens live as long as the provider's (KV needs 60 s at least); refreshing ours
+    // refreshes the provider's first (./upstream.ts).
     tokenExchangeCallback: async ({ grantType, props, env }) => {
       if (grantType === "authorization_code") {
         const grant = props as Props;

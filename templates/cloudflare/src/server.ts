@@ -1,7 +1,7 @@
 // The MCP server for one request: the 2026-07-28 protocol has no sessions, so each request
 // gets a fresh server with the tools of ./tools.ts and the user its bearer token belongs to.
 import { McpServer, type McpRequestContext } from "@modelcontextprotocol/server";
-import type { UserProps } from "./cloudflare-upstream";
+import type { UserProps } from "./upstream";
 import { SERVER_NAME, SERVER_VERSION } from "./config";
 import { registerTools } from "./tools";
 

@@ -2,7 +2,7 @@
 // input schema (zod), and a function that returns content. `user()` is who signed in.
 import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
-import type { UserProps } from "./cloudflare-upstream";
+import { publicProfile, type UserProps } from "./upstream";
 
 export function registerTools(server: McpServer, user: () => UserProps) {
   server.registerTool(
@@ -16,10 +16,9 @@ export function registerTools(server: McpServer, user: () => UserProps) {
 
   server.registerTool(
     "whoami",
-    { description: "The Cloudflare user who signed in, and their accounts." },
+    { description: "Who signed in: id, email and name, as the sign-in provider knows them." },
     async () => {
-      const { userId, email, name, accounts } = user();
-      const text = JSON.stringify({ id: userId, email, name, accounts }, null, 2);
+      const text = JSON.stringify(publicProfile(user()), null, 2);
       return { content: [{ type: "text", text }] };
     },
   );

@@ -1,7 +1,7 @@
 // What every test file starts with: `const server = testServer();` runs this project's Worker
-// (./worker.ts) for the file's tests, with Cloudflare's sign-in served by ./cloudflare-stub.ts.
-// `server.signIn()` then signs in the way an MCP client and its user do (register, approve,
-// sign in to "Cloudflare", exchange the code) and gives back a connected MCP client.
+// (./worker.ts) for the file's tests, with the identity provider's sign-in served by
+// ./upstream-stub.ts. `server.signIn()` then signs in the way an MCP client and its user do
+// (register, approve, sign in upstream, exchange the code) and gives back a connected client.
 import { after, before } from "node:test";
 import { createHash, randomBytes } from "node:crypto";
 import {
@@ -9,12 +9,7 @@ import {
   StreamableHTTPClientTransport,
   type CallToolResult,
 } from "@modelcontextprotocol/client";
-import {
-  CLIENT_ID,
-  CLIENT_SECRET,
-  startCloudflareStub,
-  type CloudflareStub,
-} from "./cloudflare-stub.ts";
+import { startUpstreamStub, type UpstreamStub } from "./upstream-stub.ts";
 import { startWorker, type RunningWorker } from "./worker.ts";
 
 // Where the test client says it listens. Nothing is served there: the code is read off the URL.
@@ -45,7 +40,8 @@ export interface SignedIn {
 export interface TestServer {
   /** The Worker's origin, e.g. http://127.0.0.1:PORT/. */
   readonly url: URL;
-  readonly cloudflare: CloudflareStub;
+  /** The stand-in for the identity provider, e.g. `server.upstream.revoke(email)`. */
+  readonly upstream: UpstreamStub;
   /** A request to the Worker; `path` is relative to its origin. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /**
@@ -66,33 +62,25 @@ export interface TestServer {
 
 /** Starts the Worker before this file's tests and stops it after them. */
 export function testServer(): TestServer {
-  let cloudflare: CloudflareStub;
+  let upstream: UpstreamStub;
   let worker: RunningWorker;
   const clients: Client[] = [];
   // Registered once for the file's tests, as an installed MCP client registers once.
   let sharedClientId: string | undefined;
 
   before(async () => {
-    cloudflare = await startCloudflareStub();
+    upstream = await startUpstreamStub();
     worker = await startWorker({
-      vars: {
-        CLOUDFLARE_OAUTH_URL: cloudflare.oauthUrl,
-        CLOUDFLARE_API_URL: cloudflare.apiUrl,
-        // The Worker under test answers as itself (127.0.0.1), not as its deployed origin.
-        PUBLIC_URL: "",
-      },
-      secrets: {
-        CLOUDFLARE_CLIENT_ID: CLIENT_ID,
-        CLOUDFLARE_CLIENT_SECRET: CLIENT_SECRET,
-        COOKIE_ENCRYPTION_KEY: randomBytes(32).toString("hex"),
-      },
+      // The Worker under test answers as itself (127.0.0.1), not as its deployed origin.
+      vars: { ...upstream.vars, PUBLIC_URL: "" },
+      secrets: { ...upstream.secrets, COOKIE_ENCRYPTION_KEY: randomBytes(32).toString("hex") },
     });
   });
 
   after(async () => {
     await Promise.allSettled(clients.map((client) => client.close()));
     await worker?.close();
-    await cloudflare?.close();
+    await upstream?.close();
   });
 
   async function register(): Promise<string> {
@@ -121,8 +109,8 @@ export function testServer(): TestServer {
     get url() {
       return worker.url;
     },
-    get cloudflare() {
-      return cloudflare;
+    get upstream() {
+      return upstream;
     },
     fetch: (path, init) => fetch(new URL(path, worker.url), init),
 
@@ -143,7 +131,7 @@ export function testServer(): TestServer {
         state,
         resource,
       }).toString();
-      const code = await approveAndSignIn(authorize, state, cloudflare.signedInAs(email));
+      const code = await approveAndSignIn(authorize, state, upstream.signedInAs(email));
       const response = await tokenRequest({
         grant_type: "authorization_code",
         code,

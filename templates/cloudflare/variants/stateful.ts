@@ -7,7 +7,7 @@ import { McpServer as SessionServer } from "@modelcontextprotocol/sdk/server/mcp
 import { isLegacyRequest, type McpServer } from "@modelcontextprotocol/server";
 import { McpAgent } from "agents/mcp";
 import { createMcpHandler } from "agents/mcp/server";
-import type { UserProps } from "./cloudflare-upstream";
+import type { UserProps } from "./upstream";
 import { SERVER_NAME, SERVER_VERSION } from "./config";
 import { oauthWorker } from "./oauth";
 import { createServer } from "./server";
@@ -44,7 +44,7 @@ export class MyMCP extends McpAgent<Env, unknown, SessionProps> {
   /**
    * Called by the Worker before any request that names this session. True when the request's
    * token belongs to the user and client that started it; the session then takes the token's
-   * props, so tools see Cloudflare's token as refreshed. Not `async`: McpAgent starts a
+   * props, so tools see the provider's token as refreshed. Not `async`: McpAgent starts a
    * session before running an async method, and naming an unknown session must start nothing.
    */
   claim(props: SessionProps): Promise<boolean> {

@@ -1,8 +1,15 @@
-// Cloudflare as the upstream identity provider: authorize URL, code and refresh exchanges,
-// and the user/accounts lookups. The base URLs are vars so `cfmcp dev` can point them at a
-// local stand-in.
+// The upstream identity provider, the one place sign-in differs by provider: here Cloudflare.
+// Its authorize URL, the code and refresh exchanges, and who the user is (/user, /accounts).
+// The base URLs are vars so `cfmcp dev` (and `npm test`) can point them at a local stand-in.
+// ./auth-handler.ts (the dialog, /callback) and ./oauth.ts use only what this file exports.
 import { OAuthError } from "@cloudflare/workers-oauth-provider";
 import { REFUSED, refreshOnce } from "./refresh-once";
+import { UpstreamError, codeChallengeS256 } from "./upstream-kit";
+
+/** Who signs users in, as the approval dialog names it. */
+export const PROVIDER_NAME = "Cloudflare";
+/** The secrets sign-in needs besides COOKIE_ENCRYPTION_KEY (`cfmcp secrets set` sets them). */
+export const PROVIDER_SECRETS = ["CLOUDFLARE_CLIENT_ID", "CLOUDFLARE_CLIENT_SECRET"] as const;
 
 export interface CloudflareAccount {
   id: string;
@@ -33,6 +40,11 @@ export function userProps(props: Props): UserProps {
   return user;
 }
 
+/** What `whoami` shows of the user: everything but tokens. */
+export function publicProfile(user: UserProps) {
+  return { id: user.userId, email: user.email, name: user.name, accounts: user.accounts };
+}
+
 interface UpstreamTokens {
   access_token: string;
   refresh_token?: string;
@@ -43,22 +55,6 @@ interface UpstreamTokens {
 
 function trimSlash(url: string): string {
   return url.replace(/\/+$/, "");
-}
-
-function base64Url(bytes: ArrayBuffer | Uint8Array): string {
-  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  let text = "";
-  for (const byte of view) text += String.fromCharCode(byte);
-  return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-/** A fresh PKCE verifier (RFC 7636: 43-128 unreserved characters). */
-export function newCodeVerifier(): string {
-  return base64Url(crypto.getRandomValues(new Uint8Array(32)));
-}
-
-export async function codeChallengeS256(verifier: string): Promise<string> {
-  return base64Url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
 }
 
 export async function authorizeUrl(
@@ -89,9 +85,7 @@ async function tokenRequest(env: Env, form: Record<string, string>): Promise<Res
   });
 }
 
-export class UpstreamError extends Error {}
-
-export async function exchangeCode(
+async function exchangeCode(
   env: Env,
   options: { code: string; redirectUri: string; verifier: string },
 ): Promise<UpstreamTokens> {
@@ -149,7 +143,22 @@ export async function refreshUpstream(env: Env, props: Props): Promise<Props> {
   };
 }
 
-export function expiresAt(tokens: UpstreamTokens): number | undefined {
+/** The user came back from Cloudflare with `code`: exchange it, and learn who they are. */
+export async function completeSignIn(
+  env: Env,
+  options: { code: string; redirectUri: string; verifier: string },
+): Promise<Props> {
+  const tokens = await exchangeCode(env, options);
+  const identity = await fetchIdentity(env, tokens.access_token);
+  return {
+    ...identity,
+    accessToken: tokens.access_token,
+    refreshToken: tokens.refresh_token,
+    accessTokenExpiresAt: expiresAt(tokens),
+  };
+}
+
+function expiresAt(tokens: UpstreamTokens): number | undefined {
   return tokens.expires_in ? Math.floor(Date.now() / 1000) + tokens.expires_in : undefined;
 }
 
@@ -171,7 +180,7 @@ async function apiGet<T>(env: Env, path: string, accessToken: string): Promise<T
   return body.result;
 }
 
-export async function fetchIdentity(
+async function fetchIdentity(
   env: Env,
   accessToken: string,
 ): Promise<{ userId: string; email: string; name: string; accounts: CloudflareAccount[] }> {

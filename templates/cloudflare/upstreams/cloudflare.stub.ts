@@ -1,19 +1,19 @@
-// A stand-in for the parts of Cloudflare the Worker calls during sign-in (src/cloudflare-
-// upstream.ts), on 127.0.0.1 with Cloudflare's paths and JSON: the authorize page (the browser
-// is already signed in, so it redirects straight back with a code), the token endpoint (code
-// with PKCE, refresh with rotation) and the API's /user and /accounts.
+// A stand-in for the identity provider, here Cloudflare: the parts src/upstream.ts calls, on
+// 127.0.0.1 with Cloudflare's paths and JSON: the authorize page (the browser is already signed
+// in, so it redirects straight back with a code), the token endpoint (code with PKCE, refresh
+// with rotation) and the API's /user and /accounts. ./harness.ts points the Worker at it.
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-export const CLIENT_ID = "test-client-id";
-export const CLIENT_SECRET = "test-client-secret";
+const CLIENT_ID = "test-client-id";
+const CLIENT_SECRET = "test-client-secret";
 const USER_COOKIE = "signed_in_as";
 
-export interface CloudflareStub {
-  /** The Worker's CLOUDFLARE_OAUTH_URL and CLOUDFLARE_API_URL under test. */
-  oauthUrl: string;
-  apiUrl: string;
+export interface UpstreamStub {
+  /** The Worker's vars and secrets that point it at this stand-in. */
+  vars: Record<string, string>;
+  secrets: Record<string, string>;
   /** A browser's cookies (origin -> name -> value) signed in to this stand-in as `email`. */
   signedInAs(email: string): Map<string, Map<string, string>>;
   /** End every token of `email`, as when they remove the app from their Cloudflare account. */
@@ -32,7 +32,7 @@ export function cloudflareId(text: string): string {
   return createHash("sha256").update(text).digest("hex").slice(0, 32);
 }
 
-export async function startCloudflareStub(): Promise<CloudflareStub> {
+export async function startUpstreamStub(): Promise<UpstreamStub> {
   const codes = new Map<string, PendingCode>();
   const accessTokens = new Map<string, string>(); // token -> email
   const refreshTokens = new Map<string, string>();
@@ -121,8 +121,8 @@ export async function startCloudflareStub(): Promise<CloudflareStub> {
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {
-    oauthUrl: `${origin}/oauth2`,
-    apiUrl: `${origin}/client/v4`,
+    vars: { CLOUDFLARE_OAUTH_URL: `${origin}/oauth2`, CLOUDFLARE_API_URL: `${origin}/client/v4` },
+    secrets: { CLOUDFLARE_CLIENT_ID: CLIENT_ID, CLOUDFLARE_CLIENT_SECRET: CLIENT_SECRET },
     signedInAs: (email) => new Map([[origin, new Map([[USER_COOKIE, encodeURIComponent(email)]])]]),
     revoke(email) {
       for (const tokens of [accessTokens, refreshTokens]) {

@@ -1,5 +1,6 @@
-// The browser side of sign-in: the approval dialog, the redirect to Cloudflare, and the
-// callback that completes the MCP client's authorization.
+// The browser side of sign-in: the approval dialog, the redirect to the identity provider
+// (./upstream.ts), and the callback that completes the MCP client's authorization. Nothing here
+// depends on which provider that is.
 import {
   AuthorizationError,
   CimdFetchError,
@@ -10,15 +11,8 @@ import { Hono, type Context } from "hono";
 import { PAGE_HEADERS, renderApprovalDialog, renderMessage } from "./approval-dialog";
 import { isKeyTooLong } from "./guards";
 import { SCOPES, SERVER_NAME } from "./config";
-import {
-  UpstreamError,
-  authorizeUrl,
-  exchangeCode,
-  expiresAt,
-  fetchIdentity,
-  newCodeVerifier,
-  type Props,
-} from "./cloudflare-upstream";
+import { PROVIDER_NAME, PROVIDER_SECRETS, authorizeUrl, completeSignIn, type Props } from "./upstream";
+import { UpstreamError, newCodeVerifier } from "./upstream-kit";
 
 type AppContext = Context<{ Bindings: Env }>;
 
@@ -40,7 +34,7 @@ function page(c: AppContext, status: number, title: string, message: string): Re
 const MIN_COOKIE_KEY_LENGTH = 32;
 
 function requireSecrets(c: AppContext): Response | null {
-  const missing = ["CLOUDFLARE_CLIENT_ID", "CLOUDFLARE_CLIENT_SECRET", "COOKIE_ENCRYPTION_KEY"].filter(
+  const missing = [...PROVIDER_SECRETS, "COOKIE_ENCRYPTION_KEY"].filter(
     (name) => !c.env[name as keyof Env],
   );
   const fix = "Run `cfmcp secrets set` (or `cfmcp dev` locally).";
@@ -61,7 +55,7 @@ function grantedScopes(requested: string[]): string[] {
   return granted.length ? granted : Object.keys(SCOPES);
 }
 
-/** Save the approved request and send the browser to Cloudflare's sign-in. */
+/** Save the approved request and send the browser to the provider's sign-in. */
 async function redirectUpstream(c: AppContext, request: AuthRequest, headers?: Headers): Promise<Response> {
   const verifier = newCodeVerifier();
   const upstream = await c.env.OAUTH_PROVIDER.beginUpstream(request, { data: { verifier }, headers });
@@ -113,6 +107,7 @@ app.get("/authorize", async (c) => {
     transaction.headers.set("Content-Type", "text/html; charset=utf-8");
     const html = renderApprovalDialog({
       serverName: SERVER_NAME,
+      providerName: PROVIDER_NAME,
       consent,
       handle: transaction.handle,
       granted: grantedScopes(consent.scope).map((scope) => SCOPES[scope]),
@@ -159,14 +154,7 @@ app.get("/callback", async (c) => {
   }
   let props: Props;
   try {
-    const tokens = await exchangeCode(c.env, { code, redirectUri: callbackUrl(c), verifier: data.verifier });
-    const identity = await fetchIdentity(c.env, tokens.access_token);
-    props = {
-      ...identity,
-      accessToken: tokens.access_token,
-      refreshToken: tokens.refresh_token,
-      accessTokenExpiresAt: expiresAt(tokens),
-    };
+    props = await completeSignIn(c.env, { code, redirectUri: callbackUrl(c), verifier: data.verifier });
   } catch (error) {
     if (error instanceof UpstreamError) {
       headers.set("Location", authorizationErrorRedirect(request, "server_error", error.message));
@@ -185,4 +173,4 @@ app.get("/callback", async (c) => {
   return new Response(null, { status: 302, headers });
 });
 
-export const CloudflareHandler = app;
+export const AuthHandler = app;

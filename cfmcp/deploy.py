@@ -22,7 +22,7 @@ from typing import Any
 from cfmcp.errors import CfmcpError
 from cfmcp.kv import KvResult, ensure_kv
 from cfmcp.project import Project, env_key, is_kv_namespace_id, read_kv_id
-from cfmcp.secrets import REQUIRED_SECRETS, check_env
+from cfmcp.secrets import check_env, required_secrets
 
 Progress = Callable[[str], AbstractContextManager[Any]]
 Notify = Callable[[str], None]
@@ -125,7 +125,7 @@ def preflight(
     # Everything that can fail is checked before anything is created.
     with progress(f"Checking the secrets of Worker {worker}…"):
         names = wrangler.secret_list(project, env=env)
-    missing = [name for name in REQUIRED_SECRETS if name not in (names or [])]
+    missing = [name for name in required_secrets(project) if name not in (names or [])]
     if missing:
         env_flag = f" --env {env}" if env else ""
         if names is None:

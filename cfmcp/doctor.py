@@ -91,6 +91,7 @@ def run_doctor(
     elif document is not None:
         checks.append(check_kv(document, env))
     checks.append(check_state(project))
+    checks.append(check_provider(project))
     checks.append(check_api_token())
 
     usable = wrangler_check.status != FAIL and document is not None
@@ -253,7 +254,7 @@ def check_signin(project: Project, timeout: float) -> Check:
 
 
 def check_remote_secrets(project: Project, env: str | None, timeout: float) -> Check:
-    from cfmcp.secrets import REQUIRED_SECRETS
+    from cfmcp.secrets import required_secrets
     from cfmcp.wrangler import secret_list
 
     env_flag = f" --env {env}" if env else ""
@@ -268,7 +269,7 @@ def check_remote_secrets(project: Project, env: str | None, timeout: float) -> C
             f"Worker {project.worker_name(env)} is not on Cloudflare yet",
             f"Run `cfmcp secrets set{env_flag}`, then `cfmcp deploy{env_flag}`.",
         )
-    missing = [name for name in REQUIRED_SECRETS if name not in names]
+    missing = [name for name in required_secrets(project) if name not in names]
     if missing:
         return Check(
             "secrets on Cloudflare",
@@ -325,6 +326,17 @@ def check_state(project: Project) -> Check:
     except CfmcpError as error:
         return Check("cfmcp.json", FAIL, error.message, error.hint)
     return Check("cfmcp.json", PASS, "readable" if project.state_path.exists() else "none yet")
+
+
+def check_provider(project: Project) -> Check:
+    """Who signs users in (cfmcp.json `options.auth`), and the secrets that takes."""
+    from cfmcp.providers import provider_of
+
+    try:
+        provider = provider_of(project)
+    except CfmcpError as error:
+        return Check("sign-in provider", FAIL, error.message, error.hint)
+    return Check("sign-in provider", PASS, f"{provider.title} ({', '.join(provider.secrets)})")
 
 
 def check_api_token() -> Check:

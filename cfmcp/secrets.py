@@ -26,9 +26,14 @@ from cfmcp.errors import CfmcpError, UsageError
 from cfmcp.fsutil import atomic_write_text
 from cfmcp.project import DEV_VARS_FILE, Project, env_key
 
-REQUIRED_SECRETS = ("CLOUDFLARE_CLIENT_ID", "CLOUDFLARE_CLIENT_SECRET", "COOKIE_ENCRYPTION_KEY")
-# The upstream OAuth client: what `cfmcp oauth-client create` stores through store_secrets().
-UPSTREAM_CLIENT = ("CLOUDFLARE_CLIENT_ID", "CLOUDFLARE_CLIENT_SECRET")
+
+def required_secrets(project: Project) -> tuple[str, ...]:
+    """The secrets the project's Worker needs: its sign-in provider's client id and secret,
+    and COOKIE_ENCRYPTION_KEY."""
+    from cfmcp.providers import provider_of
+
+    return provider_of(project).secrets
+
 
 # Where a value came from (in --json output), and how to say it.
 STDIN = "stdin"
@@ -246,11 +251,7 @@ def resolve_values(
             hint=f"Set {' and '.join(missing)} in the environment "
             f"(`{first}=... cfmcp secrets set`), pipe a single value "
             f'(`printf %s "$VALUE" | cfmcp secrets set {first}`), or run it in a terminal.'
-            + (
-                " No OAuth client yet? `cfmcp oauth-client create` makes one and sets both."
-                if set(missing) & set(UPSTREAM_CLIENT)
-                else ""
-            ),
+            + _new_client_hint(missing),
         )
     return values
 
@@ -278,17 +279,26 @@ def _isatty(stream: TextIO) -> bool:
         return False
 
 
+def _new_client_hint(missing: list[str]) -> str:
+    """How to get the OAuth client whose id or secret is missing, if one is."""
+    from cfmcp.providers import PROVIDERS
+
+    for spec in PROVIDERS.values():
+        if set(missing) & set(spec.client_secrets):
+            return f" No OAuth client yet? {spec.new_client_hint}"
+    return ""
+
+
 def hidden_prompt(name: str) -> str:
     """Ask for a value without echoing it (on stderr, so stdout stays clean)."""
     from cfmcp import prompts
+    from cfmcp.providers import PROVIDERS
 
-    return prompts.secret(PROMPT_TEXT.get(name, name))
-
-
-PROMPT_TEXT = {
-    "CLOUDFLARE_CLIENT_ID": "CLOUDFLARE_CLIENT_ID (your Cloudflare OAuth client's id)",
-    "CLOUDFLARE_CLIENT_SECRET": "CLOUDFLARE_CLIENT_SECRET (its secret; not shown as you type)",
-}
+    texts = {}
+    for spec in PROVIDERS.values():
+        texts[spec.client_id] = spec.client_id_prompt
+        texts[spec.client_secret] = spec.client_secret_prompt
+    return prompts.secret(texts.get(name, name))
 
 
 # --- .dev.vars ------------------------------------------------------------------------------
@@ -520,8 +530,8 @@ def set_secrets(
         progress = progress or (lambda message: nullcontext())
         with progress("Checking which secrets are set…"):
             present = set(_names_at_target(project, env, local=local))
-        kept = [name for name in REQUIRED_SECRETS if name in present]
-    wanted = list(names) or [name for name in REQUIRED_SECRETS if name not in kept]
+        kept = [name for name in required_secrets(project) if name in present]
+    wanted = list(names) or [name for name in required_secrets(project) if name not in kept]
     if not wanted:
         worker = project.worker_name(env)
         return StoreResult(
@@ -696,8 +706,9 @@ def list_secrets(project: Project, env: str | None = None, *, remote: bool = Tru
         remote_names = wrangler.secret_list(project, env=env)
         worker_exists = remote_names is not None
     local_names = set(read_dev_vars(project, env))
-    names = list(REQUIRED_SECRETS)
-    names += sorted((set(remote_names or []) | local_names) - set(REQUIRED_SECRETS))
+    required = required_secrets(project)
+    names = list(required)
+    names += sorted((set(remote_names or []) | local_names) - set(required))
     return SecretListing(
         worker=worker,
         env=env,
@@ -706,7 +717,7 @@ def list_secrets(project: Project, env: str | None = None, *, remote: bool = Tru
         secrets=[
             SecretStatus(
                 name=name,
-                required=name in REQUIRED_SECRETS,
+                required=name in required,
                 cloudflare=None if not remote else name in (remote_names or []),
                 local=name in local_names,
             )
@@ -722,7 +733,7 @@ def dev_upstream_credentials(project: Project) -> dict[str, str]:
     local = read_dev_vars(project)
     store = store_for(project, local=True)
     values: dict[str, str] = {}
-    for name in REQUIRED_SECRETS:
+    for name in required_secrets(project):
         value = local.get(name) or store.get(name)
         if value:
             values[name] = value

@@ -10,10 +10,13 @@ import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cfmcp.errors import CfmcpError
 from cfmcp.project import Project, env_key
+
+if TYPE_CHECKING:
+    from cfmcp.providers import ProviderSpec
 
 Progress = Callable[[str], AbstractContextManager[Any]]
 Report = Callable[["Step"], None]
@@ -50,10 +53,14 @@ def up(
     progress: Progress | None = None,
     report: Report = lambda step: None,
     notify: Callable[[str], None] = lambda message: None,
+    prompt: Callable[[str], str] | None = None,
 ) -> UpResult:
+    """`prompt` asks for a value without echo (a terminal only): for sign-in providers without
+    an API to create OAuth clients, the id and secret of the app the user registered."""
     from cfmcp import deploy as deploy_module
     from cfmcp import kv, oauth_client, secrets, wrangler
     from cfmcp.cloudflare_api import CloudflareAPI
+    from cfmcp.providers import provider_of
 
     progress = progress or (lambda message: nullcontext())
     result = UpResult(env)
@@ -73,29 +80,40 @@ def up(
         account_id = oauth_client.resolve_account(project, choose=choose_account)
         os.environ["CLOUDFLARE_ACCOUNT_ID"] = account_id
 
+        provider = provider_of(project)
+        if provider.name != "cloudflare":
+            # Before anything is created: without the app's id and secret, up stops here.
+            url = oauth_client.worker_url(project, env, api, account_id)
+            client_values = _registered_app(project, env, provider, url, notify, prompt)
+
         namespace = kv.ensure_kv(project, env, progress=progress)
         done(
             Step("KV namespace", "skipped" if namespace.action == kv.CONFIGURED else "done",
                  f"{namespace.title or 'OAUTH_KV'} ({namespace.namespace_id})")
         )  # fmt: skip
 
-        client = oauth_client.create(
-            project,
-            api,
-            env=env,
-            put_secrets=False,
-            progress=progress,
-            note_lost_secret=False,
-            caller_puts=True,
-        )
-        for note in client.notes:
-            notify(note)
-        done(
-            Step("OAuth client", "skipped" if client.action == "reused" else "done",
-                 f"{client.client_id} → {', '.join(client.redirect_uris)}")
-        )  # fmt: skip
+        if provider.name == "cloudflare":
+            client = oauth_client.create(
+                project,
+                api,
+                env=env,
+                put_secrets=False,
+                progress=progress,
+                note_lost_secret=False,
+                caller_puts=True,
+            )
+            for note in client.notes:
+                notify(note)
+            done(
+                Step("OAuth client", "skipped" if client.action == "reused" else "done",
+                     f"{client.client_id} → {', '.join(client.redirect_uris)}")
+            )  # fmt: skip
+            client_values = client.values
+        else:
+            where = "on the Worker" if not client_values else "given"
+            done(Step("OAuth client", "skipped", f"your {provider.title} app ({where})"))
 
-        put, reissued = _put_missing_secrets(project, env, client.values, api, progress=progress)
+        put, reissued = _put_missing_secrets(project, env, client_values, api, progress=progress)
         detail = ("put " + ", ".join(put)) if put else "all set on the Worker"
         if reissued:
             detail += " (a new client secret: the old one was on neither the Worker nor here)"
@@ -111,13 +129,52 @@ def up(
         result.endpoints = deployed.endpoints
         done(Step("Deploy", "done", deployed.url or "no workers.dev URL"))
 
-        if deployed.url:
+        if deployed.url and provider.name == "cloudflare":
             synced = oauth_client.sync(project, api, env=env)
             done(
                 Step("Redirect URI", "done" if synced.changed else "skipped",
                      ", ".join(synced.redirect_uris))
             )  # fmt: skip
     return result
+
+
+def _registered_app(
+    project: Project,
+    env: str | None,
+    provider: ProviderSpec,
+    url: str,
+    notify: Callable[[str], None],
+    prompt: Callable[[str], str] | None,
+) -> list[Any]:
+    """The id and secret of the OAuth app the user registered with a provider that has no API
+    for it (GitHub): [] when the Worker has them; else from the environment or the keyring,
+    else asked for after saying what to register where; without a terminal, a stop that says
+    the same."""
+    from cfmcp import secrets
+
+    listing = secrets.list_secrets(project, env)
+    needed = [name for name in provider.client_secrets if name in listing.missing]
+    if not needed:
+        return []
+    store = secrets.store_for(project, env)
+    try:
+        return secrets.resolve_values(needed, store=store)
+    except CfmcpError:
+        pass
+    steps = (
+        f"{provider.title} has no API to create an OAuth app, so register one, once, at "
+        f"{provider.register_url} with the homepage URL {url} and the authorization callback "
+        f"URL {url}/callback."
+    )
+    if prompt is None:
+        env_flag = f" --env {env}" if env else ""
+        raise CfmcpError(
+            f"This server signs in with {provider.title} and no OAuth app is set yet. {steps}",
+            hint=f"Then run `{' '.join(f'{name}=...' for name in needed)} cfmcp up{env_flag}` "
+            "with its client id and a client secret (or run it in a terminal to be asked).",
+        )
+    notify(steps)
+    return secrets.resolve_values(needed, store=store, prompt=prompt)
 
 
 def _ensure_packages(project: Project, progress: Progress, done: Callable[[Step], None]) -> None:
@@ -149,7 +206,8 @@ def _put_missing_secrets(
 
     fresh = {value.name: value for value in client_values}
     listing = secrets.list_secrets(project, env)
-    names = [n for n in secrets.REQUIRED_SECRETS if n in fresh or n in set(listing.missing)]
+    required = secrets.required_secrets(project)
+    names = [n for n in required if n in fresh or n in set(listing.missing)]
     if not names:
         return [], False
     store = secrets.store_for(project, env)

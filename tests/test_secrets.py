@@ -16,11 +16,12 @@ from keyring.backends import fail
 from cfmcp import secrets as s
 from cfmcp.errors import CfmcpError
 from cfmcp.project import Project
+from cfmcp.providers import PROVIDERS
 from tests.conftest import copy_project, run_cfmcp
 from tests.fake_cloudflare import isolated_env
 from tests.keyring_backend import BrokenKeyring, FileKeyring, read_keyring, use_backend
 
-REQUIRED = list(s.REQUIRED_SECRETS)
+REQUIRED = list(PROVIDERS["cloudflare"].secrets)
 
 
 class TTY(io.StringIO):

@@ -19,9 +19,10 @@ def dev(
     upstream: str = typer.Option(
         "local",
         "--upstream",
-        metavar="local|cloudflare",
-        help="Who signs users in: a local stand-in (no account needed) or real Cloudflare "
-        "with your dev OAuth client.",
+        metavar="local|real",
+        help="Who signs users in: a local stand-in for the project's provider (no account "
+        "needed), or the real provider with your development OAuth client (for Cloudflare "
+        "projects, 'cloudflare' works too).",
     ),
     user: str = typer.Option(
         "dev@localhost",
@@ -40,11 +41,11 @@ def dev(
         3600, "--token-ttl", hidden=True, help="Lifetime of local upstream tokens (seconds)."
     ),
 ) -> None:
-    """Run the server locally with a local Cloudflare sign-in: no account needed.
+    """Run the server locally with a local sign-in: no account needed.
 
     The Worker runs on http://localhost:8788 under the project's wrangler, beside a local
-    stand-in for Cloudflare's sign-in, so the whole OAuth flow works on your laptop. Ctrl-C stops
-    everything.
+    stand-in for its sign-in provider (Cloudflare or GitHub), so the whole OAuth flow works on
+    your laptop. Ctrl-C stops everything.
     """
     from cfmcp.dev.command import run_dev
 

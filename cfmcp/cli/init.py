@@ -62,9 +62,16 @@ def init(
         "wrangler that runs on Node 20).",
         show_default="the newest the Node on PATH runs",
     ),
+    auth: str = typer.Option(
+        "cloudflare",
+        "--auth",
+        metavar="PROVIDER",
+        help="Who signs users in: 'cloudflare' (Cloudflare's own OAuth) or 'github' (an OAuth "
+        "app you register on GitHub). cfmcp dev runs a local stand-in for either.",
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Create a remote MCP server project: Worker, Cloudflare OAuth, tools, wrangler.toml."""
+    """Create a remote MCP server project: Worker, OAuth sign-in, tools, wrangler.toml."""
     from cfmcp import console
     from cfmcp import init as init_module
 
@@ -83,6 +90,7 @@ def init(
         force=force,
         stateful=stateful,
         toolchain=toolchain,
+        auth=auth,
     )
     if plan.notice and not as_json:
         console.warn(plan.notice)

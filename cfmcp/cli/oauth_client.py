@@ -23,7 +23,8 @@ oauth_app = typer.Typer(
     cls=CfmcpGroup,
     help="The Cloudflare OAuth client your Worker signs users in with.\n\n"
     "Managed through Cloudflare's API: needs CLOUDFLARE_API_TOKEN with the OAuth Client Write "
-    "permission.",
+    "permission. For Cloudflare sign-in only: GitHub has no such API (register a GitHub project's "
+    "app by hand; `cfmcp up` says where).",
     epilog="Example: [bold]cfmcp oauth-client create[/bold]   or   "
     "[bold]cfmcp oauth-client create --dev[/bold]",
     no_args_is_help=True,
@@ -52,6 +53,25 @@ def _reveal(as_json: bool):  # type: ignore[no-untyped-def]
         console.err_console().print(value, markup=False, highlight=False, soft_wrap=True)
 
     return reveal
+
+
+def _cloudflare_project():  # type: ignore[no-untyped-def]
+    """The project here, which must sign in with Cloudflare: these commands manage Cloudflare
+    OAuth clients through Cloudflare's API."""
+    from cfmcp.errors import UsageError
+    from cfmcp.project import find_project
+    from cfmcp.providers import provider_of
+
+    project = find_project()
+    provider = provider_of(project)
+    if provider.name != "cloudflare":
+        raise UsageError(
+            f"cfmcp oauth-client manages Cloudflare OAuth clients; this project signs in with "
+            f"{provider.title}, which has no API for it.",
+            hint=f"Register its app at {provider.register_url} (callback URL: your server's "
+            "/callback), then `cfmcp secrets set`; or let `cfmcp up` say what to register.",
+        )
+    return project
 
 
 def _oauth_api():  # type: ignore[no-untyped-def]
@@ -93,9 +113,8 @@ def oauth_client_create(
     secret is never shown.
     """
     from cfmcp import console, oauth_client
-    from cfmcp.project import find_project
 
-    project = find_project()
+    project = _cloudflare_project()
     env = use_env(project, env, create=create_env, ask=can_ask(as_json))
     with _oauth_api() as api:
         result = oauth_client.create(
@@ -136,9 +155,8 @@ def oauth_client_sync(
     differs.
     """
     from cfmcp import console, oauth_client
-    from cfmcp.project import find_project
 
-    project = find_project()
+    project = _cloudflare_project()
     env = use_env(project, env)
     with _oauth_api() as api:
         result = oauth_client.sync(project, api, env=env, dev=dev)
@@ -175,11 +193,10 @@ def oauth_client_rotate(
     """
     from cfmcp import console, oauth_client
     from cfmcp.errors import UsageError
-    from cfmcp.project import find_project
 
     if force and not retire_old:
         raise UsageError("--force goes with --retire-old.")
-    project = find_project()
+    project = _cloudflare_project()
     env = use_env(project, env)
     with _oauth_api() as api:
         result = oauth_client.rotate(
@@ -211,9 +228,8 @@ def oauth_client_show(
     import os as _os
 
     from cfmcp import console, oauth_client
-    from cfmcp.project import find_project
 
-    project = find_project()
+    project = _cloudflare_project()
     env = use_env(project, env)
     if _os.environ.get("CLOUDFLARE_API_TOKEN"):
         with _oauth_api() as api:
@@ -263,9 +279,8 @@ def oauth_client_delete(
     Sign-in to the Worker stops working until a new client is created.
     """
     from cfmcp import console, oauth_client
-    from cfmcp.project import find_project
 
-    project = find_project()
+    project = _cloudflare_project()
     env = use_env(project, env)
     record = oauth_client.recorded_client(project, env, dev)
     if not yes:

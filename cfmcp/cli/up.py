@@ -31,10 +31,15 @@ def up(
     From a generated project to a live, signed-in server: packages, KV namespace, OAuth client,
     secrets (cookie key generated), deploy, redirect URI. Each step is skipped when it is done,
     so re-running changes nothing but the deploy. Needs CLOUDFLARE_API_TOKEN.
+
+    GitHub projects: GitHub has no API to create an OAuth app, so the first run says what to
+    register where (the callback URL included) and asks for its id and secret, or takes them
+    from GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET.
     """
     from cfmcp import console
     from cfmcp import up as up_module
     from cfmcp.project import find_project
+    from cfmcp.secrets import hidden_prompt
 
     def report(step) -> None:  # type: ignore[no-untyped-def]
         if not as_json:
@@ -51,6 +56,7 @@ def up(
         choose_account=choose_account if can_ask(yes, as_json) else None,
         progress=spinner, report=report,
         notify=(lambda message: None) if as_json else console.warn,
+        prompt=hidden_prompt if can_ask(yes, as_json) else None,
     )  # fmt: skip
     if as_json:
         console.print_json(result.to_json())

@@ -5,13 +5,16 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cfmcp import console
 from cfmcp.errors import CfmcpError, UsageError
 from cfmcp.project import Project, find_project
 
-UPSTREAMS = ("local", "cloudflare")
+if TYPE_CHECKING:
+    from cfmcp.providers import ProviderSpec
+
+UPSTREAMS = ("local", "real", "cloudflare")  # cloudflare: the old name of real, for its projects
 
 
 class _Stop(Exception):
@@ -31,7 +34,7 @@ def run_dev(
     from cfmcp.dev.supervisor import DevConfig, start
 
     if upstream not in UPSTREAMS:
-        raise UsageError(f"--upstream must be local or cloudflare, not {upstream!r}.")
+        raise UsageError(f"--upstream must be local or real, not {upstream!r}.")
     for flag, number in (("--port", port), ("--signin-port", signin_port)):
         if number is not None and not 1 <= number <= 65535:
             raise UsageError(f"{flag} {number} is not a port number.")
@@ -43,10 +46,18 @@ def run_dev(
     if problem:
         raise UsageError(f"--user {user!r} is not an email address. {problem}")
     project = find_project()
+    from cfmcp.providers import provider_of
+
+    provider = provider_of(project)
+    if upstream == "cloudflare":
+        if provider.name != "cloudflare":
+            raise UsageError(
+                f"This project signs in with {provider.title}, not Cloudflare.",
+                hint="Use --upstream real for your own development app of it.",
+            )
+        upstream = "real"
     _ensure_packages(project)
-    upstream_values = (
-        _cloudflare_upstream_values(project, port) if upstream == "cloudflare" else None
-    )
+    upstream_values = _real_upstream_values(project, provider, port) if upstream == "real" else None
 
     started = threading.Event()
     lock = threading.Lock()
@@ -138,23 +149,25 @@ def _ensure_packages(project: Project) -> None:
     console.success(f"Installed packages in {timer.stop():.1f} s")
 
 
-def _cloudflare_upstream_values(project: Project, port: int) -> dict[str, str]:
-    """The developer's own dev OAuth client, for real Cloudflare sign-in."""
+def _real_upstream_values(project: Project, provider: ProviderSpec, port: int) -> dict[str, str]:
+    """The developer's own dev OAuth client, for real sign-in with the project's provider."""
     from cfmcp.secrets import dev_upstream_credentials
 
     values = dev_upstream_credentials(project)
-    missing = [
-        name
-        for name in ("CLOUDFLARE_CLIENT_ID", "CLOUDFLARE_CLIENT_SECRET")
-        if not values.get(name)
-    ]
+    missing = [name for name in provider.client_secrets if not values.get(name)]
     if missing:
+        callback = f"http://localhost:{port}/callback"
+        how = (
+            "Create one with `cfmcp oauth-client create --dev` (it writes .dev.vars), or in the "
+            f"dashboard with the redirect URI {callback} and then `cfmcp secrets set --local`."
+            if provider.name == "cloudflare"
+            else f"Register a development app with {provider.title} whose callback URL is "
+            f"{callback}, then `cfmcp secrets set --local` (it writes .dev.vars)."
+        )
         raise CfmcpError(
-            f"--upstream cloudflare needs your dev OAuth client ({', '.join(missing)} not found "
+            f"--upstream real needs your dev OAuth client ({', '.join(missing)} not found "
             "in .dev.vars or the keyring).",
-            hint="Create one with `cfmcp oauth-client create --dev` (it writes .dev.vars), or in "
-            f"the dashboard with the redirect URI http://localhost:{port}/callback and then "
-            "`cfmcp secrets set --local`.",
+            hint=how,
         )
     return values
 
@@ -169,13 +182,17 @@ def _show_panel(project: Project, server: Any, seconds: float) -> None:
         rows.append(("~", "(for SSE-only clients)"))
     else:
         rows.append(("MCP (streamable HTTP)", f"{url}/mcp"))
+    from cfmcp.providers import provider_of
+
+    provider = provider_of(project)
     if server.config.upstream == "local":
-        rows.append(("Sign-in", f"local stand-in for Cloudflare, as {server.config.user}"))
+        who = f"local stand-in for {provider.title}, as {server.config.user}"
+        rows.append(("Sign-in", who))
         rows.append(("", str(server.signin_url)))
     else:
-        rows.append(("Sign-in", "Cloudflare; your OAuth client must allow"))
+        rows.append(("Sign-in", f"{provider.title}; your OAuth client must allow"))
         rows.append(("", server.redirect_uri))
-        if server.config.port != 8788:
+        if server.config.port != 8788 and provider.name == "cloudflare":
             rows.append(("~", "(cfmcp oauth-client create --dev registers the :8788 one)"))
     if server.config.upstream == "local":
         rows.append(("Check it", "cfmcp check --headless"))

@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from starlette.applications import Starlette
@@ -104,6 +104,14 @@ class _Grant:
 
 @dataclass
 class LocalCloudflare:
+    """The stand-in for Cloudflare. Its sign-in page, codes, PKCE and token bookkeeping are the
+    base of the other providers' stand-ins (`local_github.py`), which change paths and shapes."""
+
+    PROVIDER: ClassVar[str] = "Cloudflare"
+    AUTHORIZE_PATH: ClassVar[str] = "/oauth2/auth"
+    # The grant a token request without `grant_type` means ("": none, it is refused).
+    IMPLIED_GRANT_TYPE: ClassVar[str] = ""
+
     client_id: str
     client_secret: str
     redirect_uris: list[str]
@@ -123,15 +131,29 @@ class LocalCloudflare:
         return Starlette(
             middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(LOOPBACK_NAMES))],
             routes=[
-                Route("/oauth2/auth", self.authorize_page, methods=["GET"]),
-                Route("/oauth2/auth", self.authorize_submit, methods=["POST"]),
-                Route("/oauth2/token", self.token, methods=["POST"]),
-                Route("/client/v4/user", self.user, methods=["GET"]),
-                Route("/client/v4/accounts", self.accounts, methods=["GET"]),
+                Route(self.AUTHORIZE_PATH, self.authorize_page, methods=["GET"]),
+                Route(self.AUTHORIZE_PATH, self.authorize_submit, methods=["POST"]),
+                *self.provider_routes(),
                 Route("/", self.home, methods=["GET"]),
                 Route("/favicon.ico", lambda request: Response(status_code=204)),
             ],
         )
+
+    def provider_routes(self) -> list[Route]:
+        """The token endpoint and the API, on the provider's own paths."""
+        return [
+            Route("/oauth2/token", self.token, methods=["POST"]),
+            Route("/client/v4/user", self.user, methods=["GET"]),
+            Route("/client/v4/accounts", self.accounts, methods=["GET"]),
+        ]
+
+    @classmethod
+    def dev_values(cls, base_url: str) -> dict[str, str]:
+        """The Worker vars that point it at this stand-in served on `base_url`."""
+        return {
+            "CLOUDFLARE_OAUTH_URL": f"{base_url}/oauth2",
+            "CLOUDFLARE_API_URL": f"{base_url}/client/v4",
+        }
 
     # --- sign-in ----------------------------------------------------------------------------
 
@@ -177,6 +199,8 @@ class LocalCloudflare:
             for name, value in fields.items()
         )
         page = _SIGN_IN_PAGE.format(
+            provider=html.escape(self.PROVIDER),
+            action=self.AUTHORIZE_PATH,
             email=html.escape(email),
             hidden=hidden,
             problem=f'<p class="problem">{html.escape(problem)}</p>' if problem else "",
@@ -185,7 +209,7 @@ class LocalCloudflare:
         # Double-submit: a form posted from anywhere else lacks this browser's cookie. One cookie
         # per sign-in (named after its state), so two tabs don't undo each other.
         response.set_cookie(
-            _csrf_cookie(values["state"]), csrf, max_age=600, path="/oauth2/auth",
+            _csrf_cookie(values["state"]), csrf, max_age=600, path=self.AUTHORIZE_PATH,
             httponly=True, samesite="strict",
         )  # fmt: skip
         return response
@@ -234,7 +258,7 @@ class LocalCloudflare:
         ):
             self.log("token refused: wrong client id or secret")
             return _oauth_error("invalid_client", "Client authentication failed.", 401)
-        grant_type = form.get("grant_type")
+        grant_type = form.get("grant_type") or self.IMPLIED_GRANT_TYPE
         if grant_type == "authorization_code":
             return self._exchange_code(form)
         if grant_type == "refresh_token":
@@ -315,7 +339,7 @@ class LocalCloudflare:
         return _api_result(accounts, result_info=info)
 
     async def home(self, request: Request) -> Response:
-        page = _message_page("cfmcp local sign-in", "Stand-in for Cloudflare sign-in.")
+        page = _message_page("cfmcp local sign-in", f"Stand-in for {self.PROVIDER} sign-in.")
         return HTMLResponse(page, headers=PAGE_HEADERS)
 
 
@@ -384,7 +408,7 @@ _SIGN_IN_PAGE = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
-<title>Sign in (local Cloudflare stand-in)</title>
+<title>Sign in (local {provider} stand-in)</title>
 <style>
   body {{ font-family: system-ui, sans-serif; background: #f7f7f8; margin: 0; }}
   main {{ max-width: 28rem; margin: 5rem auto; background: #fff; border-radius: 12px;
@@ -405,10 +429,10 @@ _SIGN_IN_PAGE = """<!doctype html>
 <main>
   <span class="badge">cfmcp dev · local sign-in</span>
   <h1>Sign in</h1>
-  <p>This stands in for Cloudflare's sign-in while you develop: any address signs in, no
+  <p>This stands in for {provider}'s sign-in while you develop: any address signs in, no
      password. The tools see this user.</p>
   {problem}
-  <form method="post" action="/oauth2/auth">
+  <form method="post" action="{action}">
     {hidden}
     <label for="email">Email</label>
     <input type="email" id="email" name="email" value="{email}" required maxlength="254">

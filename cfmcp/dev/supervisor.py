@@ -26,6 +26,7 @@ from cfmcp.wrangler import start_dev, strip_ansi
 
 if TYPE_CHECKING:
     from cfmcp.dev.server import BackgroundServer
+    from cfmcp.providers import ProviderSpec
 
 DEFAULT_PORT = 8788
 RUNTIME_DIR = Path(".wrangler")
@@ -82,7 +83,7 @@ class DevServer:
     config: DevConfig
     process: subprocess.Popen
     env_file: EnvFile | None
-    signin: BackgroundServer | None = None  # serving LocalCloudflare
+    signin: BackgroundServer | None = None  # serving the provider's local stand-in
     signin_url: str | None = None
     log_tail: deque[str] = field(default_factory=lambda: deque(maxlen=40))
     build: BuildState = field(default_factory=BuildState)
@@ -236,7 +237,7 @@ def start(
 ) -> DevServer:
     """Start everything and return once the Worker answers; raises CfmcpError otherwise.
 
-    For the local upstream, a LocalCloudflare server and throwaway credentials are made here;
+    For the local upstream, the provider's stand-in and throwaway credentials are made here;
     for the real one, `upstream_values` carries the developer's client id and secret.
     wrangler starts first: the sign-in server comes up while workerd boots.
     """
@@ -246,18 +247,19 @@ def start(
     signin_socket = None
     signin = None
     process = None
+    from cfmcp.providers import COOKIE_KEY, provider_of
+
+    provider = provider_of(project)
     try:
         values = dict(upstream_values or {})
         if config.upstream == "local":
             signin_socket = _bind_signin(config.signin_port)
             signin_url = f"http://127.0.0.1:{signin_socket.getsockname()[1]}"
-            client_id = "cfmcp-dev-" + secrets.token_hex(6)
             values = {
-                "CLOUDFLARE_CLIENT_ID": client_id,
-                "CLOUDFLARE_CLIENT_SECRET": secrets.token_urlsafe(32),
-                "COOKIE_ENCRYPTION_KEY": secrets.token_hex(32),
-                "CLOUDFLARE_OAUTH_URL": f"{signin_url}/oauth2",
-                "CLOUDFLARE_API_URL": f"{signin_url}/client/v4",
+                provider.client_id: "cfmcp-dev-" + secrets.token_hex(6),
+                provider.client_secret: secrets.token_urlsafe(32),
+                COOKIE_KEY: secrets.token_hex(32),
+                **provider.stand_in_class().dev_values(signin_url),
             }
         # The developer's .dev.vars stays in force for their own secrets; ours win.
         from cfmcp.secrets import read_dev_vars
@@ -272,7 +274,7 @@ def start(
             pass_fds=env_file.pass_fds if env_file else (),
         )
         if signin_socket is not None:
-            signin = _start_signin(config, values, signin_socket, on_signin_event)
+            signin = _start_signin(config, provider, values, signin_socket, on_signin_event)
     except BaseException:
         if process is not None:
             stop_process(process)
@@ -318,14 +320,18 @@ def _bind_signin(port: int | None) -> socket.socket:
 
 
 def _start_signin(
-    config: DevConfig, values: dict[str, str], sock: socket.socket, log: LineSink
+    config: DevConfig,
+    provider: ProviderSpec,
+    values: dict[str, str],
+    sock: socket.socket,
+    log: LineSink,
 ) -> BackgroundServer:
-    from cfmcp.dev.local_cloudflare import DevIdentity, LocalCloudflare
+    from cfmcp.dev.local_cloudflare import DevIdentity
     from cfmcp.dev.server import BackgroundServer
 
-    local = LocalCloudflare(
-        client_id=values["CLOUDFLARE_CLIENT_ID"],
-        client_secret=values["CLOUDFLARE_CLIENT_SECRET"],
+    local = provider.stand_in_class()(
+        client_id=values[provider.client_id],
+        client_secret=values[provider.client_secret],
         redirect_uris=[
             f"http://localhost:{config.port}/callback",
             f"http://127.0.0.1:{config.port}/callback",

@@ -1,0 +1,73 @@
+"""Sign-in providers: what cfmcp needs to know of each one. The Worker's side is the template's
+`upstreams/<name>.ts`, rendered to `src/upstream.ts`; `cfmcp.json` records the project's
+provider as `options.auth` (projects from before providers existed sign in with Cloudflare).
+
+One module per provider holds its `SPEC`; `PROVIDERS` lists them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cfmcp.errors import CfmcpError
+
+if TYPE_CHECKING:
+    from cfmcp.dev.local_cloudflare import LocalCloudflare
+    from cfmcp.project import Project
+
+COOKIE_KEY = "COOKIE_ENCRYPTION_KEY"
+DEFAULT = "cloudflare"
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    name: str  # as `cfmcp init --auth` takes it
+    title: str  # as people call it
+    client_id: str  # the Worker secret holding the OAuth client's id
+    client_secret: str  # and its secret
+    url_vars: tuple[str, str]  # the vars naming its OAuth base URL and its API base URL
+    stand_in: str  # "module:Class" of the local stand-in `cfmcp dev` runs
+    client_id_prompt: str
+    client_secret_prompt: str
+    new_client_hint: str  # how to get an OAuth client when there is none
+    # Where a person registers an OAuth client by hand ("": cfmcp makes them through an API).
+    register_url: str = ""
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret the Worker needs with this provider."""
+        return (self.client_id, self.client_secret, COOKIE_KEY)
+
+    @property
+    def client_secrets(self) -> tuple[str, str]:
+        return (self.client_id, self.client_secret)
+
+    def stand_in_class(self) -> type[LocalCloudflare]:
+        """The local stand-in's class (imported only when `cfmcp dev` needs it)."""
+        import importlib
+
+        module, _, name = self.stand_in.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+
+def _specs() -> dict[str, ProviderSpec]:
+    from cfmcp.providers import cloudflare, github
+
+    return {spec.name: spec for spec in (cloudflare.SPEC, github.SPEC)}
+
+
+PROVIDERS = _specs()
+
+
+def provider_of(project: Project) -> ProviderSpec:
+    """The provider the project signs in with, from `cfmcp.json`."""
+    state = project.read_state() if project.state_path.is_file() else {}
+    name = (state.get("options") or {}).get("auth", DEFAULT)
+    spec = PROVIDERS.get(name)
+    if spec is None:
+        known = ", ".join(PROVIDERS)
+        raise CfmcpError(
+            f"cfmcp.json names the sign-in provider {name!r}, which this cfmcp does not know.",
+            hint=f"Set options.auth to one of: {known} (or update cfmcp).",
+        )
+    return spec

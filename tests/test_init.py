@@ -41,6 +41,7 @@ TESTS = {
     "test/harness.ts",
     "test/worker.ts",
     "test/upstream-stub.ts",
+    "test/stub-kit.ts",
     "test/tools.test.ts",
     "test/oauth.test.ts",
 }

@@ -13,7 +13,7 @@ from cfmcp.scaffold import load_template
 from tests import nodes
 from tests.conftest import copy_project, free_port, run_cfmcp
 from tests.devserver import cfmcp_dev
-from tests.test_project_tests import OAUTH_TESTS, TOOL_TESTS, npm_test, passed
+from tests.test_project_tests import OAUTH_TESTS, SESSION_TESTS, TOOL_TESTS, npm_test, passed
 
 pytestmark = pytest.mark.integration
 
@@ -64,6 +64,21 @@ def test_the_node20_project_tests_itself(node20_env, node20_project):
     code, output = npm_test(node20_project, offline=True, env=node20_env)
     assert code == 0, output
     assert passed(output) == {*TOOL_TESTS, *OAUTH_TESTS}, output
+
+
+def test_a_stateful_node20_project_tests_itself(node20_env, node20_project, tmp_path):
+    """The Durable Object variant builds under wrangler 4.86's startWorker too (its `agents`
+    code needs Node's built-ins)."""
+    root = tmp_path / "old-node-mcp"
+    result = run_cfmcp(
+        "init", str(root), "--stateful", "--no-install", "--no-git", "--toolchain", "node20",
+        env=node20_env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    (root / "node_modules").symlink_to(node20_project / "node_modules", target_is_directory=True)
+    code, output = npm_test(root, env=node20_env)
+    assert code == 0, output
+    assert passed(output) == {*TOOL_TESTS, *OAUTH_TESTS, *SESSION_TESTS}, output
 
 
 def test_the_node20_project_serves_both_eras(node20_env, node20_project):

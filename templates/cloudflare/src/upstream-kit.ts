@@ -1,8 +1,31 @@
-// What every upstream identity provider module (./upstream.ts) shares: PKCE (RFC 7636), and
-// the error ./auth-handler.ts turns into an OAuth error for the MCP client.
+// What every upstream identity provider module (./upstream.ts) shares: PKCE (RFC 7636), token
+// lifetimes, base URLs, and the error ./auth-handler.ts turns into an OAuth error for the MCP
+// client.
+
+import { OAuthError } from "@cloudflare/workers-oauth-provider";
 
 /** The upstream refused or failed during sign-in; the message is safe to show. */
 export class UpstreamError extends Error {}
+
+/** At a refresh: the provider no longer accepts the sign-in, so the grant ends. */
+export function signInEnded(provider: string): OAuthError {
+  return new OAuthError("invalid_grant", {
+    description: `${provider} no longer accepts this sign-in; authorize again.`,
+  });
+}
+
+/** At a refresh: the provider failed or could not be reached. Temporary: nobody is signed out. */
+export function providerUnavailable(description: string): OAuthError {
+  return new OAuthError("temporarily_unavailable", { description, statusCode: 503 });
+}
+
+/** The grant's props as tools see them: the provider's refresh token stays in the grant. */
+export function withoutRefreshToken<P extends { refreshToken?: string }>(
+  props: P,
+): Omit<P, "refreshToken"> {
+  const { refreshToken: _kept, ...user } = props;
+  return user;
+}
 
 function base64Url(bytes: ArrayBuffer | Uint8Array): string {
   const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
@@ -18,4 +41,14 @@ export function newCodeVerifier(): string {
 
 export async function codeChallengeS256(verifier: string): Promise<string> {
   return base64Url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
+}
+
+/** A base URL from a var, without the trailing slashes a path would double. */
+export function trimSlash(url: string): string {
+  return url.replace(/\/+$/, "");
+}
+
+/** Seconds since the epoch when a token that lives `expires_in` seconds runs out. */
+export function expiresAt(tokens: { expires_in?: number }): number | undefined {
+  return tokens.expires_in ? Math.floor(Date.now() / 1000) + tokens.expires_in : undefined;
 }

@@ -9,7 +9,8 @@ import {
   StreamableHTTPClientTransport,
   type CallToolResult,
 } from "@modelcontextprotocol/client";
-import { startUpstreamStub, type UpstreamStub } from "./upstream-stub.ts";
+import type { UpstreamStub } from "./stub-kit.ts";
+import { startUpstreamStub } from "./upstream-stub.ts";
 import { startWorker, type RunningWorker } from "./worker.ts";
 
 // Where the test client says it listens. Nothing is served there: the code is read off the URL.

@@ -25,6 +25,9 @@ export async function startWorker(options: {
   const worker = await unstable_startWorker({
     config: "./wrangler.toml",
     bindings,
+    // wrangler 4.86's startWorker does not derive this from wrangler.toml as `wrangler dev`
+    // does; nodejs_compat with a compatibility_date after 2024-09-23 means "v2".
+    build: { nodejsCompatMode: "v2" },
     dev: {
       server: { hostname: "127.0.0.1", port: 0 },
       inspector: false,

@@ -4,7 +4,15 @@
 // ./auth-handler.ts (the dialog, /callback) and ./oauth.ts use only what this file exports.
 import { OAuthError } from "@cloudflare/workers-oauth-provider";
 import { REFUSED, refreshOnce } from "./refresh-once";
-import { UpstreamError, codeChallengeS256 } from "./upstream-kit";
+import {
+  UpstreamError,
+  codeChallengeS256,
+  expiresAt,
+  providerUnavailable,
+  signInEnded,
+  trimSlash,
+  withoutRefreshToken,
+} from "./upstream-kit";
 
 /** Who signs users in, as the approval dialog names it. */
 export const PROVIDER_NAME = "Cloudflare";
@@ -36,8 +44,7 @@ export type Props = {
 export type UserProps = Omit<Props, "refreshToken">;
 
 export function userProps(props: Props): UserProps {
-  const { refreshToken: _kept, ...user } = props;
-  return user;
+  return withoutRefreshToken(props);
 }
 
 /** What `whoami` shows of the user: everything but tokens. */
@@ -53,9 +60,6 @@ interface UpstreamTokens {
   scope?: string;
 }
 
-function trimSlash(url: string): string {
-  return url.replace(/\/+$/, "");
-}
 
 export async function authorizeUrl(
   env: Env,
@@ -125,15 +129,10 @@ export async function refreshUpstream(env: Env, props: Props): Promise<Props> {
     const body = (await response.json().catch(() => null)) as { error?: string } | null;
     if (body?.error === "invalid_grant") return REFUSED;
     console.error(`Cloudflare token refresh failed: HTTP ${response.status} ${body?.error ?? ""}`);
-    throw new OAuthError("temporarily_unavailable", {
-      description: "Cloudflare sign-in is unavailable; try again shortly.",
-      statusCode: 503,
-    });
+    throw providerUnavailable("Cloudflare sign-in is unavailable; try again shortly.");
   }, { raced: true });
   if (tokens === REFUSED) {
-    throw new OAuthError("invalid_grant", {
-      description: "Cloudflare no longer accepts this sign-in; authorize again.",
-    });
+    throw signInEnded(PROVIDER_NAME);
   }
   return {
     ...props,
@@ -158,9 +157,6 @@ export async function completeSignIn(
   };
 }
 
-function expiresAt(tokens: UpstreamTokens): number | undefined {
-  return tokens.expires_in ? Math.floor(Date.now() / 1000) + tokens.expires_in : undefined;
-}
 
 interface Envelope<T> {
   success: boolean;

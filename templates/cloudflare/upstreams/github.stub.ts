@@ -1,32 +1,24 @@
-// A stand-in for the identity provider, here GitHub: the parts src/upstream.ts calls, on
-// 127.0.0.1 with GitHub's paths and JSON: the authorize page (the browser is already signed in,
-// so it redirects straight back with a code), the token endpoint (an OAuth app's: tokens that
-// never expire, errors as HTTP 200 with an `error` field) and the API's /user and /user/emails.
+// A stand-in for the identity provider, here GitHub: the parts src/upstream.ts calls, with
+// GitHub's paths and JSON: the authorize page (the browser is already signed in, so it
+// redirects straight back with a code), the token endpoint (an OAuth app's: tokens that never
+// expire, errors as HTTP 200 with an `error` field) and the API's /user and /user/emails.
 // ./harness.ts points the Worker at it.
 import { createHash, randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
-
-const CLIENT_ID = "test-client-id";
-const CLIENT_SECRET = "test-client-secret";
-const USER_COOKIE = "signed_in_as";
-
-export interface UpstreamStub {
-  /** The Worker's vars and secrets that point it at this stand-in. */
-  vars: Record<string, string>;
-  secrets: Record<string, string>;
-  /** A browser's cookies (origin -> name -> value) signed in to this stand-in as `email`. */
-  signedInAs(email: string): Map<string, Map<string, string>>;
-  /** End every token of `email`, as when they revoke the app in their GitHub settings. */
-  revoke(email: string): void;
-  close(): Promise<void>;
-}
-
-interface PendingCode {
-  email: string;
-  redirectUri: string;
-  codeChallenge: string;
-}
+import type { IncomingMessage } from "node:http";
+import {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  issueCode,
+  json,
+  readForm,
+  redeemCode,
+  redirect,
+  serve,
+  signedInEmail,
+  type PendingCode,
+  type Reply,
+  type UpstreamStub,
+} from "./stub-kit.ts";
 
 /** GitHub's user ids are numbers; these are derived from the address, so tests know them. */
 export function githubId(email: string): number {
@@ -38,32 +30,21 @@ export async function startUpstreamStub(): Promise<UpstreamStub> {
   const accessTokens = new Map<string, string>(); // token -> email
 
   function authorize(url: URL, request: IncomingMessage): Reply {
-    const email = readCookie(request, USER_COOKIE);
+    const email = signedInEmail(request);
     const redirectUri = url.searchParams.get("redirect_uri");
     if (url.searchParams.get("client_id") !== CLIENT_ID || !redirectUri || !email) {
       return json(404, { message: "Not Found" });
     }
-    const code = randomBytes(10).toString("hex");
-    const codeChallenge = url.searchParams.get("code_challenge") ?? "";
-    codes.set(code, { email, redirectUri, codeChallenge });
-    const back = new URL(redirectUri);
-    back.searchParams.set("code", code);
-    back.searchParams.set("state", url.searchParams.get("state") ?? "");
-    return { status: 302, headers: { Location: back.href } };
+    const code = issueCode(codes, email, url.searchParams);
+    return redirect(redirectUri, { code, state: url.searchParams.get("state") ?? "" });
   }
 
   function accessToken(form: URLSearchParams): Reply {
     if (form.get("client_id") !== CLIENT_ID || form.get("client_secret") !== CLIENT_SECRET) {
       return json(200, { error: "incorrect_client_credentials" });
     }
-    const code = form.get("code") ?? "";
-    const pending = codes.get(code);
-    codes.delete(code);
-    const verifier = form.get("code_verifier") ?? "";
-    const challenge = createHash("sha256").update(verifier).digest("base64url");
-    if (pending?.redirectUri !== form.get("redirect_uri") || pending?.codeChallenge !== challenge) {
-      return json(200, { error: "bad_verification_code" });
-    }
+    const pending = redeemCode(codes, form);
+    if (!pending) return json(200, { error: "bad_verification_code" });
     const token = `gho_${randomBytes(18).toString("hex")}`;
     accessTokens.set(token, pending.email);
     return json(200, { access_token: token, token_type: "bearer", scope: "read:user,user:email" });
@@ -84,57 +65,24 @@ export async function startUpstreamStub(): Promise<UpstreamStub> {
     return json(404, { message: "Not Found" });
   }
 
-  async function route(request: IncomingMessage): Promise<Reply> {
-    const url = new URL(request.url ?? "/", "http://127.0.0.1");
+  const server = await serve(async (request, url) => {
     if (request.method === "GET" && url.pathname === "/login/oauth/authorize") {
       return authorize(url, request);
     }
     if (request.method === "POST" && url.pathname === "/login/oauth/access_token") {
-      return accessToken(new URLSearchParams(await readBody(request)));
+      return accessToken(await readForm(request));
     }
     if (request.method === "GET") return api(url, request);
     return json(404, { message: "Not Found" });
-  }
-
-  const server = createServer((request, response) => {
-    route(request)
-      .catch((error: unknown) => json(500, { message: String(error) }))
-      .then(({ status, headers, body }) => response.writeHead(status, headers).end(body));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {
-    vars: { GITHUB_OAUTH_URL: `${origin}/login/oauth`, GITHUB_API_URL: origin },
+    vars: { GITHUB_OAUTH_URL: `${server.origin}/login/oauth`, GITHUB_API_URL: server.origin },
     secrets: { GITHUB_CLIENT_ID: CLIENT_ID, GITHUB_CLIENT_SECRET: CLIENT_SECRET },
-    signedInAs: (email) => new Map([[origin, new Map([[USER_COOKIE, encodeURIComponent(email)]])]]),
+    signedInAs: server.signedInAs,
     revoke(email) {
       for (const [token, owner] of accessTokens) if (owner === email) accessTokens.delete(token);
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: server.close,
   };
-}
-
-interface Reply {
-  status: number;
-  headers?: Record<string, string>;
-  body?: string;
-}
-
-function json(status: number, body: unknown): Reply {
-  return { status, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
-}
-
-function readCookie(request: IncomingMessage, name: string): string | undefined {
-  for (const part of (request.headers.cookie ?? "").split(";")) {
-    const [key, ...value] = part.trim().split("=");
-    if (key === name) return decodeURIComponent(value.join("="));
-  }
-  return undefined;
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  let text = "";
-  for await (const chunk of request) text += chunk;
-  return text;
 }

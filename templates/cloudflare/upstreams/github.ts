@@ -8,9 +8,16 @@
 // tokens get a fixed lifetime and each refresh of ours asks GitHub's /user whether the token
 // still works (a user who revoked the app ends the grant there). A GitHub App's user tokens
 // expire and come with a refresh token: a refresh of ours refreshes GitHub's first.
-import { OAuthError } from "@cloudflare/workers-oauth-provider";
 import { REFUSED, refreshOnce } from "./refresh-once";
-import { UpstreamError, codeChallengeS256 } from "./upstream-kit";
+import {
+  UpstreamError,
+  codeChallengeS256,
+  expiresAt,
+  providerUnavailable,
+  signInEnded,
+  trimSlash,
+  withoutRefreshToken,
+} from "./upstream-kit";
 
 /** Who signs users in, as the approval dialog names it. */
 export const PROVIDER_NAME = "GitHub";
@@ -37,8 +44,7 @@ export type Props = {
 export type UserProps = Omit<Props, "refreshToken">;
 
 export function userProps(props: Props): UserProps {
-  const { refreshToken: _kept, ...user } = props;
-  return user;
+  return withoutRefreshToken(props);
 }
 
 /** What `whoami` shows of the user: everything but tokens. */
@@ -54,9 +60,6 @@ interface GitHubTokens {
   error_description?: string;
 }
 
-function trimSlash(url: string): string {
-  return url.replace(/\/+$/, "");
-}
 
 export async function authorizeUrl(
   env: Env,
@@ -119,9 +122,7 @@ export async function refreshUpstream(env: Env, props: Props): Promise<Props> {
   if (!refreshToken) {
     const identity = await fetchIdentity(env, props.accessToken);
     if (identity === REFUSED) {
-      throw new OAuthError("invalid_grant", {
-        description: "GitHub no longer accepts this sign-in; authorize again.",
-      });
+      throw signInEnded(PROVIDER_NAME);
     }
     return { ...props, ...identity };
   }
@@ -131,15 +132,10 @@ export async function refreshUpstream(env: Env, props: Props): Promise<Props> {
     if (answer?.access_token) return answer;
     if (answer?.error === "bad_refresh_token") return REFUSED;
     console.error(`GitHub token refresh failed: ${answer?.error ?? "no answer"}`);
-    throw new OAuthError("temporarily_unavailable", {
-      description: "GitHub sign-in is unavailable; try again shortly.",
-      statusCode: 503,
-    });
+    throw providerUnavailable("GitHub sign-in is unavailable; try again shortly.");
   }, { raced: true });
   if (tokens === REFUSED) {
-    throw new OAuthError("invalid_grant", {
-      description: "GitHub no longer accepts this sign-in; authorize again.",
-    });
+    throw signInEnded(PROVIDER_NAME);
   }
   return {
     ...props,
@@ -149,9 +145,6 @@ export async function refreshUpstream(env: Env, props: Props): Promise<Props> {
   };
 }
 
-function expiresAt(tokens: GitHubTokens): number | undefined {
-  return tokens.expires_in ? Math.floor(Date.now() / 1000) + tokens.expires_in : undefined;
-}
 
 async function apiGet<T>(env: Env, path: string, accessToken: string): Promise<T | typeof REFUSED> {
   const response = await fetch(`${trimSlash(env.GITHUB_API_URL)}${path}`, {
@@ -165,10 +158,7 @@ async function apiGet<T>(env: Env, path: string, accessToken: string): Promise<T
   });
   if (response.status === 401) return REFUSED;
   if (!response.ok) {
-    throw new OAuthError("temporarily_unavailable", {
-      description: `GitHub's API answered HTTP ${response.status}; try again shortly.`,
-      statusCode: 503,
-    });
+    throw providerUnavailable(`GitHub's API answered HTTP ${response.status}; try again shortly.`);
   }
   return (await response.json()) as T;
 }

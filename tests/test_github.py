@@ -180,3 +180,65 @@ def test_doctor_and_secrets_know_the_github_secrets(github_project, tmp_path):
     dev_vars = (project / ".dev.vars").read_text()
     assert "GITHUB_CLIENT_ID=Iv1.dev" in dev_vars and "CLOUDFLARE" not in dev_vars
     assert "dev-shh" not in local.stdout + local.stderr
+
+
+# A GitHub App's user tokens, swapped into a copy's stand-in: they expire (8 hours) and come
+# with a refresh token that GitHub rotates; a refresh of the old one, or after a revoke, gets
+# HTTP 200 with error "bad_refresh_token". Each refresh grant is logged to STUB_LOG.
+GITHUB_APP_TOKENS = """
+  const refreshTokens = new Map<string, string>();
+  function appTokens(email: string): Reply {
+    const token = `ghu_${randomBytes(18).toString("hex")}`;
+    const refresh = `ghr_${randomBytes(30).toString("hex")}`;
+    accessTokens.set(token, email);
+    refreshTokens.set(refresh, email);
+    return json(200, {
+      access_token: token, expires_in: 28800, refresh_token: refresh,
+      refresh_token_expires_in: 15811200, token_type: "bearer", scope: "",
+    });
+  }
+  function accessToken(form: URLSearchParams): Reply {
+    if (form.get("client_id") !== CLIENT_ID || form.get("client_secret") !== CLIENT_SECRET) {
+      return json(200, { error: "incorrect_client_credentials" });
+    }
+    if (form.get("grant_type") === "refresh_token") {
+      const email = refreshTokens.get(form.get("refresh_token") ?? "");
+      appendFileSync(process.env.STUB_LOG!, `refresh ${email ?? "refused"}\\n`);
+      if (!email) return json(200, { error: "bad_refresh_token" });
+      refreshTokens.delete(form.get("refresh_token") ?? "");
+      return appTokens(email);
+    }
+    const pending = redeemCode(codes, form);
+    if (!pending) return json(200, { error: "bad_verification_code" });
+    return appTokens(pending.email);
+  }
+"""
+
+
+def test_github_app_tokens_are_refreshed_with_github(github_project, tmp_path):
+    project = copy_project(github_project, tmp_path / "gh-app")
+    stub = project / "test/upstream-stub.ts"
+    source = stub.read_text()
+    start = source.index("  function accessToken(")
+    end = source.index("  function api(")
+    revoke = (
+        "for (const [token, owner] of accessTokens) if (owner === email) "
+        "accessTokens.delete(token);"
+    )
+    assert revoke in source
+    stub.write_text(
+        'import { appendFileSync } from "node:fs";\n'
+        + source[:start]
+        + GITHUB_APP_TOKENS
+        + "\n"
+        + source[end:].replace(revoke, revoke + " refreshTokens.clear();")
+    )
+    log = tmp_path / "refreshes.log"
+    log.touch()
+    code, output = npm_test(project, env={"STUB_LOG": str(log)})
+    assert code == 0, output
+    assert passed(output) == {*TOOL_TESTS, *OAUTH_TESTS}, output
+    # Our refreshes refreshed GitHub's tokens; after the revoke GitHub refused, and so did we.
+    refreshes = log.read_text().splitlines()
+    assert "refresh dev@example.com" in refreshes and "refresh ada@example.com" in refreshes
+    assert "refresh refused" in refreshes

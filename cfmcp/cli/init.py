@@ -138,6 +138,7 @@ def init(
                 "name": result.name,
                 "template": {"name": plan.template.name, "version": plan.template.version},
                 "variant": plan.variant,
+                "auth": plan.auth,
                 "toolchain": {"name": plan.toolchain.name, "wrangler": plan.toolchain.wrangler},
                 "notice": plan.notice,
                 "files": result.files,
@@ -149,14 +150,14 @@ def init(
             }
         )
         return
-    _next_steps_panel(result.root, installed=result.installed)
+    _next_steps_panel(result.root, installed=result.installed, auth=plan.auth)
 
 
 def _folder_has_files(folder: Path) -> bool:
     return folder.is_dir() and any(folder.iterdir())
 
 
-def _next_steps_panel(root: Path, *, installed: bool) -> None:
+def _next_steps_panel(root: Path, *, installed: bool, auth: str) -> None:
     from cfmcp import console
 
     rows = []
@@ -167,9 +168,13 @@ def _next_steps_panel(root: Path, *, installed: bool) -> None:
         rows.append(("npm ci", "install the Worker's packages"))
     rows.append(("cfmcp dev", "run locally on http://localhost:8788 with a local sign-in"))
     rows.append(("cfmcp check --headless", "sign in and call a tool, as an MCP client would"))
-    rows.append(("cfmcp up", "live on Cloudflare: KV, OAuth client, secrets, deploy"))
-    rows.append(("  or step by step:", "cfmcp oauth-client create, cfmcp secrets set,"))
-    rows.append(("", "cfmcp deploy"))
+    if auth == "cloudflare":
+        rows.append(("cfmcp up", "live on Cloudflare: KV, OAuth client, secrets, deploy"))
+        rows.append(("  or step by step:", "cfmcp oauth-client create, cfmcp secrets set,"))
+        rows.append(("", "cfmcp deploy"))
+    else:
+        rows.append(("cfmcp up", "live on Cloudflare: KV, secrets, deploy (it says"))
+        rows.append(("", "which GitHub OAuth app to register first)"))
     rows.append(("cfmcp client-config claude", "connect Claude Desktop (or cursor, vscode, …)"))
     rows.append(("src/tools.ts", "where your tools go (add and whoami are examples)"))
     rows.append(("npm test", "test them: sign-in and tools in workerd, offline (test/)"))

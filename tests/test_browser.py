@@ -37,6 +37,9 @@ def browser(tmp_path_factory):
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
     driver.set_page_load_timeout(30)
+    # A click starts a navigation that may not have finished when the next line looks for an
+    # element of the next page (seen on a loaded machine): look for up to 15 s.
+    driver.implicitly_wait(15)
     try:
         yield driver
     finally:
@@ -163,7 +166,6 @@ def test_the_pages_cannot_be_framed(browser, variant_dev, client_app, tmp_path):
     framing.write_text(f"<!doctype html><iframe id='f' src='{target}'></iframe>")
     browser.get_log("browser")
     browser.get(framing.as_uri())
-    browser.implicitly_wait(2)
     frame = browser.find_element(By.ID, "f")
     browser.switch_to.frame(frame)
     assert "wants to use" not in browser.page_source

@@ -727,7 +727,7 @@ def list_secrets(project: Project, env: str | None = None, *, remote: bool = Tru
 
 
 def dev_upstream_credentials(project: Project) -> dict[str, str]:
-    """The developer's own dev OAuth client and cookie key for `cfmcp dev --upstream cloudflare`:
+    """The developer's own dev OAuth client and cookie key for `cfmcp dev --upstream real`:
     from .dev.vars first, then the `local` keyring entry; a cookie key is generated when there is
     none (cookies then last one run)."""
     local = read_dev_vars(project)

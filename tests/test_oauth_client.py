@@ -118,7 +118,7 @@ def test_dev_client_goes_to_dev_vars(live, api, cli):
     assert live.state()["environments"]["local"]["oauth_client"]["id"] == client_id
     live.never_leaked(secret, result.output)
 
-    # cfmcp dev --upstream cloudflare finds it.
+    # cfmcp dev --upstream real finds it.
     from cfmcp.secrets import dev_upstream_credentials
 
     credentials = dev_upstream_credentials(Project(live.root))

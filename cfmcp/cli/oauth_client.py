@@ -36,7 +36,7 @@ DEV_CLIENT_OPTION = typer.Option(
     False,
     "--dev",
     help="The development client (redirect URI http://localhost:8788/callback) for "
-    "`cfmcp dev --upstream cloudflare`; its values go to .dev.vars.",
+    "`cfmcp dev --upstream real`; its values go to .dev.vars.",
 )
 
 
@@ -83,7 +83,7 @@ def _oauth_api():  # type: ignore[no-untyped-def]
 @oauth_app.command(
     "create",
     epilog="Example: [bold]cfmcp oauth-client create[/bold]   or   "
-    "[bold]cfmcp oauth-client create --dev[/bold]  (for cfmcp dev --upstream cloudflare)",
+    "[bold]cfmcp oauth-client create --dev[/bold]  (for cfmcp dev --upstream real)",
 )
 def oauth_client_create(
     env: str | None = ENV_OPTION,
@@ -138,7 +138,7 @@ def oauth_client_create(
     if result.keyring != "ok":
         console.warn(f"Not saved to the keyring: {result.keyring}")
     if dev:
-        console.info("Next: cfmcp dev --upstream cloudflare")
+        console.info("Next: cfmcp dev --upstream real")
     else:
         env_flag = f" --env {env}" if env else ""
         console.info(f"Next: cfmcp secrets set{env_flag}   (what the Worker still lacks)")

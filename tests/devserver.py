@@ -40,6 +40,13 @@ class RunningDev:
         return self.log_path.read_text(errors="replace")
 
 
+def _ready_or_failed(record_path: Path, port: int) -> bool:
+    """True once `cfmcp dev` wrote its runtime record for `port` (the Worker answers)."""
+    with suppress(OSError, ValueError):
+        return json.loads(record_path.read_text()).get("port") == port
+    return False
+
+
 def _kill_group(pid: int) -> None:
     with suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
@@ -49,19 +56,31 @@ def _kill_group(pid: int) -> None:
 def cfmcp_dev(
     project: Path, *args: str, timeout: float = 90, env: dict[str, str] | None = None
 ) -> Iterator[RunningDev]:
-    port = free_port()
-    log_path = project.parent / f"cfmcp-dev-{port}.log"
-    record_path = project / ".wrangler" / f"cfmcp-dev-{port}.json"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "cfmcp", "dev", "--port", str(port), *args],
-            cwd=project,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            env={**os.environ, "COLUMNS": "200", **(env or {})},
-        )
+    # A port found free can be taken before wrangler binds it (another process's outgoing
+    # connection gets it from the same ephemeral range): then start again on another port.
+    for attempt in range(3):
+        port = free_port()
+        log_path = project.parent / f"cfmcp-dev-{port}.log"
+        record_path = project / ".wrangler" / f"cfmcp-dev-{port}.json"
+        with log_path.open("w") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "cfmcp", "dev", "--port", str(port), *args],
+                cwd=project,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env={**os.environ, "COLUMNS": "200", **(env or {})},
+            )
+        started = time.monotonic()
+        while process.poll() is None and not _ready_or_failed(record_path, port):
+            if time.monotonic() - started > timeout:
+                break  # the wait below reports it
+            time.sleep(0.1)
+        lost_port = process.poll() is not None and "already in use" in log_path.read_text()
+        if not lost_port or attempt == 2:
+            break
+        assert wait_group_gone(process.pid), "cfmcp dev left processes behind"
     record: dict = {}
     try:
         deadline = time.monotonic() + timeout

@@ -259,6 +259,10 @@ def check_remote_secrets(project: Project, env: str | None, timeout: float) -> C
 
     env_flag = f" --env {env}" if env else ""
     try:
+        required = required_secrets(project)  # an unknown sign-in provider is reported, once
+    except CfmcpError as error:
+        return Check("secrets on Cloudflare", SKIP, error.message)
+    try:
         names = secret_list(project, env=env, timeout=timeout)
     except CfmcpError as error:
         return Check("secrets on Cloudflare", FAIL, error.message, error.hint)
@@ -269,7 +273,7 @@ def check_remote_secrets(project: Project, env: str | None, timeout: float) -> C
             f"Worker {project.worker_name(env)} is not on Cloudflare yet",
             f"Run `cfmcp secrets set{env_flag}`, then `cfmcp deploy{env_flag}`.",
         )
-    missing = [name for name in required_secrets(project) if name not in names]
+    missing = [name for name in required if name not in names]
     if missing:
         return Check(
             "secrets on Cloudflare",

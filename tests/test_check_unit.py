@@ -107,3 +107,18 @@ def test_a_server_without_the_2026_protocol_is_named():
     assert _refuses_modern("Bad Request: Unsupported protocol version: 2026-07-28")
     assert _refuses_modern("Method not found")
     assert not _refuses_modern("All connection attempts failed")
+
+
+def test_doctor_reports_an_unknown_sign_in_provider_without_stopping(tmp_path):
+    import json
+
+    from cfmcp.doctor import FAIL, SKIP, check_provider, check_remote_secrets
+    from cfmcp.project import Project
+
+    (tmp_path / "wrangler.toml").write_text('name = "x"\nmain = "src/index.ts"\n')
+    (tmp_path / "cfmcp.json").write_text(json.dumps({"options": {"auth": "gitlab"}}))
+    project = Project(tmp_path)
+    provider = check_provider(project)
+    assert provider.status == FAIL and "'gitlab'" in provider.message
+    assert "cloudflare, github" in (provider.fix or "")
+    assert check_remote_secrets(project, None, timeout=5).status == SKIP  # wrangler not run

@@ -334,13 +334,22 @@ def check_state(project: Project) -> Check:
 
 def check_provider(project: Project) -> Check:
     """Who signs users in (cfmcp.json `options.auth`), and the secrets that takes."""
-    from cfmcp.providers import provider_of
+    from cfmcp.providers import provider_of, unset_url_vars
 
     try:
         provider = provider_of(project)
+        unset = unset_url_vars(project, provider)
     except CfmcpError as error:
         return Check("sign-in provider", FAIL, error.message, error.hint)
-    return Check("sign-in provider", PASS, f"{provider.title} ({', '.join(provider.secrets)})")
+    summary = f"{provider.title} ({', '.join(provider.secrets)})"
+    if unset:
+        return Check(
+            "sign-in provider",
+            WARN,
+            f"{summary}; {', '.join(unset)} is empty in wrangler.toml",
+            "Set it before you deploy (cfmcp dev needs none: it runs a local stand-in).",
+        )
+    return Check("sign-in provider", PASS, summary)
 
 
 def check_api_token() -> Check:

@@ -37,6 +37,7 @@ class InitPlan:
     git: bool
     auth: str = DEFAULT_PROVIDER  # the sign-in provider
     node: NodeInstall | None = None  # set when installing
+    issuer: str = ""  # the OpenID Connect issuer's URL (`--auth oidc`)
     existing: list[Path] = field(default_factory=list)  # template files already in the folder
 
     @property
@@ -93,6 +94,7 @@ def plan_init(
     stateful: bool = False,
     toolchain: str | None = None,
     auth: str = DEFAULT_PROVIDER,
+    issuer: str | None = None,
 ) -> InitPlan:
     """Everything decided and checked before a single file is written: the name, the folder,
     the variant, the toolchain set for the Node on PATH (and that Node, when installing)."""
@@ -110,16 +112,39 @@ def plan_init(
     if auth not in template.providers:
         known = ", ".join(template.providers)
         raise UsageError(f"Unknown sign-in provider {auth!r}.", hint=f"Use one of: {known}.")
+    issuer = check_issuer(auth, issuer)
     variant = "stateful" if stateful else DEFAULT_VARIANT
     chosen, node = choose_toolchain(template, toolchain, install=install)
     use_git = shutil.which("git") is not None if git is None else git
     plan = InitPlan(
         root, worker_name, derived, template, variant, chosen, install, use_git, auth, node
     )
+    plan.issuer = issuer
     plan.existing = [f.target for f in template.files(plan.options) if (root / f.target).exists()]
     if (root / "cfmcp.json").exists():
         plan.existing.append(Path("cfmcp.json"))
     return plan
+
+
+def check_issuer(auth: str, issuer: str | None) -> str:
+    """The OpenID Connect issuer URL for `--auth oidc` ("" to set it later), checked."""
+    if issuer is None:
+        return ""
+    if auth != "oidc":
+        raise UsageError("--issuer is for --auth oidc.", hint="Add --auth oidc, or leave it out.")
+    from urllib.parse import urlsplit
+
+    issuer = issuer.strip()
+    parts = urlsplit(issuer)
+    local = parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1")
+    odd = any(c in issuer for c in '"\\ ') or any(ord(c) < 32 for c in issuer)
+    if not (parts.scheme == "https" or local) or not parts.hostname or parts.query or odd:
+        raise UsageError(
+            f"{issuer!r} is not an issuer URL.",
+            hint="An issuer is an https URL with no query, e.g. "
+            "https://login.microsoftonline.com/<tenant id>/v2.0 or https://<tenant>.okta.com.",
+        )
+    return issuer
 
 
 def choose_toolchain(
@@ -172,6 +197,7 @@ def _write_project(plan: InitPlan) -> InitResult:
         "variant": plan.variant,
         "stateful": plan.variant == "stateful",
         "auth": plan.auth,
+        "issuer": plan.issuer,
         "toolchain": plan.toolchain.as_context(),
         "toolchains": {name: t.as_context() for name, t in plan.template.toolchains.items()},
         "ratelimit_namespace": ratelimit_namespace(plan.name),

@@ -72,6 +72,7 @@ def up(
     env = secrets.check_env(env)
     project.load_wrangler()  # a malformed wrangler.toml stops us before anything else
     project.require_env(env)
+    _require_provider_location(project, env)
     _ensure_packages(project, progress, done)
     wrangler.wrangler_binary(project)  # a Node too old for it stops us before any API call
 
@@ -138,6 +139,21 @@ def up(
     return result
 
 
+def _require_provider_location(project: Project, env: str | None) -> None:
+    """An OpenID Connect project names its issuer before anything is deployed."""
+    from cfmcp.providers import provider_of, unset_url_vars
+
+    provider = provider_of(project)
+    unset = unset_url_vars(project, provider, env)
+    if unset:
+        raise CfmcpError(
+            f"{' and '.join(unset)} in wrangler.toml is empty: the Worker would not know where "
+            f"to send users to sign in with {provider.title}.",
+            hint=f'Set it under [vars], e.g. {unset[0]} = "https://<tenant>.okta.com"; the '
+            "README lists the issuer URL of Entra ID, Okta, Auth0, WorkOS and Keycloak.",
+        )
+
+
 def _registered_app(
     project: Project,
     env: str | None,
@@ -161,15 +177,13 @@ def _registered_app(
         return secrets.resolve_values(needed, store=store)
     except CfmcpError:
         pass
-    steps = (
-        f"{provider.title} has no API to create an OAuth app, so register one, once, at "
-        f"{provider.register_url} with the homepage URL {url} and the authorization callback "
-        f"URL {url}/callback."
+    steps = f"{provider.title} has no API to make an OAuth client, so " + (
+        provider.register_steps.format(url=url)
     )
     if prompt is None:
         env_flag = f" --env {env}" if env else ""
         raise CfmcpError(
-            f"This server signs in with {provider.title} and no OAuth app is set yet. {steps}",
+            f"This server signs in with {provider.title} and has no OAuth client yet. {steps}",
             hint=f"Then run `{' '.join(f'{name}=...' for name in needed)} cfmcp up{env_flag}` "
             "with its client id and a client secret (or run it in a terminal to be asked).",
         )

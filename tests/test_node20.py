@@ -114,3 +114,19 @@ def test_a_current_project_on_node20_stops_with_the_way_out(worker_project, node
     assert doctor.returncode == 1
     checks = {check["name"]: check for check in json.loads(doctor.stdout)["checks"]}
     assert checks["wrangler"]["status"] == "fail"
+
+
+def test_an_openid_connect_node20_project_tests_itself(node20_env, node20_project, tmp_path):
+    """`jose` (ID tokens) and the issuer stand-in run under wrangler 4.86 and Node 20 too."""
+    from tests.test_oidc import ID_TOKEN_TESTS
+
+    root = tmp_path / "old-node-oidc"
+    result = run_cfmcp(
+        "init", str(root), "--auth", "oidc", "--no-install", "--no-git", "--toolchain", "node20",
+        env=node20_env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    (root / "node_modules").symlink_to(node20_project / "node_modules", target_is_directory=True)
+    code, output = npm_test(root, env=node20_env)
+    assert code == 0, output
+    assert passed(output) == {*TOOL_TESTS, *OAUTH_TESTS, *ID_TOKEN_TESTS}, output

@@ -66,8 +66,17 @@ def init(
         "cloudflare",
         "--auth",
         metavar="PROVIDER",
-        help="Who signs users in: 'cloudflare' (Cloudflare's own OAuth) or 'github' (an OAuth "
-        "app you register on GitHub). cfmcp dev runs a local stand-in for either.",
+        help="Who signs users in: 'cloudflare' (Cloudflare's own OAuth), 'github' (an OAuth "
+        "app you register on GitHub), 'google', or 'oidc' (any OpenID Connect issuer: Entra ID, "
+        "Okta, Auth0, WorkOS, Keycloak, ...). cfmcp dev runs a local stand-in for each.",
+    ),
+    issuer: str | None = typer.Option(
+        None,
+        "--issuer",
+        metavar="URL",
+        help="With --auth oidc: the issuer's URL, e.g. https://<tenant>.okta.com (it serves "
+        "/.well-known/openid-configuration). Can be set later as OIDC_ISSUER in wrangler.toml.",
+        show_default=False,
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -91,6 +100,7 @@ def init(
         stateful=stateful,
         toolchain=toolchain,
         auth=auth,
+        issuer=issuer,
     )
     if plan.notice and not as_json:
         console.warn(plan.notice)
@@ -173,8 +183,11 @@ def _next_steps_panel(root: Path, *, installed: bool, auth: str) -> None:
         rows.append(("  or step by step:", "cfmcp oauth-client create, cfmcp secrets set,"))
         rows.append(("", "cfmcp deploy"))
     else:
+        from cfmcp.providers import PROVIDERS
+
+        title = PROVIDERS[auth].title
         rows.append(("cfmcp up", "live on Cloudflare: KV, secrets, deploy (it says"))
-        rows.append(("", "which GitHub OAuth app to register first)"))
+        rows.append(("", f"which {title} OAuth client to register first)"))
     rows.append(("cfmcp client-config claude", "connect Claude Desktop (or cursor, vscode, …)"))
     rows.append(("src/tools.ts", "where your tools go (add and whoami are examples)"))
     rows.append(("npm test", "test them: sign-in and tools in workerd, offline (test/)"))

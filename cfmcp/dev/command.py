@@ -56,8 +56,8 @@ def run_dev(
                 hint="Use --upstream real for your own development app of it.",
             )
         upstream = "real"
-    _ensure_packages(project)
     upstream_values = _real_upstream_values(project, provider, port) if upstream == "real" else None
+    _ensure_packages(project)
 
     started = threading.Event()
     lock = threading.Lock()
@@ -151,7 +151,16 @@ def _ensure_packages(project: Project) -> None:
 
 def _real_upstream_values(project: Project, provider: ProviderSpec, port: int) -> dict[str, str]:
     """The developer's own dev OAuth client, for real sign-in with the project's provider."""
+    from cfmcp.providers import unset_url_vars
     from cfmcp.secrets import dev_upstream_credentials
+
+    unset = unset_url_vars(project, provider)
+    if unset:
+        raise CfmcpError(
+            f"--upstream real needs {' and '.join(unset)} in wrangler.toml: it is empty.",
+            hint="Set it to your issuer's URL (the README lists them), or leave out --upstream "
+            "to sign in with the local stand-in.",
+        )
 
     values = dev_upstream_credentials(project)
     missing = [name for name in provider.client_secrets if not values.get(name)]

@@ -92,6 +92,7 @@ class _Code:
     scope: str
     identity: DevIdentity
     expires_at: float
+    nonce: str = ""  # OpenID Connect's, echoed in the ID token
 
 
 @dataclass
@@ -111,6 +112,8 @@ class LocalCloudflare:
     AUTHORIZE_PATH: ClassVar[str] = "/oauth2/auth"
     # The grant a token request without `grant_type` means ("": none, it is refused).
     IMPLIED_GRANT_TYPE: ClassVar[str] = ""
+    # Authorize parameters kept through the sign-in page besides OAuth's own.
+    EXTRA_PARAMS: ClassVar[tuple[str, ...]] = ()
 
     client_id: str
     client_secret: str
@@ -119,6 +122,7 @@ class LocalCloudflare:
     access_token_ttl: int = DEFAULT_ACCESS_TOKEN_TTL
     log: Callable[[str], None] = lambda message: None
     clock: Callable[[], float] = time.time
+    base_url: str = ""  # where it is served, e.g. http://127.0.0.1:PORT (an OIDC issuer's URL)
     _codes: dict[str, _Code] = field(default_factory=dict)
     _access: dict[str, _Grant] = field(default_factory=dict)
     _refresh: dict[str, _Grant] = field(default_factory=dict)
@@ -162,7 +166,7 @@ class LocalCloudflare:
             key: str(params.get(key, ""))
             for key in (
                 "response_type", "client_id", "redirect_uri", "scope", "state",
-                "code_challenge", "code_challenge_method",
+                "code_challenge", "code_challenge_method", *self.EXTRA_PARAMS,
             )
         }  # fmt: skip
         if values["client_id"] != self.client_id:
@@ -241,6 +245,7 @@ class LocalCloudflare:
                 scope=values["scope"],
                 identity=DevIdentity(email),
                 expires_at=self.clock() + CODE_TTL_SECONDS,
+                nonce=values.get("nonce", ""),
             )
         self.log(f"signed in as {email}")
         query = urlencode({"code": code, "state": values["state"]})
@@ -282,7 +287,7 @@ class LocalCloudflare:
             self.log("token refused: PKCE verifier does not match")
             return _oauth_error("invalid_grant", "PKCE verification failed.")
         self.log("issued upstream tokens")
-        return self._issue(code.client_id, code.scope, code.identity)
+        return self._issue(code.client_id, code.scope, code.identity, nonce=code.nonce)
 
     def _refresh_tokens(self, form: Any) -> Response:
         with self._lock:
@@ -293,7 +298,9 @@ class LocalCloudflare:
         self.log("refreshed upstream tokens")
         return self._issue(grant.client_id, grant.scope, grant.identity)
 
-    def _issue(self, client_id: str, scope: str, identity: DevIdentity) -> JSONResponse:
+    def _issue(
+        self, client_id: str, scope: str, identity: DevIdentity, nonce: str = ""
+    ) -> JSONResponse:
         access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         expires_at = self.clock() + self.access_token_ttl
         with self._lock:
@@ -305,8 +312,13 @@ class LocalCloudflare:
             "expires_in": self.access_token_ttl,
             "refresh_token": refresh,
             "scope": scope,
+            **self._more_token_fields(client_id, identity, nonce),
         }
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+    def _more_token_fields(self, client_id: str, identity: DevIdentity, nonce: str) -> dict:
+        """What a token answer carries besides OAuth's fields (an OpenID Connect ID token)."""
+        return {}
 
     # --- API --------------------------------------------------------------------------------
 

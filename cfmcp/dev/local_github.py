@@ -73,7 +73,9 @@ class LocalGitHub(LocalCloudflare):
         }.get(error, error)
         return JSONResponse({"error": github_error, "error_description": error}, status_code=200)
 
-    def _issue(self, client_id: str, scope: str, identity: DevIdentity) -> JSONResponse:
+    def _issue(
+        self, client_id: str, scope: str, identity: DevIdentity, nonce: str = ""
+    ) -> JSONResponse:
         token = "gho_" + secrets.token_urlsafe(27)
         with self._lock:
             self._access[token] = _Grant(client_id, scope, identity, NO_EXPIRY)

@@ -339,6 +339,7 @@ def _start_signin(
         identity=DevIdentity(config.user),
         access_token_ttl=config.access_token_ttl,
         log=log,
+        base_url=f"http://127.0.0.1:{sock.getsockname()[1]}",
     )
     return BackgroundServer(local.app(), sock=sock).start()
 

@@ -25,13 +25,15 @@ class ProviderSpec:
     title: str  # as people call it
     client_id: str  # the Worker secret holding the OAuth client's id
     client_secret: str  # and its secret
-    url_vars: tuple[str, str]  # the vars naming its OAuth base URL and its API base URL
+    url_vars: tuple[str, ...]  # the vars naming where it is (base URLs, or an issuer)
     stand_in: str  # "module:Class" of the local stand-in `cfmcp dev` runs
     client_id_prompt: str
     client_secret_prompt: str
     new_client_hint: str  # how to get an OAuth client when there is none
     # Where a person registers an OAuth client by hand ("": cfmcp makes them through an API).
     register_url: str = ""
+    # What to register there, once; {url} is the Worker's URL.
+    register_steps: str = ""
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -51,9 +53,10 @@ class ProviderSpec:
 
 
 def _specs() -> dict[str, ProviderSpec]:
-    from cfmcp.providers import cloudflare, github
+    from cfmcp.providers import cloudflare, github, google, oidc
 
-    return {spec.name: spec for spec in (cloudflare.SPEC, github.SPEC)}
+    specs = (cloudflare.SPEC, github.SPEC, google.SPEC, oidc.SPEC)
+    return {spec.name: spec for spec in specs}
 
 
 PROVIDERS = _specs()
@@ -71,3 +74,14 @@ def provider_of(project: Project) -> ProviderSpec:
             hint=f"Set options.auth to one of: {known} (or update cfmcp).",
         )
     return spec
+
+
+def unset_url_vars(project: Project, spec: ProviderSpec, env: str | None = None) -> list[str]:
+    """The provider's location vars (e.g. OIDC_ISSUER) that wrangler.toml leaves empty."""
+    from cfmcp.project import env_table
+
+    document = project.load_wrangler()
+    table, _ = env_table(document, env)
+    variables = (table if table is not None else document).get("vars") or document.get("vars")
+    variables = variables or {}
+    return [name for name in spec.url_vars if not str(variables.get(name, "")).strip()]

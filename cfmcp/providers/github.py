@@ -13,6 +13,8 @@ SPEC = ProviderSpec(
     client_id_prompt="GITHUB_CLIENT_ID (your GitHub OAuth app's client id)",
     client_secret_prompt="GITHUB_CLIENT_SECRET (its client secret; not shown as you type)",
     register_url="https://github.com/settings/applications/new",
+    register_steps="register an OAuth app, once, at https://github.com/settings/applications/new "
+    "with the homepage URL {url} and the authorization callback URL {url}/callback.",
     new_client_hint="Register an OAuth app at https://github.com/settings/applications/new "
     "with the callback URL https://<your server>/callback.",
 )

@@ -12,7 +12,7 @@ import { PAGE_HEADERS, renderApprovalDialog, renderMessage } from "./approval-di
 import { isKeyTooLong } from "./guards";
 import { SCOPES, SERVER_NAME } from "./config";
 import { PROVIDER_NAME, PROVIDER_SECRETS, authorizeUrl, completeSignIn, type Props } from "./upstream";
-import { UpstreamError, newCodeVerifier } from "./upstream-kit";
+import { SignInRefused, UpstreamError, newCodeVerifier } from "./upstream-kit";
 
 type AppContext = Context<{ Bindings: Env }>;
 
@@ -58,11 +58,13 @@ function grantedScopes(requested: string[]): string[] {
 /** Save the approved request and send the browser to the provider's sign-in. */
 async function redirectUpstream(c: AppContext, request: AuthRequest, headers?: Headers): Promise<Response> {
   const verifier = newCodeVerifier();
-  const upstream = await c.env.OAUTH_PROVIDER.beginUpstream(request, { data: { verifier }, headers });
+  const nonce = newCodeVerifier();
+  const upstream = await c.env.OAUTH_PROVIDER.beginUpstream(request, { data: { verifier, nonce }, headers });
   const location = await authorizeUrl(c.env, {
     redirectUri: callbackUrl(c),
     state: upstream.state,
     verifier,
+    nonce,
   });
   upstream.headers.set("Location", location);
   return new Response(null, { status: 302, headers: upstream.headers });
@@ -82,6 +84,8 @@ function handleAuthorizationError(c: AppContext, error: unknown): Response {
 // No stack trace in a page: an id too long for KV is the client's mistake, anything else ours.
 app.onError((error, c) => {
   if (isKeyTooLong(error)) return page(c, 400, "Authorization failed", "Unknown client.");
+  // The provider could not be reached or answered nonsense (e.g. its discovery document).
+  if (error instanceof UpstreamError) return page(c, 502, "Sign-in unavailable", error.message);
   console.error(error);
   return page(c, 500, "Something went wrong", "The server logged what happened; try again.");
 });
@@ -141,7 +145,7 @@ app.get("/callback", async (c) => {
   const oauth = c.env.OAUTH_PROVIDER;
   let resumed;
   try {
-    resumed = await oauth.finishUpstream<{ verifier: string }>(c.req.raw);
+    resumed = await oauth.finishUpstream<{ verifier: string; nonce?: string }>(c.req.raw);
   } catch (error) {
     return handleAuthorizationError(c, error);
   }
@@ -154,8 +158,17 @@ app.get("/callback", async (c) => {
   }
   let props: Props;
   try {
-    props = await completeSignIn(c.env, { code, redirectUri: callbackUrl(c), verifier: data.verifier });
+    props = await completeSignIn(c.env, {
+      code,
+      redirectUri: callbackUrl(c),
+      verifier: data.verifier,
+      nonce: data.nonce ?? "",
+    });
   } catch (error) {
+    if (error instanceof SignInRefused) {
+      console.error(`Sign-in refused: ${error.message}`);
+      return page(c, 403, "Sign-in refused", error.message);
+    }
     if (error instanceof UpstreamError) {
       headers.set("Location", authorizationErrorRedirect(request, "server_error", error.message));
       return new Response(null, { status: 302, headers });

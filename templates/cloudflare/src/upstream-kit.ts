@@ -7,6 +7,28 @@ import { OAuthError } from "@cloudflare/workers-oauth-provider";
 /** The upstream refused or failed during sign-in; the message is safe to show. */
 export class UpstreamError extends Error {}
 
+/** The provider's answer failed a check (an ID token's signature, audience, expiry, nonce):
+ * the user sees why on a page, and no grant is made. */
+export class SignInRefused extends UpstreamError {}
+
+/** What ./auth-handler.ts hands the provider when it sends the browser there. */
+export interface SignInStart {
+  redirectUri: string;
+  state: string;
+  /** PKCE (RFC 7636): the challenge sent is its S256 hash. */
+  verifier: string;
+  /** OpenID Connect's replay guard; providers without ID tokens ignore it. */
+  nonce: string;
+}
+
+/** What ./auth-handler.ts hands the provider when the browser comes back with `code`. */
+export interface SignInReturn {
+  code: string;
+  redirectUri: string;
+  verifier: string;
+  nonce: string;
+}
+
 /** At a refresh: the provider no longer accepts the sign-in, so the grant ends. */
 export function signInEnded(provider: string): OAuthError {
   return new OAuthError("invalid_grant", {

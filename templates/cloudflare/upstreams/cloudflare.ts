@@ -12,6 +12,8 @@ import {
   signInEnded,
   trimSlash,
   withoutRefreshToken,
+  type SignInReturn,
+  type SignInStart,
 } from "./upstream-kit";
 
 /** Who signs users in, as the approval dialog names it. */
@@ -63,7 +65,7 @@ interface UpstreamTokens {
 
 export async function authorizeUrl(
   env: Env,
-  options: { redirectUri: string; state: string; verifier: string },
+  options: SignInStart,
 ): Promise<string> {
   const url = new URL(`${trimSlash(env.CLOUDFLARE_OAUTH_URL)}/auth`);
   url.searchParams.set("response_type", "code");
@@ -91,7 +93,7 @@ async function tokenRequest(env: Env, form: Record<string, string>): Promise<Res
 
 async function exchangeCode(
   env: Env,
-  options: { code: string; redirectUri: string; verifier: string },
+  options: SignInReturn,
 ): Promise<UpstreamTokens> {
   const response = await tokenRequest(env, {
     grant_type: "authorization_code",
@@ -145,7 +147,7 @@ export async function refreshUpstream(env: Env, props: Props): Promise<Props> {
 /** The user came back from Cloudflare with `code`: exchange it, and learn who they are. */
 export async function completeSignIn(
   env: Env,
-  options: { code: string; redirectUri: string; verifier: string },
+  options: SignInReturn,
 ): Promise<Props> {
   const tokens = await exchangeCode(env, options);
   const identity = await fetchIdentity(env, tokens.access_token);

@@ -17,6 +17,8 @@ import {
   signInEnded,
   trimSlash,
   withoutRefreshToken,
+  type SignInReturn,
+  type SignInStart,
 } from "./upstream-kit";
 
 /** Who signs users in, as the approval dialog names it. */
@@ -63,7 +65,7 @@ interface GitHubTokens {
 
 export async function authorizeUrl(
   env: Env,
-  options: { redirectUri: string; state: string; verifier: string },
+  options: SignInStart,
 ): Promise<string> {
   const url = new URL(`${trimSlash(env.GITHUB_OAUTH_URL)}/authorize`);
   url.searchParams.set("client_id", env.GITHUB_CLIENT_ID);
@@ -93,7 +95,7 @@ async function tokenRequest(env: Env, form: Record<string, string>): Promise<Git
 /** The user came back from GitHub with `code`: exchange it, and learn who they are. */
 export async function completeSignIn(
   env: Env,
-  options: { code: string; redirectUri: string; verifier: string },
+  options: SignInReturn,
 ): Promise<Props> {
   const tokens = await tokenRequest(env, {
     code: options.code,

@@ -1,0 +1,212 @@
+"""Sign in with Google or any OpenID Connect issuer (`cfmcp init --auth google|oidc`): the
+project, its own tests (ID tokens signed by another key, for another audience or issuer,
+expired, or with another sign-in's nonce, each refused), `cfmcp dev` with the local issuer and
+the Python MCP SDK as the client, `cfmcp up` (no API for OAuth clients: it says what to
+register, then takes the id and secret) and what needs an issuer URL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import tomlkit
+
+from cfmcp.dev.local_cloudflare import DevIdentity
+from cfmcp.dev.local_oidc import LocalGoogle, LocalOIDC
+from tests.conftest import copy_project, run_cfmcp
+from tests.devserver import cfmcp_dev
+from tests.fake_cloudflare import isolated_env
+from tests.signin import token_request, tokens_for
+from tests.test_github import whoami
+from tests.test_project_tests import OAUTH_TESTS, TOOL_TESTS, npm_test, passed
+
+pytestmark = pytest.mark.integration
+
+USER = "grace@example.dev"
+ISSUER = "https://example.okta.com/oauth2/default"
+ID_TOKEN_TESTS = (
+    "an ID token signed by a key the issuer does not publish is refused, with no grant",
+    "an ID token issued to another application is refused, with no grant",
+    "an ID token from another issuer is refused, with no grant",
+    "an ID token that has expired is refused, with no grant",
+    "an ID token with another sign-in's nonce is refused, with no grant",
+    "after a refused ID token, a good one signs in",
+)
+
+
+def make_project(tmp_path_factory, worker_project, auth: str, *extra: str) -> Path:
+    """A project on the current toolchain: the Cloudflare project's packages (one set for every
+    provider, `jose` among them), so it shares that project's node_modules."""
+    root = tmp_path_factory.mktemp(auth) / f"{auth}-mcp"
+    result = run_cfmcp(
+        "init", str(root), "--auth", auth, *extra, "--no-install", "--no-git", "--json",
+        "--toolchain", "current",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lock = (root / "package-lock.json").read_text().replace(f"{auth}-mcp", "demo-mcp")
+    assert lock == (worker_project / "package-lock.json").read_text()
+    (root / "node_modules").symlink_to(worker_project / "node_modules", target_is_directory=True)
+    return root
+
+
+@pytest.fixture(scope="module")
+def google_project(tmp_path_factory, worker_project) -> Path:
+    return make_project(tmp_path_factory, worker_project, "google")
+
+
+@pytest.fixture(scope="module")
+def oidc_project(tmp_path_factory, worker_project) -> Path:
+    return make_project(tmp_path_factory, worker_project, "oidc", "--issuer", ISSUER)
+
+
+@pytest.fixture(params=["google", "oidc"])
+def project(request) -> Path:
+    return request.getfixturevalue(f"{request.param}_project")
+
+
+def test_init_writes_google_sign_in(google_project):
+    assert json.loads((google_project / "cfmcp.json").read_text())["options"]["auth"] == "google"
+    upstream = (google_project / "src/upstream.ts").read_text()
+    assert 'PROVIDER_NAME = "Google"' in upstream
+    openid = (google_project / "src/openid-connect.ts").read_text()
+    assert 'from "jose"' in openid and "/.well-known/openid-configuration" in openid
+    variables = tomlkit.parse((google_project / "wrangler.toml").read_text())["vars"]
+    # developers.google.com/identity/openid-connect/openid-connect: the issuer whose discovery
+    # document is https://accounts.google.com/.well-known/openid-configuration, the scopes
+    # "openid email profile"; developers.google.com/identity/protocols/oauth2/web-server:
+    # access_type=offline for a refresh token, prompt=consent to get one on every consent.
+    assert variables["GOOGLE_ISSUER"] == "https://accounts.google.com"
+    assert variables["GOOGLE_SCOPES"] == "openid email profile"
+    assert variables["GOOGLE_AUTHORIZE_PARAMS"] == "access_type=offline prompt=consent"
+    assert "offline_access" not in variables["GOOGLE_SCOPES"], "Google refuses that scope"
+    # Google names its issuer with or without the scheme in ID tokens (the same page,
+    # "Validate an ID token").
+    assert 'issuerAliases: (issuer) => [issuer.replace(/^https:\\/\\//, "")]' in upstream
+    assert "GOOGLE_CLIENT_ID=" in (google_project / ".dev.vars.example").read_text()
+    package = json.loads((google_project / "package.json").read_text())
+    assert package["dependencies"]["jose"] == "6.2.18"
+
+
+def test_init_writes_the_oidc_issuer(oidc_project):
+    variables = tomlkit.parse((oidc_project / "wrangler.toml").read_text())["vars"]
+    assert variables["OIDC_ISSUER"] == ISSUER
+    assert variables["OIDC_SCOPES"] == "openid email profile offline_access"
+    upstream = (oidc_project / "src/upstream.ts").read_text()
+    assert "env.OIDC_CLIENT_ID" in upstream and "GOOGLE" not in upstream
+    assert "issuerAliases" not in upstream
+    openid = (oidc_project / "src/openid-connect.ts").read_text()
+    assert 'searchParams.set("resource"' not in openid, "Entra ID refuses `resource`"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--auth", "oidc", "--issuer", "http://idp.example.com"], "is not an issuer URL"),
+        (["--auth", "oidc", "--issuer", 'https://x.example/"evil'], "is not an issuer URL"),
+        (["--auth", "oidc", "--issuer", "https://x.example/?a=1"], "is not an issuer URL"),
+        (["--auth", "github", "--issuer", "https://x.example"], "--issuer is for --auth oidc"),
+    ],
+)
+def test_init_refuses_a_bad_issuer_and_writes_nothing(tmp_path, args, message):
+    result = run_cfmcp("init", str(tmp_path / "p"), "--no-install", "--no-git", *args)
+    assert result.returncode == 2
+    assert message in " ".join(result.stderr.split())
+    assert not (tmp_path / "p").exists()
+
+
+def test_the_project_tests_itself_and_refuses_bad_id_tokens(project, tmp_path):
+    copy = copy_project(project, tmp_path / project.name)
+    code, output = npm_test(copy, offline=True)
+    assert code == 0, output
+    assert passed(output) == {*TOOL_TESTS, *OAUTH_TESTS, *ID_TOKEN_TESTS}, output
+
+
+def test_a_skipped_nonce_check_fails_the_projects_tests(oidc_project, tmp_path):
+    copy = copy_project(oidc_project, tmp_path / "oidc-nonce")
+    upstream = copy / "src/openid-connect.ts"
+    source = upstream.read_text()
+    check = "if (nonce !== undefined && payload.nonce !== nonce) {"
+    assert source.count(check) == 1
+    upstream.write_text(source.replace(check, "if (false) {"))
+    code, output = npm_test(copy)
+    assert code != 0
+    assert "an ID token with another sign-in's nonce is refused, with no grant" not in passed(
+        output
+    )
+    assert set(OAUTH_TESTS) <= passed(output), output
+
+
+@pytest.mark.parametrize("auth", ["google", "oidc"])
+def test_dev_signs_in_with_the_local_issuer(auth, request):
+    project = request.getfixturevalue(f"{auth}_project")
+    stand_in = LocalGoogle if auth == "google" else LocalOIDC
+    with cfmcp_dev(project, "--user", USER) as running:
+        assert f"local stand-in for {stand_in.PROVIDER}" in running.log()
+        check = run_cfmcp("check", running.url, "--headless", "--json", timeout=120)
+        assert check.returncode == 0, check.stdout + check.stderr
+        assert json.loads(check.stdout)["ok"] is True
+
+        tokens = tokens_for(running.url)
+        me = whoami(running.url, tokens["access_token"])
+        sub = stand_in.subject(DevIdentity(USER))
+        assert me == {"id": sub, "email": USER, "name": "Grace"}
+        refreshed = token_request(
+            running.url, tokens["client_id"],
+            grant_type="refresh_token", refresh_token=tokens["refresh_token"],
+        )  # fmt: skip
+        assert refreshed.status_code == 200, refreshed.text
+        assert whoami(running.url, refreshed.json()["access_token"]) == me
+        assert f"signed in as {USER}" in running.log()
+        assert "refreshed upstream tokens" in running.log()
+
+
+def test_up_says_what_to_register_then_takes_the_client(google_project, tmp_path, api):
+    project = copy_project(google_project, tmp_path / "google-up")
+    env = isolated_env(tmp_path, api)
+    url = f"https://google-mcp.{api.subdomain}.workers.dev"
+
+    first = run_cfmcp("up", "--yes", cwd=project, env=env)
+    assert first.returncode == 1, first.stderr
+    message = " ".join(first.stderr.split())
+    assert "https://console.cloud.google.com/auth/clients" in message
+    assert f"authorized redirect URI {url}/callback" in message
+    assert "GOOGLE_CLIENT_ID=... GOOGLE_CLIENT_SECRET=... cfmcp up" in message
+    assert not api.namespaces, "nothing is created before up has the client"
+
+    second = run_cfmcp(
+        "up", "--yes", "--json", cwd=project,
+        env={**env, "GOOGLE_CLIENT_ID": "123.apps.googleusercontent.com",
+             "GOOGLE_CLIENT_SECRET": "GOCSPX-shh"},
+    )  # fmt: skip
+    assert second.returncode == 0, second.stderr
+    put = api.scripts["google-mcp"].secrets
+    assert put["GOOGLE_CLIENT_ID"] == "123.apps.googleusercontent.com"
+    assert put["GOOGLE_CLIENT_SECRET"] == "GOCSPX-shh" and "CLOUDFLARE_CLIENT_ID" not in put
+    assert "GOCSPX-shh" not in second.stdout + second.stderr
+
+
+def test_an_oidc_project_without_an_issuer(tmp_path, api):
+    root = tmp_path / "no-issuer"
+    made = run_cfmcp("init", str(root), "--auth", "oidc", "--no-install", "--no-git", "--yes")
+    assert made.returncode == 0, made.stderr
+    assert tomlkit.parse((root / "wrangler.toml").read_text())["vars"]["OIDC_ISSUER"] == ""
+    env = isolated_env(tmp_path, api)
+    doctor = run_cfmcp("doctor", "--offline", "--json", cwd=root, env=env)
+    provider = {c["name"]: c for c in json.loads(doctor.stdout)["checks"]}["sign-in provider"]
+    assert provider["status"] == "warn" and "OIDC_ISSUER is empty" in provider["message"]
+    up = run_cfmcp("up", "--yes", cwd=root, env=env)
+    assert up.returncode == 1
+    assert "OIDC_ISSUER in wrangler.toml is empty" in " ".join(up.stderr.split())
+    assert api.summary() == [], "up stops before any API call"
+    real = run_cfmcp("dev", "--upstream", "real", cwd=root, env=env, timeout=60)
+    assert real.returncode == 1
+    assert "OIDC_ISSUER in wrangler.toml" in " ".join(real.stderr.split())
+
+
+def test_oauth_client_is_refused_for_google(google_project, tmp_path):
+    project = copy_project(google_project, tmp_path / "google-oc")
+    result = run_cfmcp("oauth-client", "show", cwd=project, env=isolated_env(tmp_path))
+    assert result.returncode == 2
+    assert "signs in with Google" in result.stderr
+    assert "https://console.cloud.google.com/auth/clients" in result.stderr

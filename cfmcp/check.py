@@ -83,7 +83,7 @@ class _Recorder:
         self.mcp_step = "connect"  # the MCP call under way; sign-in may happen inside it
         self.last_error: str | None = None  # "POST /mcp answered 400"
         self.last_error_body = ""
-        self._seen: set[str] = set()
+        self.seen: set[str] = set()
 
     def start(self, step: str) -> None:
         self.current = self.mcp_step = step
@@ -109,7 +109,7 @@ class _Recorder:
         if method == "POST" and path.endswith("/register"):
             return "client registration"
         if method == "POST" and path.endswith("/token"):
-            return "token" if "token" not in self._seen else "token refresh"
+            return "token" if "token" not in self.seen else "token refresh"
         return None
 
     async def on_request(self, request: Any) -> None:
@@ -134,8 +134,8 @@ class _Recorder:
             return
         if name in ("token", "token refresh"):
             self.current = self.mcp_step  # signed in: what fails next is the MCP call again
-        if name and name not in self._seen:
-            self._seen.add(name)
+        if name and name not in self.seen:
+            self.seen.add(name)
             detail = ""
             if name == "401 challenge":
                 detail = response.headers.get("www-authenticate", "")[:200]
@@ -419,6 +419,8 @@ async def run_check(
         emit(Step(recorder.current, 0.0, False, message))
     finally:
         callback.close()
+    if result.error is None and "401 challenge" not in recorder.seen:
+        emit(Step("sign-in", 0.0, True, "none: the server answered without a token (public)"))
     return result
 
 

@@ -141,7 +141,10 @@ def preflight(
         )
 
     kv: KvResult | None = None
-    if not is_kv_namespace_id(read_kv_id(document, env)):
+    from cfmcp.providers import provider_of
+
+    needs_kv = not provider_of(project).public  # a server with no sign-in keeps no grants
+    if needs_kv and not is_kv_namespace_id(read_kv_id(document, env)):
         notify(
             f"wrangler.toml has no KV namespace id for OAUTH_KV{_env_text(env)}: creating it "
             "(as `cfmcp kv create` does)."

@@ -88,7 +88,7 @@ def run_doctor(
                 f"Check the spelling, or add it: cfmcp kv create --env {env} --create-env",
             )
         )
-    elif document is not None:
+    elif document is not None and not _public(project):
         checks.append(check_kv(document, env))
     checks.append(check_state(project))
     checks.append(check_provider(project))
@@ -332,6 +332,16 @@ def check_state(project: Project) -> Check:
     return Check("cfmcp.json", PASS, "readable" if project.state_path.exists() else "none yet")
 
 
+def _public(project: Project) -> bool:
+    """A server with no sign-in: no KV namespace, no secrets to check."""
+    from cfmcp.providers import provider_of
+
+    try:
+        return provider_of(project).public
+    except CfmcpError:
+        return False  # reported by check_provider
+
+
 def check_provider(project: Project) -> Check:
     """Who signs users in (cfmcp.json `options.auth`), and the secrets that takes."""
     from cfmcp.providers import provider_of, unset_url_vars
@@ -341,6 +351,8 @@ def check_provider(project: Project) -> Check:
         unset = unset_url_vars(project, provider)
     except CfmcpError as error:
         return Check("sign-in provider", FAIL, error.message, error.hint)
+    if provider.public:
+        return Check("sign-in provider", PASS, "none: a public server, anyone can call /mcp")
     summary = f"{provider.title} ({', '.join(provider.secrets)})"
     if unset:
         return Check(

@@ -113,6 +113,11 @@ def plan_init(
         known = ", ".join(template.providers)
         raise UsageError(f"Unknown sign-in provider {auth!r}.", hint=f"Use one of: {known}.")
     issuer = check_issuer(auth, issuer)
+    if auth == "none" and stateful:
+        raise UsageError(
+            "--stateful needs sign-in: a session belongs to the user and app that started it.",
+            hint="Leave out --stateful (a public server is stateless), or pick an --auth provider.",
+        )
     variant = "stateful" if stateful else DEFAULT_VARIANT
     chosen, node = choose_toolchain(template, toolchain, install=install)
     use_git = shutil.which("git") is not None if git is None else git

@@ -55,6 +55,15 @@ def ensure_kv(
 ) -> KvResult:
     """Make sure wrangler.toml binds OAUTH_KV for `env` to a real namespace; safe to re-run."""
     progress = progress or (lambda message: nullcontext())
+    from cfmcp.providers import provider_of
+
+    if provider_of(project).public:
+        from cfmcp.errors import UsageError
+
+        raise UsageError(
+            "This server has no sign-in (cfmcp init --auth none), so it needs no KV namespace.",
+            hint="Nothing to create: `cfmcp deploy` deploys it as it is.",
+        )
     document = project.load_wrangler()  # a malformed file stops us before any API call
     project.require_env(env)
     current = read_kv_id(document, env)

@@ -8,7 +8,9 @@ template's own ignore rules never apply to this repository.
 (`cfmcp init --stateful`), its toolchain sets (the wrangler a Node version gets, with its
 `compatibility_date`) and, under "choose", the files an option picks: a target path mapped,
 for one option, from each of its values to a source file (or to null: no such file for that
-value, e.g. a test of sessions only the stateful variant has). Those sources are used only through
+value, e.g. a test of sessions only the stateful variant has). "*" stands for every other
+value, and a value may map to another such choice, by another option (the Worker's entry
+point: by `auth`, then by `variant`). Those sources are used only through
 "choose", and their folders (`variants/`, `toolchains/`) are never copied as they are: one
 source for every variant, switches instead of copies.
 """
@@ -63,6 +65,32 @@ class TemplateFile:
     render: bool
 
 
+Choice = dict[str, dict[str, "str | Choice | None"]]  # {option: {value or "*": pick}}
+
+
+def _pick(choice: Choice, options: dict[str, str], target: str) -> str | None:
+    """The source `choice` picks for `options` (None: no such file)."""
+    for option, values in choice.items():  # one option per level
+        value = options.get(option)
+        key = value if value in values else "*"
+        if key not in values:
+            raise CfmcpError(f"The template has no {option} {value!r} for {target}.")
+        picked = values[key]
+        return _pick(picked, options, target) if isinstance(picked, dict) else picked
+    return None
+
+
+def _sources(choice: Choice) -> set[str]:
+    found: set[str] = set()
+    for values in choice.values():
+        for picked in values.values():
+            if isinstance(picked, dict):
+                found |= _sources(picked)
+            elif picked:
+                found.add(picked)
+    return found
+
+
 @dataclass(frozen=True)
 class Template:
     name: str
@@ -72,15 +100,12 @@ class Template:
     variants: dict[str, str]  # name -> description
     providers: dict[str, str]  # sign-in provider (`auth`) -> description
     toolchains: dict[str, Toolchain]  # newest first
-    # target -> option -> value -> source; a None source: no such file for that value
-    choices: dict[str, dict[str, dict[str, str | None]]]
+    # target -> option -> value (or "*") -> source, None (no such file), or a nested choice
+    choices: dict[str, Choice]
 
     def files(self, options: dict[str, str]) -> list[TemplateFile]:
         """The files to write for `options` (each option named in "choose" -> its value)."""
-        chosen_sources = {
-            source for by_option in self.choices.values()
-            for values in by_option.values() for source in values.values() if source
-        }  # fmt: skip
+        chosen_sources = {source for choice in self.choices.values() for source in _sources(choice)}
         pools = {PurePosixPath(s).parent for s in chosen_sources} - {PurePosixPath(".")}
         files = []
         for source in sorted(self.root.rglob("*")):
@@ -92,13 +117,10 @@ class Template:
             if str(relative) in chosen_sources or any(p in relative.parents for p in pools):
                 continue
             files.append(self._file(source, _target_of(relative)))
-        for target, by_option in self.choices.items():
-            for option, values in by_option.items():
-                value = options.get(option)
-                if value not in values:
-                    raise CfmcpError(f"The template has no {option} {value!r} for {target}.")
-                if values[value] is not None:
-                    files.append(self._file(self.root / values[value], Path(target)))
+        for target, choice in self.choices.items():
+            source = _pick(choice, options, target)
+            if source is not None:
+                files.append(self._file(self.root / source, Path(target)))
         return sorted(files, key=lambda f: f.target)
 
     def _file(self, source: Path, target: Path) -> TemplateFile:

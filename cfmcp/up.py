@@ -82,18 +82,24 @@ def up(
         os.environ["CLOUDFLARE_ACCOUNT_ID"] = account_id
 
         provider = provider_of(project)
-        if provider.name != "cloudflare":
+        client_values: list[Any] = []
+        if provider.name != "cloudflare" and not provider.public:
             # Before anything is created: without the app's id and secret, up stops here.
             url = oauth_client.worker_url(project, env, api, account_id)
             client_values = _registered_app(project, env, provider, url, notify, prompt)
 
-        namespace = kv.ensure_kv(project, env, progress=progress)
-        done(
-            Step("KV namespace", "skipped" if namespace.action == kv.CONFIGURED else "done",
-                 f"{namespace.title or 'OAUTH_KV'} ({namespace.namespace_id})")
-        )  # fmt: skip
+        if provider.public:
+            done(Step("KV namespace", "skipped", "none needed: the server has no sign-in"))
+        else:
+            namespace = kv.ensure_kv(project, env, progress=progress)
+            done(
+                Step("KV namespace", "skipped" if namespace.action == kv.CONFIGURED else "done",
+                     f"{namespace.title or 'OAUTH_KV'} ({namespace.namespace_id})")
+            )  # fmt: skip
 
-        if provider.name == "cloudflare":
+        if provider.public:
+            done(Step("OAuth client", "skipped", "none needed: the server has no sign-in"))
+        elif provider.name == "cloudflare":
             client = oauth_client.create(
                 project,
                 api,

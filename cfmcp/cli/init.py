@@ -67,8 +67,9 @@ def init(
         "--auth",
         metavar="PROVIDER",
         help="Who signs users in: 'cloudflare' (Cloudflare's own OAuth), 'github' (an OAuth "
-        "app you register on GitHub), 'google', or 'oidc' (any OpenID Connect issuer: Entra ID, "
-        "Okta, Auth0, WorkOS, Keycloak, ...). cfmcp dev runs a local stand-in for each.",
+        "app you register on GitHub), 'google', 'oidc' (any OpenID Connect issuer: Entra ID, "
+        "Okta, Auth0, WorkOS, Keycloak, ...), or 'none' (a public server: anyone can call its "
+        "tools). cfmcp dev runs a local stand-in for each provider.",
     ),
     issuer: str | None = typer.Option(
         None,
@@ -176,9 +177,16 @@ def _next_steps_panel(root: Path, *, installed: bool, auth: str) -> None:
         rows.append((f"cd {relative}", ""))
     if not installed:
         rows.append(("npm ci", "install the Worker's packages"))
-    rows.append(("cfmcp dev", "run locally on http://localhost:8788 with a local sign-in"))
-    rows.append(("cfmcp check --headless", "sign in and call a tool, as an MCP client would"))
-    if auth == "cloudflare":
+    if auth == "none":
+        rows.append(("cfmcp dev", "run locally on http://localhost:8788 (no sign-in)"))
+        rows.append(("cfmcp check --headless", "call a tool, as an MCP client would"))
+    else:
+        rows.append(("cfmcp dev", "run locally on http://localhost:8788 with a local sign-in"))
+        rows.append(("cfmcp check --headless", "sign in and call a tool, as an MCP client would"))
+    if auth == "none":
+        rows.append(("cfmcp up", "live on Cloudflare: deploy (no KV, no secrets)"))
+        rows.append(("", "anyone with the URL can call its tools"))
+    elif auth == "cloudflare":
         rows.append(("cfmcp up", "live on Cloudflare: KV, OAuth client, secrets, deploy"))
         rows.append(("  or step by step:", "cfmcp oauth-client create, cfmcp secrets set,"))
         rows.append(("", "cfmcp deploy"))
@@ -190,5 +198,6 @@ def _next_steps_panel(root: Path, *, installed: bool, auth: str) -> None:
         rows.append(("", f"which {title} OAuth client to register first)"))
     rows.append(("cfmcp client-config claude", "connect Claude Desktop (or cursor, vscode, …)"))
     rows.append(("src/tools.ts", "where your tools go (add and whoami are examples)"))
-    rows.append(("npm test", "test them: sign-in and tools in workerd, offline (test/)"))
+    tested = "tools" if auth == "none" else "sign-in and tools"
+    rows.append(("npm test", f"test them: {tested} in workerd, offline (test/)"))
     console.panel("Next steps", rows)

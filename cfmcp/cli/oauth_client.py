@@ -64,6 +64,11 @@ def _cloudflare_project():  # type: ignore[no-untyped-def]
 
     project = find_project()
     provider = provider_of(project)
+    if provider.public:
+        raise UsageError(
+            "This server has no sign-in (cfmcp init --auth none), so it has no OAuth client.",
+            hint="Nothing to do: `cfmcp deploy` deploys it as it is.",
+        )
     if provider.name != "cloudflare":
         raise UsageError(
             f"cfmcp oauth-client manages Cloudflare OAuth clients; this project signs in with "

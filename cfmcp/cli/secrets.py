@@ -89,6 +89,14 @@ def secrets_set(
         source = secrets_module.SOURCE_TEXT.get(value.source, value.source)
         saved = ", saved to the keyring" if value.name in result.saved else ""
         console.success(f"{value.name} ({source}{saved}) → {result.target}")
+    from cfmcp.providers import provider_of
+
+    if not result.values and not names and provider_of(project).public:
+        console.info(
+            "Nothing to set: this server has no sign-in, so it needs no secrets. Name your "
+            "tools' own to set them, e.g. `cfmcp secrets set WEATHER_API_KEY`."
+        )
+        return
     if result.gitignore_added:
         console.info("Added the file to .gitignore.")
     if result.kept:

@@ -49,6 +49,11 @@ def run_dev(
     from cfmcp.providers import provider_of
 
     provider = provider_of(project)
+    if provider.public and upstream != "local":
+        raise UsageError(
+            f"--upstream {upstream}: this server has no sign-in (cfmcp init --auth none).",
+            hint="Leave out --upstream: /mcp answers anyone.",
+        )
     if upstream == "cloudflare":
         if provider.name != "cloudflare":
             raise UsageError(
@@ -118,7 +123,8 @@ def run_dev(
             signal.signal(sig, signal.SIG_IGN)
         if server is not None:
             server.stop()
-            console.success("Stopped the Worker and the local sign-in.")
+            stopped = " and the local sign-in" if server.signin is not None else ""
+            console.success(f"Stopped the Worker{stopped}.")
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
@@ -194,7 +200,9 @@ def _show_panel(project: Project, server: Any, seconds: float) -> None:
     from cfmcp.providers import provider_of
 
     provider = provider_of(project)
-    if server.config.upstream == "local":
+    if provider.public:
+        rows.append(("Sign-in", "none: anyone can call /mcp (cfmcp init --auth none)"))
+    elif server.config.upstream == "local":
         who = f"local stand-in for {provider.title}, as {server.config.user}"
         rows.append(("Sign-in", who))
         rows.append(("", str(server.signin_url)))

@@ -252,7 +252,7 @@ def start(
     provider = provider_of(project)
     try:
         values = dict(upstream_values or {})
-        if config.upstream == "local":
+        if config.upstream == "local" and not provider.public:
             signin_socket = _bind_signin(config.signin_port)
             signin_url = f"http://127.0.0.1:{signin_socket.getsockname()[1]}"
             values = {

@@ -34,15 +34,17 @@ class ProviderSpec:
     register_url: str = ""
     # What to register there, once; {url} is the Worker's URL.
     register_steps: str = ""
+    # No sign-in at all: a public server, with no secrets, no OAUTH_KV and no stand-in.
+    public: bool = False
 
     @property
     def secrets(self) -> tuple[str, ...]:
         """Every secret the Worker needs with this provider."""
-        return (self.client_id, self.client_secret, COOKIE_KEY)
+        return () if self.public else (self.client_id, self.client_secret, COOKIE_KEY)
 
     @property
-    def client_secrets(self) -> tuple[str, str]:
-        return (self.client_id, self.client_secret)
+    def client_secrets(self) -> tuple[str, ...]:
+        return () if self.public else (self.client_id, self.client_secret)
 
     def stand_in_class(self) -> type[LocalCloudflare]:
         """The local stand-in's class (imported only when `cfmcp dev` needs it)."""
@@ -53,9 +55,9 @@ class ProviderSpec:
 
 
 def _specs() -> dict[str, ProviderSpec]:
-    from cfmcp.providers import cloudflare, github, google, oidc
+    from cfmcp.providers import cloudflare, github, google, none, oidc
 
-    specs = (cloudflare.SPEC, github.SPEC, google.SPEC, oidc.SPEC)
+    specs = (cloudflare.SPEC, github.SPEC, google.SPEC, oidc.SPEC, none.SPEC)
     return {spec.name: spec for spec in specs}
 
 

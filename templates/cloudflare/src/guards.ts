@@ -160,7 +160,18 @@ function assertedClient(assertion: string | null): string | null {
  * REGISTRATION_LIMIT_ALL in wrangler.toml), except on this machine (cfmcp dev), where a
  * developer's tools and tests register a client every run.
  */
-export async function rateLimited(request: Request, url: URL, env: Env, registerPath: string): Promise<Response | null> {
+/** The registration rate limits (wrangler.toml's [[ratelimits]]). */
+interface RegistrationLimits {
+  REGISTRATION_LIMIT: RateLimit;
+  REGISTRATION_LIMIT_ALL: RateLimit;
+}
+
+export async function rateLimited(
+  request: Request,
+  url: URL,
+  env: RegistrationLimits,
+  registerPath: string,
+): Promise<Response | null> {
   if (url.pathname !== registerPath || request.method !== "POST" || isLoopback(url)) return null;
   const address = networkOf(request.headers.get("CF-Connecting-IP") ?? "unknown");
   const [mine, everyone] = await Promise.all([

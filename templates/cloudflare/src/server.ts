@@ -9,6 +9,11 @@ export function createServer({ authInfo }: McpRequestContext): McpServer {
   // Put there by the OAuth provider after it checked the token (see ./oauth.ts).
   const user = authInfo?.extra?.props as UserProps | undefined;
   if (!user) throw new Error("No signed-in user: serve MCP behind the OAuth provider (oauth.ts).");
+  return serverFor(user);
+}
+
+/** A server whose tools see `user`. */
+export function serverFor(user: UserProps): McpServer {
   const server = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION });
   registerTools(server, () => user);
   return server;

@@ -1,0 +1,42 @@
+// The Worker: a public MCP server. There is no sign-in: anyone who knows the URL can call the
+// tools in ./tools.ts, so give it only tools that are safe for anyone (`cfmcp init --auth ...`
+// makes a server with sign-in). MCP over streamable HTTP on /mcp, statelessly: 2026-07-28
+// clients and 2025-era clients share it, and /sse answers the same way. Requests no real client
+// sends are refused first (./guards.ts): a Host this server does not answer for, a browser
+// Origin it does not trust.
+import { createMcpHandler } from "agents/mcp/server";
+import { misdirected, refusedOrigin } from "./guards";
+import { serverFor } from "./server";
+import { ANYONE } from "./upstream";
+
+const MCP_PATHS = ["/mcp", "/sse"];
+
+function mcpHandler(route: string) {
+  return createMcpHandler(() => serverFor(ANYONE), {
+    route,
+    allowedOriginHostnames: "*", // checked before, by refusedOrigin
+    onerror: (error) => console.error("MCP request failed:", error),
+  });
+}
+
+const handlers: Record<string, ReturnType<typeof mcpHandler>> = {
+  "/mcp": mcpHandler("/mcp"),
+  "/sse": mcpHandler("/sse"),
+};
+
+export default {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const url = new URL(request.url);
+    // Behind a proxy (PUBLIC_URL set), the proxy's host is the one clients see.
+    const refused =
+      (env.PUBLIC_URL ? null : misdirected(url)) ?? refusedOrigin(request, url, env, MCP_PATHS);
+    if (refused) return refused;
+    const handler = handlers[url.pathname];
+    if (handler) return handler(request, env, ctx);
+    if (url.pathname === "/" && request.method === "GET") {
+      const mcp = new URL("/mcp", url);
+      return new Response(`A public MCP server: connect an MCP client to ${mcp}\n`);
+    }
+    return new Response("Not found\n", { status: 404 });
+  },
+} satisfies ExportedHandler<Env>;

@@ -13,8 +13,8 @@ import httpx2
 import pytest
 import tomlkit
 
-from cfmcp.dev.local_cloudflare import DevIdentity
 from cfmcp.dev.local_github import github_id
+from cfmcp.dev.local_oauth import DevIdentity
 from tests.conftest import copy_project, run_cfmcp
 from tests.devserver import cfmcp_dev
 from tests.fake_cloudflare import isolated_env

@@ -11,7 +11,8 @@ from urllib.parse import parse_qs, urlparse
 import httpx2
 import pytest
 
-from cfmcp.dev.local_cloudflare import CODE_TTL_SECONDS, DevIdentity, LocalCloudflare
+from cfmcp.dev.local_cloudflare import LocalCloudflare
+from cfmcp.dev.local_oauth import CODE_TTL_SECONDS, DevIdentity
 from cfmcp.dev.server import BackgroundServer
 
 REDIRECT = "http://localhost:8788/callback"

@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlparse
 import httpx2
 import pytest
 
-from cfmcp.dev.local_cloudflare import DevIdentity
 from cfmcp.dev.local_github import LocalGitHub, github_id
+from cfmcp.dev.local_oauth import DevIdentity
 from cfmcp.dev.server import BackgroundServer
 from tests.test_local_cloudflare import pkce
 

@@ -16,7 +16,7 @@ import httpx2
 import jwt
 import pytest
 
-from cfmcp.dev.local_cloudflare import DevIdentity
+from cfmcp.dev.local_oauth import DevIdentity
 from cfmcp.dev.local_oidc import LocalGoogle, LocalOIDC
 from cfmcp.dev.server import BackgroundServer, bind_loopback
 from tests.test_local_cloudflare import pkce

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import tomlkit
 
-from cfmcp.dev.local_cloudflare import DevIdentity
+from cfmcp.dev.local_oauth import DevIdentity
 from cfmcp.dev.local_oidc import LocalGoogle, LocalOIDC
 from tests.conftest import copy_project, run_cfmcp
 from tests.devserver import cfmcp_dev

@@ -40,7 +40,7 @@ def run_dev(
             raise UsageError(f"{flag} {number} is not a port number.")
     if signin_port is not None and signin_port == port:
         raise UsageError("--signin-port must differ from --port.")
-    from cfmcp.dev.local_cloudflare import email_problem
+    from cfmcp.dev.local_oauth import email_problem
 
     problem = email_problem(user)
     if problem:

@@ -13,7 +13,7 @@ paths and with GitHub's JSON (docs.github.com, "Authorizing OAuth apps" and the 
 - `GET /user` and `GET /user/emails` answer valid bearer tokens (401 "Bad credentials"
   otherwise); like a user with a private address, /user has `email: null`.
 
-The page, the codes and PKCE are the Cloudflare stand-in's (`local_cloudflare.py`).
+The page, the codes and PKCE are LocalOAuth's (`local_oauth.py`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from cfmcp.dev.local_cloudflare import DevIdentity, LocalCloudflare, _Grant
+from cfmcp.dev.local_oauth import DevIdentity, LocalOAuth, _Grant
 
 SCOPE = "read:user,user:email"  # how GitHub echoes the scopes it granted
 NO_EXPIRY = float("inf")
@@ -37,14 +37,14 @@ def github_id(identity: DevIdentity) -> int:
     return int.from_bytes(hashlib.sha256(identity.email.encode()).digest()[:4], "big")
 
 
-class LocalGitHub(LocalCloudflare):
+class LocalGitHub(LocalOAuth):
     PROVIDER: ClassVar[str] = "GitHub"
     AUTHORIZE_PATH: ClassVar[str] = "/login/oauth/authorize"
+    TOKEN_PATH: ClassVar[str] = "/login/oauth/access_token"
     IMPLIED_GRANT_TYPE: ClassVar[str] = "authorization_code"  # a code exchange names none
 
     def provider_routes(self) -> list[Route]:
         return [
-            Route("/login/oauth/access_token", self.token, methods=["POST"]),
             Route("/user", self.user, methods=["GET"]),
             Route("/user/emails", self.emails, methods=["GET"]),
         ]

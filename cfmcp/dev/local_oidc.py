@@ -26,13 +26,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from cfmcp.dev.local_cloudflare import DevIdentity, LocalCloudflare
+from cfmcp.dev.local_oauth import DevIdentity, LocalOAuth
 
 ID_TOKEN_SECONDS = 3600
 
 
 @dataclass
-class LocalOIDC(LocalCloudflare):
+class LocalOIDC(LocalOAuth):
     PROVIDER: ClassVar[str] = "OpenID Connect"
     AUTHORIZE_PATH: ClassVar[str] = "/authorize"
     EXTRA_PARAMS: ClassVar[tuple[str, ...]] = ("nonce",)
@@ -45,7 +45,6 @@ class LocalOIDC(LocalCloudflare):
         return [
             Route("/.well-known/openid-configuration", self.discovery, methods=["GET"]),
             Route(self.JWKS_PATH, self.jwks, methods=["GET"]),
-            Route(self.TOKEN_PATH, self.token, methods=["POST"]),
             Route(self.USERINFO_PATH, self.userinfo, methods=["GET"]),
         ]
 

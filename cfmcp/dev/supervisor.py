@@ -326,7 +326,7 @@ def _start_signin(
     sock: socket.socket,
     log: LineSink,
 ) -> BackgroundServer:
-    from cfmcp.dev.local_cloudflare import DevIdentity
+    from cfmcp.dev.local_oauth import DevIdentity
     from cfmcp.dev.server import BackgroundServer
 
     local = provider.stand_in_class()(

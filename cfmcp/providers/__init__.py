@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from cfmcp.errors import CfmcpError
 
 if TYPE_CHECKING:
-    from cfmcp.dev.local_cloudflare import LocalCloudflare
+    from cfmcp.dev.local_oauth import LocalOAuth
     from cfmcp.project import Project
 
 COOKIE_KEY = "COOKIE_ENCRYPTION_KEY"
@@ -46,7 +46,7 @@ class ProviderSpec:
     def client_secrets(self) -> tuple[str, ...]:
         return () if self.public else (self.client_id, self.client_secret)
 
-    def stand_in_class(self) -> type[LocalCloudflare]:
+    def stand_in_class(self) -> type[LocalOAuth]:
         """The local stand-in's class (imported only when `cfmcp dev` needs it)."""
         import importlib
 

@@ -210,3 +210,37 @@ def test_oauth_client_is_refused_for_google(google_project, tmp_path):
     assert result.returncode == 2
     assert "signs in with Google" in result.stderr
     assert "https://console.cloud.google.com/auth/clients" in result.stderr
+
+
+def test_dev_upstream_real_signs_in_with_the_developers_own_issuer(oidc_project, tmp_path):
+    """`--upstream real` with the developer's client in .dev.vars and OIDC_ISSUER in
+    wrangler.toml: here the issuer is a loopback server this test runs (it cannot reach a real
+    one), shaped like one, and the sign-in goes there and back."""
+    from cfmcp.dev.server import BackgroundServer, bind_loopback
+
+    project = copy_project(oidc_project, tmp_path / "oidc-real")
+    sock = bind_loopback(0)
+    issuer = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    events: list[str] = []
+    local = LocalOIDC(
+        client_id="dev-app",
+        client_secret="dev-app-secret",
+        redirect_uris=[],
+        log=events.append,
+        base_url=issuer,
+    )
+    document = tomlkit.parse((project / "wrangler.toml").read_text())
+    document["vars"]["OIDC_ISSUER"] = issuer
+    (project / "wrangler.toml").write_text(tomlkit.dumps(document))
+    dev_vars = "OIDC_CLIENT_ID=dev-app\nOIDC_CLIENT_SECRET=dev-app-secret\n"
+    (project / ".dev.vars").write_text(dev_vars)
+    with (
+        BackgroundServer(local.app(), sock=sock),
+        cfmcp_dev(project, "--upstream", "real", env=isolated_env(tmp_path)) as running,
+    ):
+        local.redirect_uris.append(f"{running.url}/callback")
+        assert "OpenID Connect; your OAuth client must allow" in running.log()
+        check = run_cfmcp("check", running.url, "--headless", "--json", timeout=120)
+        assert check.returncode == 0, check.stdout + check.stderr + running.log()
+        assert "signed in as dev@localhost" in events and "issued upstream tokens" in events
+    assert "dev-app-secret" not in running.log()

@@ -114,6 +114,9 @@ def preflight(
     env = check_env(env)
     document = project.load_wrangler()  # a malformed file: a clear error, nothing run
     project.require_env(env)
+    from cfmcp.providers import require_location
+
+    require_location(project, env)  # an OpenID Connect project names its issuer first
     worker = project.worker_name(env)
     wrangler.wrangler_binary(project)
 

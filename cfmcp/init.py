@@ -137,19 +137,41 @@ def check_issuer(auth: str, issuer: str | None) -> str:
         return ""
     if auth != "oidc":
         raise UsageError("--issuer is for --auth oidc.", hint="Add --auth oidc, or leave it out.")
-    from urllib.parse import urlsplit
-
     issuer = issuer.strip()
-    parts = urlsplit(issuer)
-    local = parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1")
-    odd = any(c in issuer for c in '"\\ ') or any(ord(c) < 32 for c in issuer)
-    if not (parts.scheme == "https" or local) or not parts.hostname or parts.query or odd:
+    problem = _issuer_problem(issuer)
+    if problem:
         raise UsageError(
-            f"{issuer!r} is not an issuer URL.",
+            f"{issuer!r} is not an issuer URL: {problem}.",
             hint="An issuer is an https URL with no query, e.g. "
             "https://login.microsoftonline.com/<tenant id>/v2.0 or https://<tenant>.okta.com.",
         )
     return issuer
+
+
+# Entra ID's multi-tenant names: their discovery documents name no single issuer.
+_ENTRA_SHARED_TENANTS = ("common", "organizations", "consumers")
+
+
+def _issuer_problem(issuer: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    if any(c in issuer for c in '"\\ ') or any(ord(c) < 32 or ord(c) == 127 for c in issuer):
+        return "it has spaces, quotes or control characters"
+    try:
+        parts = urlsplit(issuer)
+        hostname = parts.hostname
+        parts.port  # noqa: B018 (raises on a bad port)
+    except ValueError:
+        return "it does not parse"
+    local = parts.scheme == "http" and hostname in ("localhost", "127.0.0.1")
+    if not (parts.scheme == "https" or local) or not hostname:
+        return "it is not https"
+    if parts.query or parts.fragment or parts.username or parts.password:
+        return "an issuer has no query, fragment or user name"
+    tenant = parts.path.strip("/").split("/")[0]
+    if hostname == "login.microsoftonline.com" and tenant in _ENTRA_SHARED_TENANTS:
+        return f"Entra ID's {tenant!r} has no fixed issuer; use your tenant's id (a GUID)"
+    return None
 
 
 def choose_toolchain(

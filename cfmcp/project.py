@@ -269,7 +269,7 @@ class UnknownEnvironment(UsageError):
     """An --env that wrangler.toml does not define."""
 
 
-def _binding_tables(document: Any, env: str | None) -> Any:
+def binding_table(document: Any, env: str | None) -> Any:
     """The table holding `kv_namespaces` for `env` (the document itself for the top level),
     or None when the environment has no table yet."""
     if not env:
@@ -288,7 +288,7 @@ def env_table(document: Any, env: str | None, *, create: bool = False) -> tuple[
 
     import tomlkit
 
-    table = _binding_tables(document, env)
+    table = binding_table(document, env)
     if not env or (table is None and not create):
         return table, []
     if table is None:
@@ -308,7 +308,7 @@ def env_table(document: Any, env: str | None, *, create: bool = False) -> tuple[
 
 def read_kv_id(document: Any, env: str | None = None, binding: str = KV_BINDING) -> str | None:
     """The id of the `binding` KV namespace for `env`, as written (maybe the placeholder)."""
-    table = _binding_tables(document, env)
+    table = binding_table(document, env)
     entries = table.get("kv_namespaces") if table is not None else None
     for entry in entries or []:
         if hasattr(entry, "get") and entry.get("binding") == binding:

@@ -70,7 +70,9 @@ Choice = dict[str, dict[str, "str | Choice | None"]]  # {option: {value or "*": 
 
 def _pick(choice: Choice, options: dict[str, str], target: str) -> str | None:
     """The source `choice` picks for `options` (None: no such file)."""
-    for option, values in choice.items():  # one option per level
+    if len(choice) != 1:
+        raise CfmcpError(f"The template chooses {target} by {len(choice)} options; nest them.")
+    for option, values in choice.items():
         value = options.get(option)
         key = value if value in values else "*"
         if key not in values:

@@ -60,7 +60,7 @@ def up(
     from cfmcp import deploy as deploy_module
     from cfmcp import kv, oauth_client, secrets, wrangler
     from cfmcp.cloudflare_api import CloudflareAPI
-    from cfmcp.providers import provider_of
+    from cfmcp.providers import provider_of, require_location
 
     progress = progress or (lambda message: nullcontext())
     result = UpResult(env)
@@ -72,7 +72,7 @@ def up(
     env = secrets.check_env(env)
     project.load_wrangler()  # a malformed wrangler.toml stops us before anything else
     project.require_env(env)
-    _require_provider_location(project, env)
+    require_location(project, env)
     _ensure_packages(project, progress, done)
     wrangler.wrangler_binary(project)  # a Node too old for it stops us before any API call
 
@@ -145,21 +145,6 @@ def up(
     return result
 
 
-def _require_provider_location(project: Project, env: str | None) -> None:
-    """An OpenID Connect project names its issuer before anything is deployed."""
-    from cfmcp.providers import provider_of, unset_url_vars
-
-    provider = provider_of(project)
-    unset = unset_url_vars(project, provider, env)
-    if unset:
-        raise CfmcpError(
-            f"{' and '.join(unset)} in wrangler.toml is empty: the Worker would not know where "
-            f"to send users to sign in with {provider.title}.",
-            hint=f'Set it under [vars], e.g. {unset[0]} = "https://<tenant>.okta.com"; the '
-            "README lists the issuer URL of Entra ID, Okta, Auth0, WorkOS and Keycloak.",
-        )
-
-
 def _registered_app(
     project: Project,
     env: str | None,
@@ -191,7 +176,8 @@ def _registered_app(
         raise CfmcpError(
             f"This server signs in with {provider.title} and has no OAuth client yet. {steps}",
             hint=f"Then run `{' '.join(f'{name}=...' for name in needed)} cfmcp up{env_flag}` "
-            "with its client id and a client secret (or run it in a terminal to be asked).",
+            "with its client id and a client secret (or run it in a terminal to be asked, or pipe "
+            f"each into `cfmcp secrets set NAME{env_flag}` first).",
         )
     notify(steps)
     return secrets.resolve_values(needed, store=store, prompt=prompt)

@@ -68,7 +68,7 @@ def test_init_writes_a_public_server(public_project):
     assert "OAUTH_KV" not in env_types and "COOKIE_ENCRYPTION_KEY" not in env_types
     readme = (public_project / "README.md").read_text()
     assert "anyone who knows its URL can call its\ntools" in readme
-    assert "/authorize" not in readme
+    assert "| `/authorize`" not in readme  # no OAuth endpoints listed
 
 
 def test_init_refuses_a_stateful_public_server(tmp_path):
@@ -146,6 +146,11 @@ def test_what_has_nothing_to_do_says_so(public_project, tmp_path):
     local = run_cfmcp("secrets", "set", "--local", cwd=project, env=env)
     assert local.returncode == 0, local.stderr
     assert "Nothing to set" in local.stderr and not (project / ".dev.vars").exists()
+    cursor = run_cfmcp(
+        "client-config", "cursor", "--local", "--scope", "project", cwd=project, env=env
+    )
+    assert cursor.returncode == 0, cursor.stderr
+    assert "connects with no sign-in" in cursor.stderr
     doctor = run_cfmcp("doctor", "--offline", "--json", cwd=project, env=env)
     checks = {check["name"]: check for check in json.loads(doctor.stdout)["checks"]}
     assert checks["sign-in provider"]["status"] == "pass"

@@ -290,12 +290,32 @@ def _print_report(plan, result) -> None:  # type: ignore[no-untyped-def]
             f"  This entry needs Node.js ({where}). Or skip the file: in Claude Desktop, "
             f"Settings → Connectors → Add custom connector with {plan.url} needs no bridge."
         )
+    public = _public_server()
     if Path(str(plan.entry.get("command", ""))).name in ("npx", "cmd"):
+        sign_in = (
+            "The server has no sign-in." if public
+            else "The first connection opens a browser to sign in."
+        )  # fmt: skip
         console.info(
             "  The client starts the server through `npx mcp-remote`: Node.js must be "
-            "installed. The first connection opens a browser to sign in."
+            f"installed. {sign_in}"
         )
+    elif public:
+        console.info(f"  {plan.spec.title} connects with no sign-in: the server has none.")
     elif plan.spec.next_hint is not None:
         console.info(f"  {plan.spec.next_hint(plan.project_scope, plan.name)}")
     else:
         console.info(f"  {plan.spec.title} signs in with a browser on the first connection.")
+
+
+def _public_server() -> bool:
+    """The project here signs nobody in (`cfmcp init --auth none`)."""
+    from cfmcp.errors import CfmcpError
+    from cfmcp.project import project_or_none
+    from cfmcp.providers import provider_of
+
+    project = project_or_none()
+    try:
+        return project is not None and provider_of(project).public
+    except CfmcpError:
+        return False

@@ -78,12 +78,25 @@ def provider_of(project: Project) -> ProviderSpec:
     return spec
 
 
+def require_location(project: Project, env: str | None = None) -> None:
+    """Stop before a deploy whose provider does not know where its issuer is (OIDC_ISSUER)."""
+    spec = provider_of(project)
+    unset = unset_url_vars(project, spec, env)
+    if unset:
+        raise CfmcpError(
+            f"{' and '.join(unset)} in wrangler.toml is empty: the Worker would not know where "
+            f"to send users to sign in with {spec.title}.",
+            hint=f'Set it under [vars], e.g. {unset[0]} = "https://<tenant>.okta.com"; the '
+            "README lists the issuer URL of Entra ID, Okta, Auth0, WorkOS and Keycloak.",
+        )
+
+
 def unset_url_vars(project: Project, spec: ProviderSpec, env: str | None = None) -> list[str]:
     """The provider's location vars (e.g. OIDC_ISSUER) that wrangler.toml leaves empty."""
-    from cfmcp.project import env_table
+    from cfmcp.project import binding_table
 
     document = project.load_wrangler()
-    table, _ = env_table(document, env)
-    variables = (table if table is not None else document).get("vars") or document.get("vars")
-    variables = variables or {}
+    table = binding_table(document, env) if env else None
+    # wrangler does not inherit [vars] into an environment: its own table, or nothing.
+    variables = (table if table is not None else document).get("vars") or {}
     return [name for name in spec.url_vars if not str(variables.get(name, "")).strip()]

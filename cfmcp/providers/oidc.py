@@ -12,8 +12,11 @@ SPEC = ProviderSpec(
     stand_in="cfmcp.dev.local_oidc:LocalOIDC",
     client_id_prompt="OIDC_CLIENT_ID (your OpenID Connect client's id)",
     client_secret_prompt="OIDC_CLIENT_SECRET (its client secret; not shown as you type)",
-    register_url="your identity provider's console (the README's \"Sign in with OpenID "
-    'Connect" names the page for Entra ID, Okta, Auth0, WorkOS and Keycloak)',
+    register_url="your identity provider's console",
+    register_steps="register a confidential web client, once, in your identity provider's "
+    "console, with the redirect URI {url}/callback and the scopes openid, email, profile and "
+    'offline_access (the README\'s "Any OpenID Connect issuer" says where for Entra ID, Okta, '
+    "Auth0, WorkOS and Keycloak).",
     new_client_hint="Register a confidential web client with your identity provider, with the "
     "redirect URI https://<your server>/callback and the scopes openid email profile "
     "offline_access.",

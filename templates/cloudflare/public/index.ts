@@ -5,7 +5,7 @@
 // sends are refused first (./guards.ts): a Host this server does not answer for, a browser
 // Origin it does not trust.
 import { createMcpHandler } from "agents/mcp/server";
-import { misdirected, refusedOrigin } from "./guards";
+import { asPublicRequest, misdirected, refusedOrigin } from "./guards";
 import { serverFor } from "./server";
 import { ANYONE } from "./upstream";
 
@@ -26,13 +26,13 @@ const handlers: Record<string, ReturnType<typeof mcpHandler>> = {
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    const url = new URL(request.url);
-    // Behind a proxy (PUBLIC_URL set), the proxy's host is the one clients see.
-    const refused =
-      (env.PUBLIC_URL ? null : misdirected(url)) ?? refusedOrigin(request, url, env, MCP_PATHS);
+    const publicRequest = asPublicRequest(request, env);
+    if (publicRequest instanceof Response) return publicRequest;
+    const url = new URL(publicRequest.url);
+    const refused = misdirected(url) ?? refusedOrigin(publicRequest, url, env, MCP_PATHS);
     if (refused) return refused;
     const handler = handlers[url.pathname];
-    if (handler) return handler(request, env, ctx);
+    if (handler) return handler(publicRequest, env, ctx);
     if (url.pathname === "/" && request.method === "GET") {
       const mcp = new URL("/mcp", url);
       return new Response(`A public MCP server: connect an MCP client to ${mcp}\n`);

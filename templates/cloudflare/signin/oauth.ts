@@ -20,6 +20,7 @@ import {
   rateLimited,
   refusedKey,
   refusedOrigin,
+  asPublicRequest,
 } from "./guards";
 import { REFUSED, refreshOnce } from "./refresh-once";
 import {
@@ -247,21 +248,4 @@ function upstreamLifetime(props: UserProps): number {
   if (!props.accessTokenExpiresAt) return DEFAULT_TOKEN_LIFETIME;
   const remaining = props.accessTokenExpiresAt - Math.floor(Date.now() / 1000);
   return Math.max(MIN_TOKEN_LIFETIME, Math.min(remaining, DEFAULT_TOKEN_LIFETIME));
-}
-
-// Behind a proxy that changes the host, PUBLIC_URL is the origin clients see: handle every
-// request as if it arrived there, so metadata, the token audience and /callback agree.
-function asPublicRequest(request: Request, env: Env): Request | Response {
-  if (!env.PUBLIC_URL) return request;
-  let target: URL;
-  try {
-    target = new URL(env.PUBLIC_URL);
-  } catch {
-    const problem = "Server not configured: PUBLIC_URL in wrangler.toml is not an absolute URL.";
-    return new Response(`${problem}\n`, { status: 500, headers: { "Cache-Control": "no-store" } });
-  }
-  const url = new URL(request.url);
-  target.pathname = url.pathname; // a setter: a path like //other.host stays a path
-  target.search = url.search;
-  return new Request(target, request);
 }

@@ -71,6 +71,7 @@ export function trimSlash(url: string): string {
 }
 
 /** Seconds since the epoch when a token that lives `expires_in` seconds runs out. */
-export function expiresAt(tokens: { expires_in?: number }): number | undefined {
-  return tokens.expires_in ? Math.floor(Date.now() / 1000) + tokens.expires_in : undefined;
+export function expiresAt(tokens: { expires_in?: number | string }): number | undefined {
+  const seconds = Number(tokens.expires_in); // some issuers send a string
+  return Number.isFinite(seconds) && seconds > 0 ? Math.floor(Date.now() / 1000) + seconds : undefined;
 }

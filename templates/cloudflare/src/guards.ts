@@ -229,3 +229,20 @@ export function refusedKey(url: URL, apiPaths: string[]): Response {
   if (underAny(url, apiPaths)) return invalidToken(url);
   return oauthError(400, "invalid_request", "An id or token in this request is not valid.");
 }
+
+// Behind a proxy that changes the host, PUBLIC_URL is the origin clients see: handle every
+// request as if it arrived there, so metadata, the token audience and /callback agree.
+export function asPublicRequest(request: Request, env: Env): Request | Response {
+  if (!env.PUBLIC_URL) return request;
+  let target: URL;
+  try {
+    target = new URL(env.PUBLIC_URL);
+  } catch {
+    const problem = "Server not configured: PUBLIC_URL in wrangler.toml is not an absolute URL.";
+    return new Response(`${problem}\n`, { status: 500, headers: { "Cache-Control": "no-store" } });
+  }
+  const url = new URL(request.url);
+  target.pathname = url.pathname; // a setter: a path like //other.host stays a path
+  target.search = url.search;
+  return new Request(target, request);
+}

@@ -1,6 +1,7 @@
-// The ID token src/upstream.ts accepts: signed by a key the issuer publishes, from the issuer,
-// for this server's client, unexpired, and carrying this sign-in's nonce. Each spoiled token
-// ends the sign-in on a page that says which check failed, and the MCP client gets no code.
+// The ID token src/openid-connect.ts accepts: signed by a key the issuer publishes, from the
+// issuer, for this server's client, unexpired, and carrying this sign-in's nonce. Each spoiled
+// token ends the sign-in on a page that says which check failed, and the MCP client gets no
+// code. At a refresh, the issuer's new ID token may only be the same user's.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { testServer } from "./harness.ts";
@@ -35,5 +36,26 @@ test("after a refused ID token, a good one signs in", async () => {
   (server.upstream as OidcStub).breakNextIdToken("wrong-key");
   await assert.rejects(server.authorize({ email: "ada@example.com" }));
   const mcp = await server.signIn({ email: "ada@example.com" });
+  assert.equal(JSON.parse(await mcp.text("whoami")).email, "ada@example.com");
+});
+
+test("an address the issuer did not verify is not the user's email", async () => {
+  (server.upstream as OidcStub).breakNextIdToken("unverified-email");
+  const mcp = await server.signIn({ email: "ceo@example.com" });
+  const me = JSON.parse(await mcp.text("whoami"));
+  assert.equal(me.email, "");
+  assert.equal(me.id, "sub-ceo@example.com");
+});
+
+test("a refreshed ID token for another user ends the sign-in", async () => {
+  const tokens = await server.authorize({ email: "ada@example.com" });
+  (server.upstream as OidcStub).breakNextIdToken("another-user");
+  await assert.rejects(server.refresh(tokens), /invalid_grant/);
+});
+
+test("a refreshed ID token that can't be verified is left out, and the user stays signed in", async () => {
+  const tokens = await server.authorize({ email: "ada@example.com" });
+  (server.upstream as OidcStub).breakNextIdToken("wrong-key");
+  const mcp = await server.connect(await server.refresh(tokens));
   assert.equal(JSON.parse(await mcp.text("whoami")).email, "ada@example.com");
 });

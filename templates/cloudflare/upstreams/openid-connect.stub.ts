@@ -22,7 +22,14 @@ import {
 } from "./stub-kit.ts";
 
 /** How `breakNextIdToken()` spoils the next ID token. */
-export type IdTokenFault = "wrong-key" | "wrong-audience" | "wrong-issuer" | "expired" | "wrong-nonce";
+export type IdTokenFault =
+  | "wrong-key"
+  | "wrong-audience"
+  | "wrong-issuer"
+  | "expired"
+  | "wrong-nonce"
+  | "unverified-email"
+  | "another-user";
 
 export interface OidcStub extends UpstreamStub {
   breakNextIdToken(fault: IdTokenFault): void;
@@ -39,21 +46,23 @@ export async function startIssuerStub(prefix: "GOOGLE" | "OIDC"): Promise<OidcSt
   const accessTokens = new Map<string, string>(); // token -> email
   const refreshTokens = new Map<string, string>(); // token -> email
   let fault: IdTokenFault | undefined;
+  const unverified = new Set<string>(); // addresses userinfo, too, reports as not verified
   let issuer = "";
 
   async function idToken(email: string, nonce?: string): Promise<string> {
     const broken = fault;
     fault = undefined;
+    if (broken === "unverified-email") unverified.add(email);
     const now = Math.floor(Date.now() / 1000);
     const claims = {
       email,
-      email_verified: true,
+      email_verified: broken !== "unverified-email",
       name: email.split("@")[0],
       nonce: broken === "wrong-nonce" ? "not-this-sign-in" : nonce,
     };
     return new SignJWT(claims)
       .setProtectedHeader({ alg: "RS256", kid: "stub-1" })
-      .setSubject(`sub-${email}`)
+      .setSubject(broken === "another-user" ? "sub-someone-else" : `sub-${email}`)
       .setIssuer(broken === "wrong-issuer" ? "https://elsewhere.example" : issuer)
       .setAudience(broken === "wrong-audience" ? "another-client" : CLIENT_ID)
       .setIssuedAt(broken === "expired" ? now - 7200 : now)
@@ -108,7 +117,8 @@ export async function startIssuerStub(prefix: "GOOGLE" | "OIDC"): Promise<OidcSt
   function userinfo(request: IncomingMessage): Reply {
     const email = accessTokens.get((request.headers.authorization ?? "").replace(/^Bearer /, ""));
     if (!email) return json(401, { error: "invalid_token" });
-    return json(200, { sub: `sub-${email}`, email, email_verified: true, name: email.split("@")[0] });
+    const verified = !unverified.has(email);
+    return json(200, { sub: `sub-${email}`, email, email_verified: verified, name: email.split("@")[0] });
   }
 
   const server = await serve(async (request, url) => {

@@ -83,21 +83,34 @@ interface TokenAnswer {
   error_description?: string;
 }
 
-// Per isolate: the discovery document and the key set are fetched once, not per sign-in.
-const discoveries = new Map<string, Promise<Discovery>>();
+// Per isolate: the discovery document is fetched once an hour, not per sign-in, and the key set
+// is jose's (it fetches again for a key id it has not seen). Only finished answers are kept: a
+// Worker may not await another request's fetch.
+const DISCOVERY_SECONDS = 3600;
+const discoveries = new Map<string, { document: Discovery; until: number }>();
 const keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+
 function acceptedIssuers(settings: IssuerSettings, discovery: Discovery): string[] {
   return [discovery.issuer, ...(settings.issuerAliases?.(discovery.issuer) ?? [])];
 }
 async function discover(settings: IssuerSettings): Promise<Discovery> {
   const issuer = settings.issuer;
-  let pending = discoveries.get(issuer);
-  if (!pending) {
-    pending = fetchDiscovery(issuer);
-    discoveries.set(issuer, pending);
-    pending.catch(() => discoveries.delete(issuer)); // try again on the next request
+  const now = Date.now() / 1000;
+  const cached = discoveries.get(issuer);
+  if (cached && cached.until > now) return cached.document;
+  const document = await fetchDiscovery(issuer);
+  discoveries.set(issuer, { document, until: now + DISCOVERY_SECONDS });
+  return document;
+}
+
+function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== "string") return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || url.protocol === "http:";
+  } catch {
+    return false;
   }
-  return pending;
 }
 
 async function fetchDiscovery(issuer: string): Promise<Discovery> {
@@ -108,7 +121,7 @@ async function fetchDiscovery(issuer: string): Promise<Discovery> {
   }
   const document = (await response.json().catch(() => null)) as Partial<Discovery> | null;
   const missing = ["issuer", "authorization_endpoint", "token_endpoint", "jwks_uri"].filter(
-    (field) => typeof document?.[field as keyof Discovery] !== "string",
+    (field) => !isHttpUrl(document?.[field as keyof Discovery]),
   );
   if (!document || missing.length) {
     throw new UpstreamError(`The issuer's discovery document lacks ${missing.join(", ") || "JSON"}.`);
@@ -166,8 +179,13 @@ async function tokenRequest(settings: IssuerSettings, discovery: Discovery, form
     body.set("client_id", settings.clientId);
     body.set("client_secret", settings.clientSecret);
   }
-  const response = await fetch(discovery.token_endpoint, { method: "POST", headers, body });
-  const answer = (await response.json().catch(() => ({}))) as TokenAnswer;
+  const response = await fetch(discovery.token_endpoint, { method: "POST", headers, body }).catch(
+    () => {
+      throw new UpstreamError("The issuer's token endpoint could not be reached; try again shortly.");
+    },
+  );
+  const parsed: unknown = await response.json().catch(() => null);
+  const answer = (parsed !== null && typeof parsed === "object" ? parsed : {}) as TokenAnswer;
   return { status: response.status, answer };
 }
 
@@ -197,8 +215,10 @@ async function verifyIdToken(
   if (nonce !== undefined && payload.nonce !== nonce) {
     throw new SignInRefused("The nonce in the ID token does not match this sign-in: the token was issued for another one.");
   }
-  // OpenID Connect Core, 3.1.3.7: with several audiences, `azp` names the client it was for.
-  if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== settings.clientId) {
+  // OpenID Connect Core, 3.1.3.7: `azp`, when present (and with several audiences, always),
+  // names the client the token was issued to.
+  const severalAudiences = Array.isArray(payload.aud) && payload.aud.length > 1;
+  if ((severalAudiences || payload.azp !== undefined) && payload.azp !== settings.clientId) {
     throw new SignInRefused("The ID token was issued to another application (azp).");
   }
   return payload;
@@ -225,20 +245,29 @@ function idTokenProblem(error: unknown): Error {
   if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) {
     return new SignInRefused("The ID token is malformed.");
   }
-  if (error instanceof errors.JOSEError || error instanceof TypeError) {
-    // The key set could not be fetched (a timeout, a network failure): not the user's fault.
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || error instanceof TypeError) {
+    // The key set could not be fetched or read (a timeout, a network failure): not the user's fault.
     return new UpstreamError("The issuer's signing keys could not be read; try again shortly.");
   }
-  return error instanceof Error ? error : new Error(String(error));
+  // Anything else jose refuses (another algorithm, several matching keys, ...).
+  return new SignInRefused("The ID token could not be verified.");
 }
 
-/** Who the user is: the ID token's claims, then userinfo for an email the token leaves out. */
+/** An address the issuer did not say it verified is no address: anyone can type one. */
+function verifiedEmail(claims: Record<string, unknown>): string {
+  return typeof claims.email === "string" && claims.email_verified !== false ? claims.email : "";
+}
+
+/**
+ * Who the user is: the ID token's claims, then userinfo for an email the token leaves out.
+ * `userId` (the issuer's `sub`) is what identifies a user; decide access by it, not by email.
+ */
 async function identity(
   discovery: Discovery,
   claims: JWTPayload,
   accessToken: string,
 ): Promise<{ userId: string; email: string; name: string }> {
-  let email = typeof claims.email === "string" ? claims.email : "";
+  let email = verifiedEmail(claims);
   let name = typeof claims.name === "string" ? claims.name : "";
   if (!email && discovery.userinfo_endpoint) {
     const response = await fetch(discovery.userinfo_endpoint, {
@@ -247,13 +276,13 @@ async function identity(
     const info = (await response?.json().catch(() => null)) as Record<string, unknown> | null;
     // Core 5.3.2: userinfo for another subject must not be used.
     if (response?.ok && info && info.sub === claims.sub) {
-      email = typeof info.email === "string" ? info.email : "";
+      email = verifiedEmail(info);
       name ||= typeof info.name === "string" ? info.name : "";
     }
   }
-  // Entra ID puts the sign-in name here when it sends no email claim.
-  if (!email && typeof claims.preferred_username === "string") email = claims.preferred_username;
-  return { userId: claims.sub!, email, name: name || email || claims.sub! };
+  // Entra ID's sign-in name, when it sends no name: a label only (the user can change it).
+  const username = typeof claims.preferred_username === "string" ? claims.preferred_username : "";
+  return { userId: claims.sub!, email, name: name || email || username || claims.sub! };
 }
 
 /** The user came back from the issuer with `code`: exchange it, verify the ID token. */
@@ -265,12 +294,14 @@ export async function completeSignIn(settings: IssuerSettings, options: SignInRe
     redirect_uri: options.redirectUri,
     code_verifier: options.verifier,
   });
-  if (!answer.access_token) {
+  if (typeof answer.access_token !== "string" || !answer.access_token) {
     throw new UpstreamError(
       `The issuer refused the authorization code (${answer.error ?? `HTTP ${status}`}).`,
     );
   }
-  if (!answer.id_token) throw new SignInRefused("The issuer sent no ID token: is `openid` in the scopes?");
+  if (typeof answer.id_token !== "string") {
+    throw new SignInRefused("The issuer sent no ID token: is `openid` in the scopes?");
+  }
   const claims = await verifyIdToken(settings, discovery, answer.id_token, options.nonce);
   return {
     ...(await identity(discovery, claims, answer.access_token)),
@@ -315,17 +346,20 @@ export async function refreshUpstream(
   }, { raced: true });
   if (tokens === REFUSED) throw signInEnded(settings.name);
   let user = { email: props.email, name: props.name };
-  if (tokens.id_token) {
-    // A refreshed ID token must be the same user's (Core 12.2); it carries no nonce.
+  if (typeof tokens.id_token === "string") {
+    // The tokens came from the issuer for our refresh token, so they stand; a new ID token only
+    // updates who the user is, and must be the same user's (Core 12.2; it has no nonce). One
+    // that can't be verified now (keys being rotated or unreachable) is left out: the issuer's
+    // refresh token was already used, and failing here would sign the user out.
     const claims = await verifyIdToken(settings, discovery, tokens.id_token).catch((error) => {
-      if (error instanceof SignInRefused) throw signInEnded(settings.name);
-      throw providerUnavailable("The identity provider is unavailable; try again shortly.");
+      console.warn(`A refreshed ID token was left out: ${String(error)}`);
+      return null;
     });
-    if (claims.sub !== props.userId) throw signInEnded(settings.name);
-    user = {
-      email: typeof claims.email === "string" ? claims.email : props.email,
-      name: typeof claims.name === "string" ? claims.name : props.name,
-    };
+    if (claims && claims.sub !== props.userId) throw signInEnded(settings.name);
+    if (claims) {
+      const name = typeof claims.name === "string" ? claims.name : props.name;
+      user = { email: verifiedEmail(claims) || props.email, name };
+    }
   }
   return {
     ...props,

@@ -76,12 +76,13 @@ def up(
     _ensure_packages(project, progress, done)
     wrangler.wrangler_binary(project)  # a Node too old for it stops us before any API call
 
-    with CloudflareAPI.from_env() as api:
+    provider = provider_of(project)
+    # A server with no sign-in has no OAuth client: only wrangler talks to Cloudflare.
+    with nullcontext(None) if provider.public else CloudflareAPI.from_env() as api:
         # One account for everything, wrangler included (it would refuse to pick one itself).
         account_id = oauth_client.resolve_account(project, choose=choose_account)
         os.environ["CLOUDFLARE_ACCOUNT_ID"] = account_id
 
-        provider = provider_of(project)
         client_values: list[Any] = []
         if provider.name != "cloudflare" and not provider.public:
             # Before anything is created: without the app's id and secret, up stops here.

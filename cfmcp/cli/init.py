@@ -161,14 +161,14 @@ def init(
             }
         )
         return
-    _next_steps_panel(result.root, installed=result.installed, auth=plan.auth)
+    _next_steps_panel(result.root, installed=result.installed, auth=plan.auth, issuer=plan.issuer)
 
 
 def _folder_has_files(folder: Path) -> bool:
     return folder.is_dir() and any(folder.iterdir())
 
 
-def _next_steps_panel(root: Path, *, installed: bool, auth: str) -> None:
+def _next_steps_panel(root: Path, *, installed: bool, auth: str, issuer: str = "") -> None:
     from cfmcp import console
 
     rows = []
@@ -193,6 +193,9 @@ def _next_steps_panel(root: Path, *, installed: bool, auth: str) -> None:
     else:
         from cfmcp.providers import PROVIDERS
 
+        if auth == "oidc" and not issuer:
+            rows.append(("wrangler.toml", "set OIDC_ISSUER to your issuer's URL before you"))
+            rows.append(("", "deploy (cfmcp dev needs none)"))
         title = PROVIDERS[auth].title
         rows.append(("cfmcp up", "live on Cloudflare: KV, secrets, deploy (it says"))
         rows.append(("", f"which {title} OAuth client to register first)"))

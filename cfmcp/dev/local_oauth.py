@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
-from urllib.parse import urlencode
+from urllib.parse import unquote_plus, urlencode
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -348,7 +348,8 @@ def _client_credentials(request: Request, form: Any) -> tuple[str | None, str | 
         except (ValueError, UnicodeDecodeError):
             return None, None
         client_id, _, secret = decoded.partition(":")
-        return client_id, secret
+        # RFC 6749, 2.3.1: both parts are form-encoded before the Base64.
+        return unquote_plus(client_id), unquote_plus(secret)
     secret = form.get("client_secret")
     return form.get("client_id"), str(secret) if secret is not None else None
 

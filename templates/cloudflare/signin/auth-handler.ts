@@ -167,7 +167,9 @@ app.get("/callback", async (c) => {
   } catch (error) {
     if (error instanceof SignInRefused) {
       console.error(`Sign-in refused: ${error.message}`);
-      return page(c, 403, "Sign-in refused", error.message);
+      const refused = page(c, 403, "Sign-in refused", error.message);
+      for (const cookie of headers.getSetCookie()) refused.headers.append("Set-Cookie", cookie);
+      return refused;
     }
     if (error instanceof UpstreamError) {
       headers.set("Location", authorizationErrorRedirect(request, "server_error", error.message));

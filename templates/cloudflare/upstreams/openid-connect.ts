@@ -87,6 +87,7 @@ interface TokenAnswer {
 // is jose's (it fetches again for a key id it has not seen). Only finished answers are kept: a
 // Worker may not await another request's fetch.
 const DISCOVERY_SECONDS = 3600;
+const DISCOVERY_TIMEOUT_MS = 5000; // as long as jose waits for a key set
 const discoveries = new Map<string, { document: Discovery; until: number }>();
 const keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 
@@ -115,7 +116,10 @@ function isHttpUrl(value: unknown): boolean {
 
 async function fetchDiscovery(issuer: string): Promise<Discovery> {
   const where = `${trimSlash(issuer)}/.well-known/openid-configuration`;
-  const response = await fetch(where, { headers: { Accept: "application/json" } }).catch(() => null);
+  const response = await fetch(where, {
+    headers: { Accept: "application/json" },
+    signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS),
+  }).catch(() => null);
   if (!response?.ok) {
     throw new UpstreamError(`The issuer's discovery document (${where}) could not be read.`);
   }
@@ -205,7 +209,7 @@ async function verifyIdToken(
     ({ payload } = await jwtVerify(idToken, keySet(discovery), {
       issuer: acceptedIssuers(settings, discovery),
       audience: settings.clientId,
-      algorithms: discovery.id_token_signing_alg_values_supported?.filter((alg) => alg !== "none"),
+      algorithms: signingAlgorithms(discovery),
       requiredClaims: ["sub", "exp", "iat"],
       clockTolerance: 60,
     }));
@@ -222,6 +226,14 @@ async function verifyIdToken(
     throw new SignInRefused("The ID token was issued to another application (azp).");
   }
   return payload;
+}
+
+/** The issuer's ID-token algorithms that a published key can check: never "none" or a shared
+ * secret's (HS*); jose's asymmetric defaults when the document names none. */
+function signingAlgorithms(discovery: Discovery): string[] | undefined {
+  const named = discovery.id_token_signing_alg_values_supported;
+  if (!Array.isArray(named)) return undefined;
+  return named.filter((alg) => typeof alg === "string" && alg !== "none" && !alg.startsWith("HS"));
 }
 
 function idTokenProblem(error: unknown): Error {

@@ -7,7 +7,7 @@ A second run on a live project changes nothing but the deploy.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -54,9 +54,11 @@ def up(
     report: Report = lambda step: None,
     notify: Callable[[str], None] = lambda message: None,
     prompt: Callable[[str], str] | None = None,
+    given: Mapping[str, str] | None = None,
 ) -> UpResult:
     """`prompt` asks for a value without echo (a terminal only): for sign-in providers without
-    an API to create OAuth clients, the id and secret of the app the user registered."""
+    an API to create OAuth clients, the id and secret of the app the user registered. `given`
+    holds values read elsewhere (standard input), by secret name, before the environment."""
     from cfmcp import deploy as deploy_module
     from cfmcp import kv, oauth_client, secrets, wrangler
     from cfmcp.cloudflare_api import CloudflareAPI
@@ -87,7 +89,9 @@ def up(
         if provider.name != "cloudflare" and not provider.public:
             # Before anything is created: without the app's id and secret, up stops here.
             url = oauth_client.worker_url(project, env, api, account_id)
-            client_values = _registered_app(project, env, provider, url, notify, prompt)
+            client_values = _registered_app(
+                project, env, provider, url, notify, prompt, given or {}
+            )
 
         if provider.public:
             done(Step("KV namespace", "skipped", "none needed: the server has no sign-in"))
@@ -153,12 +157,15 @@ def _registered_app(
     url: str,
     notify: Callable[[str], None],
     prompt: Callable[[str], str] | None,
+    given: Mapping[str, str],
 ) -> list[Any]:
     """The id and secret of the OAuth app the user registered with a provider that has no API
-    for it (GitHub): [] when the Worker has them; else from the environment or the keyring,
-    else asked for after saying what to register where; without a terminal, a stop that says
-    the same."""
+    for it (GitHub, Google, OpenID Connect): [] when the Worker has them; else from `given`,
+    the environment or the keyring, else asked for after saying what to register where;
+    without a terminal, a stop that says the same."""
     from cfmcp import secrets
+
+    environ = {**os.environ, **given}
 
     listing = secrets.list_secrets(project, env)
     needed = [name for name in provider.client_secrets if name in listing.missing]
@@ -166,7 +173,7 @@ def _registered_app(
         return []
     store = secrets.store_for(project, env)
     try:
-        return secrets.resolve_values(needed, store=store)
+        return secrets.resolve_values(needed, store=store, environ=environ)
     except CfmcpError:
         pass
     steps = f"{provider.title} has no API to make an OAuth client, so " + (
@@ -177,11 +184,11 @@ def _registered_app(
         raise CfmcpError(
             f"This server signs in with {provider.title} and has no OAuth client yet. {steps}",
             hint=f"Then run `{' '.join(f'{name}=...' for name in needed)} cfmcp up{env_flag}` "
-            "with its client id and a client secret (or run it in a terminal to be asked, or pipe "
-            f"each into `cfmcp secrets set NAME{env_flag}` first).",
+            "with its client id and a client secret (or pipe both, as NAME=value lines, into "
+            f"`cfmcp up --client-stdin{env_flag}`, or run it in a terminal to be asked).",
         )
     notify(steps)
-    return secrets.resolve_values(needed, store=store, prompt=prompt)
+    return secrets.resolve_values(needed, store=store, prompt=prompt, environ=environ)
 
 
 def _ensure_packages(project: Project, progress: Progress, done: Callable[[Step], None]) -> None:

@@ -165,7 +165,7 @@ def test_dev_signs_in_with_the_local_issuer(auth, request):
         assert "refreshed upstream tokens" in running.log()
 
 
-def test_up_says_what_to_register_at_google(google_project, tmp_path, api):
+def test_up_says_what_to_register_then_reads_the_client_from_stdin(google_project, tmp_path, api):
     project = copy_project(google_project, tmp_path / "google-up")
     env = isolated_env(tmp_path, api)
     url = f"https://google-mcp.{api.subdomain}.workers.dev"
@@ -178,7 +178,17 @@ def test_up_says_what_to_register_at_google(google_project, tmp_path, api):
     assert "GOOGLE_CLIENT_ID=... GOOGLE_CLIENT_SECRET=... cfmcp up" in message
     assert not api.namespaces, "nothing is created before up has the client"
 
-    # Taking the id and secret and deploying is the same code as GitHub's (test_github.py).
+    # Piped in: a line that is not NAME=value stops it, and says so without echoing the line.
+    bad = run_cfmcp("up", "--yes", "--client-stdin", cwd=project, env=env, input="GOCSPX-shh\n")
+    assert bad.returncode == 2 and "Line 1 of standard input" in bad.stderr
+    assert "GOCSPX-shh" not in bad.stdout + bad.stderr
+    piped = "GOOGLE_CLIENT_ID=123.apps.googleusercontent.com\nGOOGLE_CLIENT_SECRET=GOCSPX-shh\n"
+    second = run_cfmcp("up", "--yes", "--json", "--client-stdin", cwd=project, env=env, input=piped)
+    assert second.returncode == 0, second.stderr
+    put = api.scripts["google-mcp"].secrets
+    assert put["GOOGLE_CLIENT_ID"] == "123.apps.googleusercontent.com"
+    assert put["GOOGLE_CLIENT_SECRET"] == "GOCSPX-shh" and "CLOUDFLARE_CLIENT_ID" not in put
+    assert "GOCSPX-shh" not in second.stdout + second.stderr
 
 
 def test_an_oidc_project_without_an_issuer(tmp_path, api, worker_project):

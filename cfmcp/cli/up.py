@@ -24,6 +24,13 @@ def up(
     env: str | None = ENV_OPTION,
     yes: bool = typer.Option(False, "--yes", "-y", help="Ask nothing (also without a terminal)."),
     create_env: bool = CREATE_ENV_OPTION,
+    client_stdin: bool = typer.Option(
+        False,
+        "--client-stdin",
+        help="Read the OAuth client's id and secret from standard input, as NAME=value lines "
+        "(e.g. GOOGLE_CLIENT_ID=… and GOOGLE_CLIENT_SECRET=…), for GitHub, Google and OpenID "
+        "Connect projects.",
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Go live in one command: KV, OAuth client, secrets, deploy, redirect URI.
@@ -32,9 +39,11 @@ def up(
     secrets (cookie key generated), deploy, redirect URI. Each step is skipped when it is done,
     so re-running changes nothing but the deploy. Needs CLOUDFLARE_API_TOKEN.
 
-    GitHub projects: GitHub has no API to create an OAuth app, so the first run says what to
-    register where (the callback URL included) and asks for its id and secret, or takes them
-    from GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET.
+    GitHub, Google and OpenID Connect projects: the provider has no API to create an OAuth
+    client, so the first run says what to register where (the callback URL included) and asks
+    for its id and secret, or takes them from the environment (e.g. GOOGLE_CLIENT_ID and
+    GOOGLE_CLIENT_SECRET) or --client-stdin. A server with no sign-in (--auth none) is only
+    deployed.
     """
     from cfmcp import console
     from cfmcp import up as up_module
@@ -50,13 +59,15 @@ def up(
             )
 
     project = find_project()
+    given = _client_from_stdin(project) if client_stdin else {}
     env = use_env(project, env, create=create_env, ask=can_ask(yes, as_json))
     result = up_module.up(
         project, env=env,
         choose_account=choose_account if can_ask(yes, as_json) else None,
         progress=spinner, report=report,
         notify=(lambda message: None) if as_json else console.warn,
-        prompt=hidden_prompt if can_ask(yes, as_json) else None,
+        prompt=hidden_prompt if can_ask(yes, as_json) and not client_stdin else None,
+        given=given,
     )  # fmt: skip
     if as_json:
         console.print_json(result.to_json())
@@ -67,5 +78,43 @@ def up(
         console.info(f"  MCP (streamable HTTP)  {result.endpoints['mcp']}")
         if "sse" in result.endpoints:
             console.info(f"  MCP (HTTP+SSE)         {result.endpoints['sse']}")
-        console.info(f"Next: cfmcp check{env_flag}   (signs in through your browser)")
+        from cfmcp.providers import provider_of
+
+        how = "calls its tools" if provider_of(project).public else "signs in through your browser"
+        console.info(f"Next: cfmcp check{env_flag}   ({how})")
         console.info(f"      cfmcp client-config claude{env_flag}")
+
+
+def _client_from_stdin(project) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The OAuth client's id and secret piped in as NAME=value lines; nothing else is taken."""
+    import sys
+
+    from cfmcp.errors import UsageError
+    from cfmcp.providers import provider_of
+
+    names = provider_of(project).client_secrets
+    if not names or provider_of(project).name == "cloudflare":
+        raise UsageError(
+            "--client-stdin is for GitHub, Google and OpenID Connect projects, whose OAuth "
+            "client you register yourself.",
+            hint="Leave it out: cfmcp up makes this project's client (or it needs none).",
+        )
+    example = f'printf \'%s\\n\' "{names[0]}=…" "{names[1]}=…" | cfmcp up --client-stdin'
+    if sys.stdin.isatty():
+        raise UsageError("--client-stdin reads standard input: pipe the values in.", hint=example)
+    values: dict[str, str] = {}
+    for number, line in enumerate(sys.stdin.read().splitlines(), start=1):
+        if not line.strip():
+            continue
+        name, sep, value = line.partition("=")
+        if not sep or name.strip() not in names or not value.strip():
+            raise UsageError(
+                f"Line {number} of standard input is not {' or '.join(names)}=value; "
+                "nothing was set.",
+                hint=example,
+            )
+        values[name.strip()] = value.strip()
+    missing = [name for name in names if name not in values]
+    if missing:
+        raise UsageError(f"Standard input lacks {', '.join(missing)}.", hint=example)
+    return values

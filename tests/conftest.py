@@ -105,17 +105,7 @@ def stateful_project(tmp_path_factory: pytest.TempPathFactory, worker_project: P
     """A `--stateful` project on the same toolchain: the same lockfile, so it shares the
     stateless project's node_modules."""
     root = tmp_path_factory.mktemp("stateful") / "stateful-mcp"
-    result = run_cfmcp(
-        "init", str(root), "--stateful", "--no-install", "--no-git", "--toolchain", "current"
-    )
-    assert result.returncode == 0, result.stderr + result.stdout
-    lock = (root / "package-lock.json").read_text()
-    assert (
-        lock.replace("stateful-mcp", "demo-mcp")
-        == (worker_project / "package-lock.json").read_text()
-    )
-    (root / "node_modules").symlink_to(worker_project / "node_modules", target_is_directory=True)
-    return root
+    return sibling_project(root, worker_project, "--stateful")
 
 
 def copy_project(source: Path, destination: Path) -> Path:
@@ -125,6 +115,21 @@ def copy_project(source: Path, destination: Path) -> Path:
     shutil.copytree(source, destination, ignore=shutil.ignore_patterns("node_modules", ".wrangler"))
     (destination / "node_modules").symlink_to(source / "node_modules", target_is_directory=True)
     return destination
+
+
+def sibling_project(root: Path, worker_project: Path, *init_args: str) -> Path:
+    """`cfmcp init` of another project (options in `init_args`) on the current toolchain: every
+    provider and variant has the same package set, so it shares `worker_project`'s
+    node_modules, and its lockfile is the same but for the name."""
+    result = run_cfmcp(
+        "init", str(root), *init_args, "--no-install", "--no-git", "--json",
+        "--toolchain", "current",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lock = (root / "package-lock.json").read_text().replace(root.name, "demo-mcp")
+    assert lock == (worker_project / "package-lock.json").read_text()
+    (root / "node_modules").symlink_to(worker_project / "node_modules", target_is_directory=True)
+    return root
 
 
 def write_env_file(path: Path, values: dict[str, str]) -> Path:

@@ -15,7 +15,7 @@ import tomlkit
 
 from cfmcp.dev.local_github import github_id
 from cfmcp.dev.local_oauth import DevIdentity
-from tests.conftest import copy_project, run_cfmcp
+from tests.conftest import copy_project, run_cfmcp, sibling_project
 from tests.devserver import cfmcp_dev
 from tests.fake_cloudflare import isolated_env
 from tests.signin import token_request, tokens_for
@@ -31,15 +31,7 @@ def github_project(tmp_path_factory, worker_project) -> Path:
     """A GitHub project on the current toolchain; the same packages as the Cloudflare one, so
     it shares that project's node_modules."""
     root = tmp_path_factory.mktemp("github") / "gh-mcp"
-    result = run_cfmcp(
-        "init", str(root), "--auth", "github", "--no-install", "--no-git", "--json",
-        "--toolchain", "current",
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    lock = (root / "package-lock.json").read_text().replace("gh-mcp", "demo-mcp")
-    assert lock == (worker_project / "package-lock.json").read_text()
-    (root / "node_modules").symlink_to(worker_project / "node_modules", target_is_directory=True)
-    return root
+    return sibling_project(root, worker_project, "--auth", "github")
 
 
 def test_init_writes_github_sign_in(github_project):

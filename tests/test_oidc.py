@@ -14,7 +14,7 @@ import tomlkit
 
 from cfmcp.dev.local_oauth import DevIdentity
 from cfmcp.dev.local_oidc import LocalGoogle, LocalOIDC
-from tests.conftest import copy_project, run_cfmcp
+from tests.conftest import copy_project, run_cfmcp, sibling_project
 from tests.devserver import cfmcp_dev
 from tests.fake_cloudflare import isolated_env
 from tests.signin import token_request, tokens_for
@@ -38,29 +38,16 @@ ID_TOKEN_TESTS = (
 )
 
 
-def make_project(tmp_path_factory, worker_project, auth: str, *extra: str) -> Path:
-    """A project on the current toolchain: the Cloudflare project's packages (one set for every
-    provider, `jose` among them), so it shares that project's node_modules."""
-    root = tmp_path_factory.mktemp(auth) / f"{auth}-mcp"
-    result = run_cfmcp(
-        "init", str(root), "--auth", auth, *extra, "--no-install", "--no-git", "--json",
-        "--toolchain", "current",
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    lock = (root / "package-lock.json").read_text().replace(f"{auth}-mcp", "demo-mcp")
-    assert lock == (worker_project / "package-lock.json").read_text()
-    (root / "node_modules").symlink_to(worker_project / "node_modules", target_is_directory=True)
-    return root
-
-
 @pytest.fixture(scope="module")
 def google_project(tmp_path_factory, worker_project) -> Path:
-    return make_project(tmp_path_factory, worker_project, "google")
+    root = tmp_path_factory.mktemp("google") / "google-mcp"
+    return sibling_project(root, worker_project, "--auth", "google")
 
 
 @pytest.fixture(scope="module")
 def oidc_project(tmp_path_factory, worker_project) -> Path:
-    return make_project(tmp_path_factory, worker_project, "oidc", "--issuer", ISSUER)
+    root = tmp_path_factory.mktemp("oidc") / "oidc-mcp"
+    return sibling_project(root, worker_project, "--auth", "oidc", "--issuer", ISSUER)
 
 
 @pytest.fixture(params=["google", "oidc"])

@@ -12,7 +12,7 @@ import httpx2
 import pytest
 import tomlkit
 
-from tests.conftest import copy_project, run_cfmcp
+from tests.conftest import copy_project, run_cfmcp, sibling_project
 from tests.devserver import cfmcp_dev
 from tests.fake_cloudflare import isolated_env
 from tests.test_project_tests import npm_test, passed
@@ -46,15 +46,7 @@ def public_project(tmp_path_factory, worker_project) -> Path:
     """A public project on the current toolchain: the same packages, so it shares the
     Cloudflare project's node_modules."""
     root = tmp_path_factory.mktemp("public") / "public-mcp"
-    result = run_cfmcp(
-        "init", str(root), "--auth", "none", "--no-install", "--no-git", "--json",
-        "--toolchain", "current",
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    lock = (root / "package-lock.json").read_text().replace("public-mcp", "demo-mcp")
-    assert lock == (worker_project / "package-lock.json").read_text()
-    (root / "node_modules").symlink_to(worker_project / "node_modules", target_is_directory=True)
-    return root
+    return sibling_project(root, worker_project, "--auth", "none")
 
 
 def test_init_writes_a_public_server(public_project):

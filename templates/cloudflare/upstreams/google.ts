@@ -2,8 +2,7 @@
 // through OpenID Connect (./openid-connect.ts does the work). GOOGLE_ISSUER is a var so
 // `cfmcp dev` (and `npm test`) can point it at a local stand-in.
 // ./auth-handler.ts (the dialog, /callback) and ./oauth.ts use only what this file exports.
-import * as openIdConnect from "./openid-connect";
-import type { SignInReturn, SignInStart } from "./upstream-kit";
+import { openIdConnectProvider, type IssuerSettings } from "./openid-connect";
 
 export { publicProfile, userProps, type Props, type UserProps } from "./openid-connect";
 
@@ -12,7 +11,7 @@ export const PROVIDER_NAME = "Google";
 /** The secrets sign-in needs besides COOKIE_ENCRYPTION_KEY (`cfmcp secrets set` sets them). */
 export const PROVIDER_SECRETS = ["GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"] as const;
 
-function settings(env: Env): openIdConnect.IssuerSettings {
+function settings(env: Env): IssuerSettings {
   return {
     name: PROVIDER_NAME,
     issuer: env.GOOGLE_ISSUER,
@@ -27,14 +26,4 @@ function settings(env: Env): openIdConnect.IssuerSettings {
   };
 }
 
-export function authorizeUrl(env: Env, options: SignInStart): Promise<string> {
-  return openIdConnect.authorizeUrl(settings(env), options);
-}
-
-export function completeSignIn(env: Env, options: SignInReturn): Promise<openIdConnect.Props> {
-  return openIdConnect.completeSignIn(settings(env), options);
-}
-
-export function refreshUpstream(env: Env, props: openIdConnect.Props): Promise<openIdConnect.Props> {
-  return openIdConnect.refreshUpstream(settings(env), env.OAUTH_KV, props);
-}
+export const { authorizeUrl, completeSignIn, refreshUpstream } = openIdConnectProvider(settings);

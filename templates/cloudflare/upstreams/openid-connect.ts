@@ -381,3 +381,12 @@ export async function refreshUpstream(
     accessTokenExpiresAt: expiresAt(tokens),
   };
 }
+
+/** The functions ./upstream.ts exports, for the issuer `settings` names (from vars and secrets). */
+export function openIdConnectProvider(settings: (env: Env) => IssuerSettings) {
+  return {
+    authorizeUrl: (env: Env, options: SignInStart) => authorizeUrl(settings(env), options),
+    completeSignIn: (env: Env, options: SignInReturn) => completeSignIn(settings(env), options),
+    refreshUpstream: (env: Env, props: Props) => refreshUpstream(settings(env), env.OAUTH_KV, props),
+  };
+}

@@ -117,7 +117,8 @@ def test_a_current_project_on_node20_stops_with_the_way_out(worker_project, node
 
 
 def test_an_openid_connect_node20_project_tests_itself(node20_env, node20_project, tmp_path):
-    """`jose` (ID tokens) and the issuer stand-in run under wrangler 4.86 and Node 20 too."""
+    """`jose` (ID tokens) and the issuer stand-in run under wrangler 4.86 and Node 20 too, and
+    the sign-in code type-checks against that toolchain's older workers-types."""
     from tests.test_oidc import ID_TOKEN_TESTS
 
     root = tmp_path / "old-node-oidc"
@@ -127,6 +128,11 @@ def test_an_openid_connect_node20_project_tests_itself(node20_env, node20_projec
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     (root / "node_modules").symlink_to(node20_project / "node_modules", target_is_directory=True)
+    typecheck = subprocess.run(
+        ["npm", "run", "typecheck"], cwd=root, capture_output=True, text=True,
+        env={**os.environ, **node20_env}, check=False, timeout=300,
+    )  # fmt: skip
+    assert typecheck.returncode == 0, typecheck.stdout + typecheck.stderr  # workers-types 4.x
     code, output = npm_test(root, env=node20_env)
     assert code == 0, output
     assert passed(output) == {*TOOL_TESTS, *OAUTH_TESTS, *ID_TOKEN_TESTS}, output

@@ -168,7 +168,9 @@ app.get("/callback", async (c) => {
     if (error instanceof SignInRefused) {
       console.error(`Sign-in refused: ${error.message}`);
       const refused = page(c, 403, "Sign-in refused", error.message);
-      for (const cookie of headers.getSetCookie()) refused.headers.append("Set-Cookie", cookie);
+      headers.forEach((value, name) => {
+        if (name.toLowerCase() === "set-cookie") refused.headers.append(name, value);
+      });
       return refused;
     }
     if (error instanceof UpstreamError) {

@@ -260,8 +260,9 @@ async def run_check(
     from mcp.shared.auth import OAuthClientMetadata
 
     base = server_base(url)
+    tunnels = running_tunnels() if headless else ()
     if headless:
-        require_loopback(base, "the server")
+        require_loopback(base, "the server", tunnels)
     if arguments is None:
         arguments = DEFAULT_ARGUMENTS if tool == DEFAULT_TOOL else {}
     if expect is None and tool == DEFAULT_TOOL and arguments == DEFAULT_ARGUMENTS:
@@ -281,7 +282,7 @@ async def run_check(
         authorization["started"] = time.perf_counter()
         if headless:
             authorization["redirect"] = await authorize_headless(
-                authorization_url, callback.redirect_uri
+                authorization_url, callback.redirect_uri, tunnels=tunnels
             )
         else:
             callback.start()
@@ -317,7 +318,13 @@ async def run_check(
     )
     request_hooks: list[Callable[[Any], Any]] = [recorder.on_request]
     if headless:
-        request_hooks.insert(0, _loopback_only)
+
+        async def local_only(request: Any) -> None:
+            """--headless never talks to another machine, whatever the server's metadata
+            names (a tunnel of this machine's cfmcp dev is this machine)."""
+            require_loopback(str(request.url), "the server's metadata pointed at", tunnels)
+
+        request_hooks.insert(0, local_only)
     hooks = {"request": request_hooks, "response": [recorder.on_response]}
 
     def client_factory(
@@ -459,9 +466,19 @@ def _is_status(exc: BaseException, status: int) -> bool:
     return getattr(response, "status_code", None) == status
 
 
-async def _loopback_only(request: Any) -> None:
-    """--headless never talks to another machine, whatever the server's metadata names."""
-    require_loopback(str(request.url), "the server's metadata pointed at")
+def running_tunnels() -> tuple[str, ...]:
+    """The public URLs of the `cfmcp dev --tunnel` servers running for the project here."""
+    from cfmcp.dev.supervisor import running_dev_servers
+    from cfmcp.project import project_or_none
+
+    project = project_or_none()
+    if project is None:
+        return ()
+    return tuple(
+        str(record["tunnel_url"])
+        for record in running_dev_servers(project)
+        if record.get("tunnel_url")
+    )
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -540,7 +557,7 @@ def _build_watch(target: str) -> Callable[[], str | None] | None:
     """For a local target served by this project's `cfmcp dev`: a function that returns the
     Worker's build error while it has one (wrangler then holds every request until a good
     build, so the check would only time out)."""
-    if not is_loopback_url(target):
+    if not is_loopback_url(target) and target not in running_tunnels():
         return None
     from cfmcp.project import project_or_none
 
@@ -612,7 +629,7 @@ def check_command(
     arguments = parse_arguments(args)
     target = server_base(url or default_url(env, headless=headless))
     if headless:
-        require_loopback(target, "the server")
+        require_loopback(target, "the server", running_tunnels())
     build_error = _build_watch(target)
 
     def show_step(step: Step) -> None:

@@ -2,12 +2,15 @@
 
 It submits the Worker's approval dialog and the local sign-in page as a person would, keeping
 cookies (the `__Host-` ones too, as browsers do on loopback), and stops at the client's
-redirect URI. It only ever talks to loopback hosts.
+redirect URI. It only ever talks to loopback hosts, and to the public URL of a tunnel that a
+`cfmcp dev --tunnel` of this machine opened (`tunnels`): the same local server, reached the way
+hosted clients reach it. The sign-in page itself is always on loopback.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urljoin, urlparse
@@ -30,11 +33,21 @@ def is_loopback_url(url: str) -> bool:
         return False
 
 
-def require_loopback(url: str, what: str) -> None:
-    if not is_loopback_url(url):
+def is_local_url(url: str, tunnels: Sequence[str] = ()) -> bool:
+    """Loopback, or the origin of one of `tunnels` (public URLs of this machine's cfmcp dev)."""
+    if is_loopback_url(url):
+        return True
+    parts = urlparse(url)
+    origin = f"{parts.scheme}://{parts.netloc}".lower()
+    return parts.scheme == "https" and origin in {tunnel.rstrip("/").lower() for tunnel in tunnels}
+
+
+def require_loopback(url: str, what: str, tunnels: Sequence[str] = ()) -> None:
+    if not is_local_url(url, tunnels):
         shown = url.split("?", 1)[0]
         raise UsageError(
-            f"--headless only signs in on this machine, and {what} {shown} is not a loopback URL.",
+            f"--headless only signs in on this machine, and {what} {shown} is not a loopback URL"
+            " (nor the tunnel of a cfmcp dev --tunnel running for this project).",
             hint="Drop --headless to sign in through your browser.",
         )
 
@@ -87,12 +100,17 @@ class AuthorizationRedirect:
 
 
 async def authorize_headless(
-    authorization_url: str, redirect_uri: str, *, answers: dict[str, str] | None = None
+    authorization_url: str,
+    redirect_uri: str,
+    *,
+    answers: dict[str, str] | None = None,
+    tunnels: Sequence[str] = (),
 ) -> AuthorizationRedirect:
     """Follow `authorization_url` to `redirect_uri`, saying yes on every page on the way.
 
     `answers` fills in the pages' fields by name, e.g. the local sign-in's `email` to sign in
-    as someone other than its default user; other fields keep the values the pages give."""
+    as someone other than its default user; other fields keep the values the pages give.
+    `tunnels`: public URLs of this machine's cfmcp dev that the flow may pass through."""
     import httpx2
 
     cookies: dict[tuple[str, str], str] = {}  # (host:port, name) -> value
@@ -101,7 +119,7 @@ async def authorize_headless(
         for _ in range(MAX_HOPS):
             if url.startswith(redirect_uri):
                 return _redirect_result(url)
-            require_loopback(url, "the sign-in flow went to")
+            require_loopback(url, "the sign-in flow went to", tunnels)
             origin = urlparse(url).netloc
             jar = {name: value for (host, name), value in cookies.items() if host == origin}
             headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())} if jar else {}

@@ -28,6 +28,7 @@ SOURCES = {
     "src/guards.ts",
     "src/token-reuse.ts",
     "src/refresh-once.ts",
+    "src/resource.ts",
     "src/config.ts",
     "src/env.d.ts",
     "src/auth-handler.ts",

@@ -35,6 +35,7 @@ SIGN_IN_FILES = (
     "src/approval-dialog.ts",
     "src/refresh-once.ts",
     "src/token-reuse.ts",
+    "src/resource.ts",
     "src/upstream-kit.ts",
     "test/oauth.test.ts",
     "test/upstream-stub.ts",

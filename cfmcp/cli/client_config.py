@@ -13,9 +13,9 @@ from cfmcp.cli.app import (
 
 
 def _complete_client(incomplete: str) -> list[str]:
-    from cfmcp.clients import CLIENTS
+    from cfmcp.clients import CLIENTS, WEB_CLIENTS
 
-    return [name for name in sorted(CLIENTS) if name.startswith(incomplete)]
+    return [name for name in sorted({*CLIENTS, *WEB_CLIENTS}) if name.startswith(incomplete)]
 
 
 def _complete_scope(incomplete: str) -> list[str]:
@@ -33,7 +33,7 @@ def client_config(
         None,
         metavar="CLIENT",
         help="claude (Claude Desktop), claude-code, cursor, vscode, windsurf, codex, gemini, "
-        "opencode or goose.",
+        "opencode or goose; claude-ai or chatgpt (web clients: the URL and the steps).",
         show_default=False,
         autocompletion=_complete_client,
     ),
@@ -91,6 +91,11 @@ def client_config(
         help="List every client: installed or not, its config files, and its entries for this "
         "project's server (deployed and local). Changes nothing.",
     ),
+    open_settings: bool = typer.Option(
+        False,
+        "--open",
+        help="claude-ai, chatgpt: also open the client's connector settings in your browser.",
+    ),
     reset_auth: bool = typer.Option(
         False,
         "--reset-auth",
@@ -100,7 +105,8 @@ def client_config(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Add the server to an AI client: Claude Desktop, Claude Code, Cursor, VS Code, Windsurf,
-    Codex, Gemini CLI, OpenCode or Goose.
+    Codex, Gemini CLI, OpenCode or Goose; for claude.ai and ChatGPT, which have no config file,
+    print the URL and the steps.
 
     Safe on a config you care about:
     • everything else in the file is kept, comments too (JSONC, TOML, YAML);
@@ -135,6 +141,14 @@ def client_config(
                 hint="--reset-auth --dry-run lists what it would remove; --list changes nothing.",
             )
     request = clients.Request(client, url, local, name, scope, bridge, config_path, env)
+    if clients.is_web_client(client) and not (list_clients or reset_auth):
+        _web_client(request, print_entry, dry_run, force, open_settings, as_json)
+        return
+    if open_settings:
+        raise UsageError(
+            "--open is for the web clients (claude-ai, chatgpt), which you add in a browser.",
+            hint="cfmcp client-config claude-ai --open",
+        )
     if list_clients:
         _show_list(clients.list_clients(request), as_json)
         return
@@ -179,6 +193,45 @@ def client_config(
         )
     else:
         _print_report(plan, result)
+
+
+def _web_client(request, print_entry, dry_run, force, open_settings, as_json) -> None:  # type: ignore[no-untyped-def]
+    """claude-ai and chatgpt: the public URL and the steps to add it; --open opens the page."""
+    from cfmcp import clients, console
+    from cfmcp.errors import UsageError
+
+    given = {
+        "--scope": request.scope is not None,
+        "--bridge": request.bridge,
+        "--config-path": request.config_path is not None,
+        "--print": print_entry,
+        "--dry-run": dry_run,
+        "--force": force,
+    }
+    unused = [flag for flag, on in given.items() if on]
+    if unused:
+        raise UsageError(
+            f"{', '.join(unused)} does not apply to {request.client}: it has no config file; "
+            "you add the server in its settings.",
+            hint=f"cfmcp client-config {request.client} prints the URL and the steps.",
+        )
+    target = clients.resolve_web_target(request)
+    opened = False
+    if open_settings:
+        import webbrowser
+
+        opened = webbrowser.open(target.spec.settings_url)
+    if as_json:
+        console.print_json(target.to_json(opened=opened))
+        return
+    origin = {"deployed": "deployed", "tunnel": "cfmcp dev --tunnel", "given": "--url"}
+    console.success(f"{target.spec.title}: add {target.url} ({origin[target.source]})")
+    if target.note:
+        console.warn(target.note)
+    for number, step in enumerate(target.steps, start=1):
+        console.info(f"  {number}. {step}")
+    if open_settings and not opened:
+        console.warn(f"Could not open a browser here; visit {target.spec.settings_url}")
 
 
 def _show_list(statuses, as_json: bool) -> None:  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ renders the results.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -27,6 +28,7 @@ from cfmcp.clients import (
     opencode,
     paths,
     vscode,
+    web,
     windsurf,
 )
 from cfmcp.clients.base import (
@@ -49,10 +51,12 @@ if TYPE_CHECKING:
 __all__ = [
     "CLIENTS",
     "LOCAL_URL",
+    "WEB_CLIENTS",
     "ApplyResult",
     "EditPlan",
     "Request",
     "Target",
+    "WebTarget",
     "apply",
     "check_replacement",
     "plan",
@@ -76,6 +80,7 @@ CLIENTS: dict[str, ClientSpec] = {
     )
 }
 LOCAL_URL = "http://localhost:8788"
+WEB_CLIENTS = web.WEB_CLIENTS
 
 
 @dataclass(frozen=True)
@@ -113,9 +118,113 @@ class Target:
 def get_client(name: str) -> ClientSpec:
     spec = CLIENTS.get(name.lower())
     if spec is None:
-        choices = ", ".join(f"{key} ({spec.title})" for key, spec in sorted(CLIENTS.items()))
+        known = {**CLIENTS, **WEB_CLIENTS}
+        choices = ", ".join(f"{key} ({spec.title})" for key, spec in sorted(known.items()))
         raise UsageError(f"Unknown client {name!r}.", hint=f"Choose one of: {choices}.")
     return spec
+
+
+def is_web_client(name: str | None) -> bool:
+    return name is not None and name.lower() in WEB_CLIENTS
+
+
+@dataclass(frozen=True)
+class WebTarget:
+    """A hosted client: the public URL to paste into its settings, and the steps."""
+
+    spec: web.WebClientSpec
+    name: str
+    url: str  # the /mcp endpoint
+    source: str  # "deployed", "tunnel" (a running cfmcp dev --tunnel) or "given" (--url)
+    note: str | None = None
+    public: bool = False  # the server has no sign-in
+
+    @property
+    def steps(self) -> list[str]:
+        return self.spec.steps(self.url, self.name, self.public)
+
+    def to_json(self, *, opened: bool = False) -> dict[str, Any]:
+        return {
+            "client": self.spec.name,
+            "name": self.name,
+            "url": self.url,
+            "source": self.source,
+            "settings_url": self.spec.settings_url,
+            "steps": self.steps,
+            "opened": opened,
+            "note": self.note,
+        }
+
+
+def resolve_web_target(request: Request) -> WebTarget:
+    """The URL a hosted client can reach: --url, the running tunnel (--local), else the deployed
+    URL of --env, else a running tunnel. Hosted clients connect from their own servers, so it
+    must be public https."""
+    assert request.client is not None
+    spec = WEB_CLIENTS[request.client.lower()]
+    if request.url is not None and request.local:
+        raise UsageError("--url and --local cannot be used together.")
+    project = project_or_none()
+    if project is not None:
+        project.require_env(request.env)
+    tunnel = _running_tunnel(project)
+    how = "Deploy it (cfmcp deploy), or run `cfmcp dev --tunnel` for a public URL to your laptop."
+    note = None
+    if request.url is not None:
+        endpoints, source = normalise_url(request.url), "given"
+    elif request.local:
+        if tunnel is None:
+            raise CfmcpError(
+                f"{spec.title} connects from its own servers: it cannot reach localhost, and no "
+                "cfmcp dev --tunnel is running for this project.",
+                hint="Start `cfmcp dev --tunnel` in another terminal, then run this again.",
+            )
+        endpoints, source = normalise_url(tunnel), "tunnel"
+    else:
+        recorded = project.env_state(request.env).get("url") if project is not None else None
+        if isinstance(recorded, str) and recorded:
+            endpoints, source = normalise_url(recorded), "deployed"
+        elif tunnel is not None and request.env is None:
+            endpoints, source = normalise_url(tunnel), "tunnel"
+            note = "Not deployed yet: this is the URL of your running cfmcp dev --tunnel."
+        elif project is None:
+            raise CfmcpError(
+                "No URL to give: this is not a cfmcp project, so there is no deploy record.",
+                hint="Pass --url https://NAME.SUBDOMAIN.workers.dev, or run this in the project.",
+            )
+        else:
+            raise CfmcpError("No public URL for this server yet.", hint=how)
+    if not endpoints.base.startswith("https://"):
+        raise UsageError(
+            f"{spec.title} connects from its own servers: {endpoints.mcp} is on this machine "
+            "and it cannot reach it.",
+            hint=how,
+        )
+    if request.name is not None or project is not None:
+        name = _name(replace(request, local=False), project)
+    else:
+        name = "my-mcp-server"
+    if source == "tunnel":
+        name += "-dev" if request.name is None else ""
+        if endpoints.base.endswith(".trycloudflare.com"):
+            note = (note + " " if note else "") + (
+                "A Quick Tunnel's URL changes each time it starts: update the connector then."
+            )
+    public = False
+    if project is not None:
+        from cfmcp.providers import provider_of
+
+        with contextlib.suppress(CfmcpError):
+            public = provider_of(project).public
+    return WebTarget(spec, name, endpoints.mcp, source, note, public)
+
+
+def _running_tunnel(project: Project | None) -> str | None:
+    if project is None:
+        return None
+    from cfmcp.dev.supervisor import running_tunnel_url
+
+    return running_tunnel_url(project)
 
 
 def resolve_target(request: Request) -> Target:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from cfmcp.providers import ProviderSpec
 
 UPSTREAMS = ("local", "real", "cloudflare")  # cloudflare: the old name of real, for its projects
+TUNNEL_TEMPLATE_VERSION = 5  # the first template whose Worker answers on a tunnel's host
 
 
 class _Stop(Exception):
@@ -26,13 +27,24 @@ class _Stop(Exception):
 
 
 def run_dev(
-    *, port: int, upstream: str, user: str, token_ttl: int, signin_port: int | None = None
+    *,
+    port: int,
+    upstream: str,
+    user: str,
+    token_ttl: int,
+    signin_port: int | None = None,
+    tunnel: bool = False,
+    tunnel_name: str | None = None,
+    tunnel_expires: str = "1h",
+    tunnel_timeout: float = 30.0,
 ) -> int:
     """Run until stopped; the exit code is the shell's for the stopping signal (130 for Ctrl-C,
     143 for SIGTERM), as a process killed by it would report, so scripts can tell a stop
     from a success."""
     from cfmcp.dev.supervisor import DevConfig, start
 
+    tunnel = tunnel or tunnel_name is not None
+    lifetime = _tunnel_lifetime(tunnel, tunnel_name, tunnel_expires)
     if upstream not in UPSTREAMS:
         raise UsageError(f"--upstream must be local or real, not {upstream!r}.")
     for flag, number in (("--port", port), ("--signin-port", signin_port)):
@@ -63,6 +75,8 @@ def run_dev(
         upstream = "real"
     upstream_values = _real_upstream_values(project, provider, port) if upstream == "real" else None
     _ensure_packages(project)
+    if tunnel:
+        _require_tunnel_support(project, named=tunnel_name is not None)
 
     started = threading.Event()
     lock = threading.Lock()
@@ -92,13 +106,27 @@ def run_dev(
         user=user,
         signin_port=signin_port,
         access_token_ttl=token_ttl,
+        tunnel=tunnel,
+        tunnel_name=tunnel_name,
+        tunnel_timeout=tunnel_timeout,
+        tunnel_lifetime=lifetime,
     )
     # Handle SIGINT ourselves too: a parent may start us with SIGINT ignored.
     stop_signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     previous = {sig: signal.signal(sig, _raise_stop) for sig in stop_signals}
     server = None
+
+    def tunnel_line(line: str) -> None:
+        from cfmcp.wrangler import strip_ansi
+
+        with lock:
+            console.err_console().print(
+                f"[green]tunnel[/green] │ {console.escape(strip_ansi(line))}", soft_wrap=True
+            )
+
+    what = "a tunnel and the Worker" if tunnel else "the Worker"
     try:
-        with console.spinner(f"Starting the Worker on port {port}…") as timer:
+        with console.spinner(f"Starting {what} on port {port}…") as timer:
             server = start(
                 project,
                 config,
@@ -107,9 +135,14 @@ def run_dev(
                 upstream_values=upstream_values,
             )
         _show_panel(project, server, timer.stop())
+        if server.tunnel is not None:
+            _show_tunnel(project, server, provider)
+            server.tunnel.on_line = tunnel_line
         started.set()
-        code = server.wait()
+        watch = _TunnelWatch(server)
+        code = server.wait(0.5)
         while code is None:
+            watch.check()
             code = server.wait(0.5)
         raise CfmcpError(
             f"wrangler dev stopped by itself (exit {code}).",
@@ -123,14 +156,94 @@ def run_dev(
             signal.signal(sig, signal.SIG_IGN)
         if server is not None:
             server.stop()
-            stopped = " and the local sign-in" if server.signin is not None else ""
-            console.success(f"Stopped the Worker{stopped}.")
+            parts = ["the Worker"]
+            if server.tunnel is not None:
+                parts.append("the tunnel")
+            if server.signin is not None:
+                parts.append("the local sign-in")
+            stopped = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+            console.success(f"Stopped {stopped}.")
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
 
 def _raise_stop(signum: int, frame: Any) -> None:
     raise _Stop(signum)
+
+
+def _tunnel_lifetime(tunnel: bool, tunnel_name: str | None, expires: str) -> float | None:
+    from cfmcp.dev.tunnel import parse_lifetime
+
+    lifetime = parse_lifetime(expires)
+    if tunnel_name is not None:
+        from cfmcp.dev.tunnel import check_tunnel_name
+
+        check_tunnel_name(tunnel_name)
+    if not tunnel and expires != "1h":
+        raise UsageError("--tunnel-expires needs --tunnel.")
+    return lifetime
+
+
+def _require_tunnel_support(project: Project, *, named: bool) -> None:
+    """A Worker generated before tunnels existed answers 421 to the tunnel's host."""
+    template = project.read_state().get("template")
+    version = str(template.get("version", "")) if isinstance(template, dict) else ""
+    if version.isdigit() and int(version) < TUNNEL_TEMPLATE_VERSION:
+        raise CfmcpError(
+            f"This project's Worker (template {version}) predates tunnel support: it would "
+            "refuse the tunnel's host.",
+            hint="Make a new project with `cfmcp init` and move your tools across (src/tools.ts), "
+            "or set PUBLIC_URL in wrangler.toml to your own tunnel's URL.",
+        )
+    if named and project.toolchain == "node20":
+        raise CfmcpError(
+            "Named tunnels need the current toolchain (wrangler 4.164 on Node.js 22.12+); "
+            "this project has the Node 20 one (wrangler 4.86).",
+            hint="Use a Quick Tunnel (cfmcp dev --tunnel), or move to Node.js 22.12+ as the "
+            "project's README says.",
+        )
+
+
+class _TunnelWatch:
+    """While cfmcp dev runs: close the tunnel when its time is up (a warning first), and say so
+    once if it stops by itself. The Worker keeps running on loopback either way."""
+
+    WARN_BEFORE = 300.0
+
+    def __init__(self, server: Any):
+        self.server = server
+        self.warned = False
+        self.done = server.tunnel is None
+
+    def check(self) -> None:
+        import time
+
+        tunnel = self.server.tunnel
+        if self.done:
+            return
+        local = self.server.url
+        if not tunnel.running():
+            self.done = True
+            self.server.close_tunnel()
+            console.warn(
+                f"The tunnel stopped (cloudflared exited {tunnel.process.returncode}): "
+                f"{tunnel.url} no longer answers. The Worker still runs on {local}; run cfmcp "
+                "dev --tunnel again for a new tunnel."
+            )
+            return
+        if tunnel.expires_at is None:
+            return
+        left = tunnel.expires_at - time.time()
+        if left <= 0:
+            self.done = True
+            self.server.close_tunnel()
+            console.info(
+                f"The tunnel's time is up: {tunnel.url} is closed. The Worker still runs on "
+                f"{local}. For longer, start with --tunnel-expires 3h (or never)."
+            )
+        elif left <= self.WARN_BEFORE and not self.warned:
+            self.warned = True
+            console.warn(f"The tunnel closes in {max(1, round(left / 60))} min ({tunnel.url}).")
 
 
 def _ensure_packages(project: Project) -> None:
@@ -222,3 +335,51 @@ def _show_panel(project: Project, server: Any, seconds: float) -> None:
     rows.append(("Stop", "Ctrl-C"))
     title = f"cfmcp dev · {project.root.name} · ready in {seconds:.1f} s"
     console.panel(title, rows)
+
+
+def _show_tunnel(project: Project, server: Any, provider: ProviderSpec) -> None:
+    """The public URL, how long it lives, who can sign in through it, and how to add it to the
+    hosted clients."""
+    import time
+
+    from cfmcp.clients.web import CHATGPT, CLAUDE_AI
+    from cfmcp.dev.tunnel import describe_lifetime
+
+    tunnel = server.tunnel
+    public = tunnel.url
+    rows = [("MCP (public)", f"{public}/mcp")]
+    if project.variant == "stateful":
+        rows.append(("MCP (HTTP+SSE)", f"{public}/sse"))
+    if tunnel.expires_at is None:
+        rows.append(("Open", "until cfmcp dev stops"))
+    else:
+        closes = time.strftime("%H:%M", time.localtime(tunnel.expires_at))
+        lifetime = describe_lifetime(server.config.tunnel_lifetime)
+        rows.append(("Open", f"{lifetime}, until {closes} (--tunnel-expires for longer)"))
+    if provider.public:
+        rows.append(("Sign-in", "none: anyone with this URL can call your tools while it is open"))
+    elif server.config.upstream == "local":
+        rows.append(("Sign-in", "the local sign-in page answers only on this computer: only"))
+        rows.append(("", "your own browser can finish a sign-in through the tunnel"))
+    else:
+        rows.append(("Sign-in", f"{provider.title}; your OAuth client must also allow"))
+        rows.append(("", f"{public}/callback"))
+    rows.append(("Check it", f"cfmcp check --headless {public}"))
+    name = f"{project.worker_name()}-dev"  # as `cfmcp client-config claude-ai` names it
+    for spec in (CLAUDE_AI, CHATGPT):
+        rows.append((spec.title.split(" (")[0], ""))
+        for number, step in enumerate(spec.steps(f"{public}/mcp", name, provider.public), 1):
+            rows.append(("~", f"{number}. {step}"))
+    kind = "Quick Tunnel" if tunnel.kind == "quick" else f"tunnel {server.config.tunnel_name}"
+    console.panel(f"Public URL · Cloudflare {kind}", rows)
+    if provider.public:
+        console.warn(
+            "This server has no sign-in: while the tunnel is open, anyone who finds its URL can "
+            "call your tools."
+        )
+    if tunnel.kind == "quick" and project.variant == "stateful":
+        console.warn(
+            "Quick Tunnels do not carry Server-Sent Events streams: /sse and the 2025 sessions' "
+            "event streams may stall. /mcp for 2026-07-28 clients answers in plain JSON; for "
+            "the rest use a named tunnel (--tunnel-name)."
+        )

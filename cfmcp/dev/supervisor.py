@@ -26,9 +26,11 @@ from cfmcp.wrangler import start_dev, strip_ansi
 
 if TYPE_CHECKING:
     from cfmcp.dev.server import BackgroundServer
+    from cfmcp.dev.tunnel import Tunnel
     from cfmcp.providers import ProviderSpec
 
 DEFAULT_PORT = 8788
+TUNNEL_VAR = "TUNNEL_URL"  # the tunnel's public origin, for the Worker (src/guards.ts)
 RUNTIME_DIR = Path(".wrangler")
 _BUILD_FAILED = re.compile(r"\[ERROR\] Build failed")
 _BUILD_READY = re.compile(r"Local server updated and ready|Ready on ")
@@ -47,6 +49,11 @@ class DevConfig:
     # Lifetime of the local stand-in's access tokens; the Worker mirrors it (60 s at least).
     access_token_ttl: int = 3600
     ready_timeout: float = 90.0
+    # A public https URL through a Cloudflare Tunnel: a Quick Tunnel, or the named one.
+    tunnel: bool = False
+    tunnel_name: str | None = None
+    tunnel_timeout: float = 30.0
+    tunnel_lifetime: float | None = 3600.0  # None: open until cfmcp dev stops
 
 
 @dataclass
@@ -85,6 +92,7 @@ class DevServer:
     env_file: EnvFile | None
     signin: BackgroundServer | None = None  # serving the provider's local stand-in
     signin_url: str | None = None
+    tunnel: Tunnel | None = None
     log_tail: deque[str] = field(default_factory=lambda: deque(maxlen=40))
     build: BuildState = field(default_factory=BuildState)
     record_written: bool = False
@@ -98,6 +106,18 @@ class DevServer:
     def redirect_uri(self) -> str:
         return f"{self.url}/callback"
 
+    @property
+    def tunnel_url(self) -> str | None:
+        """The tunnel's public URL while it is open."""
+        return self.tunnel.url if self.tunnel is not None and self.tunnel.running() else None
+
+    def close_tunnel(self) -> None:
+        """Close the tunnel (its time is up); the Worker keeps running on loopback."""
+        if self.tunnel is not None:
+            self.tunnel.stop()
+            if self.record_written:
+                _write_runtime_record(self)
+
     def wait(self, timeout: float | None = None) -> int | None:
         try:
             return self.process.wait(timeout)
@@ -108,6 +128,8 @@ class DevServer:
         stop_process(self.process)
         if self._reader is not None and self._reader.ident is not None:
             self._reader.join(timeout=5)
+        if self.tunnel is not None:
+            self.tunnel.stop()
         if self.signin is not None:
             self.signin.stop()
         if self.env_file is not None:
@@ -247,10 +269,13 @@ def start(
     signin_socket = None
     signin = None
     process = None
+    tunnel = None
     from cfmcp.providers import COOKIE_KEY, provider_of
 
     provider = provider_of(project)
     try:
+        if config.tunnel:
+            tunnel = _open_tunnel(project, config)
         values = dict(upstream_values or {})
         if config.upstream == "local" and not provider.public:
             signin_socket = _bind_signin(config.signin_port)
@@ -261,6 +286,8 @@ def start(
                 COOKIE_KEY: secrets.token_hex(32),
                 **provider.stand_in_class().dev_values(signin_url),
             }
+        if tunnel is not None:
+            values[TUNNEL_VAR] = tunnel.url
         # The developer's .dev.vars stays in force for their own secrets; ours win.
         from cfmcp.secrets import read_dev_vars
 
@@ -274,10 +301,12 @@ def start(
             pass_fds=env_file.pass_fds if env_file else (),
         )
         if signin_socket is not None:
-            signin = _start_signin(config, provider, values, signin_socket, on_signin_event)
+            signin = _start_signin(config, provider, values, signin_socket, on_signin_event, tunnel)
     except BaseException:
         if process is not None:
             stop_process(process)
+        if tunnel is not None:
+            tunnel.stop()
         if signin is not None:
             signin.stop()
         elif signin_socket is not None:
@@ -286,7 +315,7 @@ def start(
             env_file.remove()
         raise
     signin_url = signin.url if signin is not None else None
-    server = DevServer(project, config, process, env_file, signin, signin_url)
+    server = DevServer(project, config, process, env_file, signin, signin_url, tunnel)
     server._reader = threading.Thread(target=_pump, args=(server, on_worker_line), daemon=True)
     try:
         server._reader.start()
@@ -296,6 +325,23 @@ def start(
         server.stop()
         raise
     return server
+
+
+def _open_tunnel(project: Project, config: DevConfig) -> Tunnel:
+    from cfmcp.dev.tunnel import named_tunnel_hostname, start_tunnel
+
+    origin = f"http://127.0.0.1:{config.port}"
+    hostname = None
+    if config.tunnel_name is not None:
+        hostname = named_tunnel_hostname(project, config.tunnel_name, origin)
+    return start_tunnel(
+        project,
+        origin,
+        name=config.tunnel_name,
+        hostname=hostname,
+        timeout=config.tunnel_timeout,
+        lifetime=config.tunnel_lifetime,
+    )
 
 
 def _bind_signin(port: int | None) -> socket.socket:
@@ -325,17 +371,21 @@ def _start_signin(
     values: dict[str, str],
     sock: socket.socket,
     log: LineSink,
+    tunnel: Tunnel | None = None,
 ) -> BackgroundServer:
     from cfmcp.dev.local_oauth import DevIdentity
     from cfmcp.dev.server import BackgroundServer
 
+    callbacks = [
+        f"http://localhost:{config.port}/callback",
+        f"http://127.0.0.1:{config.port}/callback",
+    ]
+    if tunnel is not None:
+        callbacks.append(f"{tunnel.url}/callback")
     local = provider.stand_in_class()(
         client_id=values[provider.client_id],
         client_secret=values[provider.client_secret],
-        redirect_uris=[
-            f"http://localhost:{config.port}/callback",
-            f"http://127.0.0.1:{config.port}/callback",
-        ],
+        redirect_uris=callbacks,
         identity=DevIdentity(config.user),
         access_token_ttl=config.access_token_ttl,
         log=log,
@@ -421,6 +471,8 @@ def _write_runtime_record(server: DevServer) -> None:
         "port": server.config.port,
         "upstream": server.config.upstream,
         "signin_url": server.signin_url,
+        "tunnel_url": server.tunnel_url,
+        "tunnel_expires_at": server.tunnel.expires_at if server.tunnel_url else None,
         "build_error": server.build.error,
     }
     with _record_lock:
@@ -461,7 +513,8 @@ def dev_build_error(project: Project, url: str) -> str | None:
 
     port = urlsplit(url).port
     for record in running_dev_servers(project):
-        if record.get("port") == port and record.get("build_error"):
+        served = record.get("port") == port or record.get("tunnel_url") == url.rstrip("/")
+        if served and record.get("build_error"):
             return str(record["build_error"])
     return None
 
@@ -470,3 +523,11 @@ def running_dev_url(project: Project) -> str | None:
     """The URL of a `cfmcp dev` running for this project (the lowest port), if any."""
     running = running_dev_servers(project)
     return str(running[0]["url"]) if running else None
+
+
+def running_tunnel_url(project: Project) -> str | None:
+    """The public URL of a `cfmcp dev --tunnel` running for this project, if any."""
+    for record in running_dev_servers(project):
+        if record.get("tunnel_url"):
+            return str(record["tunnel_url"])
+    return None

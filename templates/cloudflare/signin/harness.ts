@@ -53,8 +53,10 @@ export interface TestServer {
   /**
    * The OAuth part of signIn() alone: the tokens an MCP client ends up with. The file's tests
    * share one registered client; `newClient: true` registers another, as a second app would.
+   * `resource` is what the client names as the server (RFC 8707); by default the one in the
+   * server's metadata.
    */
-  authorize(options?: { email?: string; newClient?: boolean }): Promise<Tokens>;
+  authorize(options?: { email?: string; newClient?: boolean; resource?: string }): Promise<Tokens>;
   /** The MCP part of signIn() alone: a client connected to /mcp with `tokens`. */
   connect(tokens: Tokens, options?: { era?: "modern" | "legacy" }): Promise<SignedIn>;
   /** A refresh at /token, as a client does when its access token runs out: the new tokens. */
@@ -115,11 +117,13 @@ export function testServer(): TestServer {
     },
     fetch: (path, init) => fetch(new URL(path, worker.url), init),
 
-    async authorize({ email = DEFAULT_EMAIL, newClient = false } = {}) {
+    async authorize({ email = DEFAULT_EMAIL, newClient = false, resource } = {}) {
       const clientId = newClient ? await register() : (sharedClientId ??= await register());
       // A client learns the resource to ask a token for from the server's metadata (RFC 9728).
-      const metadata = await server.fetch("/.well-known/oauth-protected-resource");
-      const { resource } = (await metadata.json()) as { resource: string };
+      if (resource === undefined) {
+        const metadata = await server.fetch("/.well-known/oauth-protected-resource");
+        resource = ((await metadata.json()) as { resource: string }).resource;
+      }
       const verifier = randomBytes(32).toString("base64url");
       const state = randomBytes(8).toString("hex");
       const authorize = new URL("/authorize", worker.url);

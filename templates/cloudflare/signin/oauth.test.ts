@@ -40,6 +40,32 @@ test("the metadata documents lead a client to sign-in", async () => {
   assert.deepEqual(metadata.code_challenge_methods_supported, ["S256"]);
 });
 
+test("each MCP endpoint has metadata that names it", async () => {
+  // RFC 9728: a client given https://host/mcp may look for its metadata under that path.
+  for (const path of ["/mcp", "/sse"]) {
+    const response = await server.fetch(`/.well-known/oauth-protected-resource${path}`);
+    assert.equal(response.status, 200);
+    const document = (await response.json()) as { resource: string; authorization_servers: string[] };
+    assert.equal(document.resource, new URL(path, server.url).href);
+    assert.deepEqual(document.authorization_servers, [server.url.origin]);
+  }
+  const other = await server.fetch("/.well-known/oauth-protected-resource/other");
+  assert.equal(other.status, 404);
+});
+
+test("clients may name the server by its endpoint's URL", async () => {
+  // What clients send as the resource: the metadata's origin, or the URL they were given
+  // (hosted clients send https://host/mcp). Each gets a token for the same server.
+  for (const path of ["/", "/mcp", "/mcp/", "/sse"]) {
+    const resource = new URL(path, server.url).href;
+    const mcp = await server.connect(await server.authorize({ resource }));
+    const { tools } = await mcp.client.listTools();
+    assert.ok(tools.length > 0, `a token for ${resource} opens /mcp`);
+  }
+  const elsewhere = new URL("/elsewhere", server.url).href;
+  await assert.rejects(server.authorize({ resource: elsewhere }), /invalid_target/);
+});
+
 test("a signed-in client's token opens /mcp", async () => {
   const mcp = await server.connect(await server.authorize());
   const { tools } = await mcp.client.listTools();

@@ -23,6 +23,7 @@ import {
   asPublicRequest,
 } from "./guards";
 import { REFUSED, refreshOnce } from "./refresh-once";
+import { METADATA_PATH, describing, metadataSuffix, withCanonicalResource } from "./resource";
 import {
   REPLAY_AFTER_SECONDS,
   SUPERSEDED_HEADER,
@@ -33,6 +34,7 @@ import {
 
 type ApiHandlers = NonNullable<OAuthProviderOptions<Env>["apiHandlers"]>;
 
+const AUTHORIZE_PATH = "/authorize";
 const TOKEN_PATH = "/token";
 const REGISTER_PATH = "/register";
 const DEFAULT_TOKEN_LIFETIME = 3600;
@@ -79,10 +81,18 @@ export function oauthWorker(apiHandlers: ApiHandlers): ExportedHandler<Env> {
       if (refused) return refused;
       const { provider, options } = providerFor(url.origin);
       try {
-        if (url.pathname === TOKEN_PATH && bounded.method === "POST") {
-          return await tokenEndpoint(bounded, requestEnv, ctx, provider, options);
+        const suffix = metadataSuffix(url, apiPaths);
+        if (suffix !== null) {
+          const root = new Request(new URL(METADATA_PATH, url), bounded);
+          const document = await provider.fetch(root, requestEnv, ctx);
+          return bounded.method === "GET" ? await describing(document, url.origin + suffix) : document;
         }
-        return await provider.fetch(bounded, requestEnv, ctx);
+        const paths = { authorize: AUTHORIZE_PATH, token: TOKEN_PATH };
+        const canonical = await withCanonicalResource(bounded, url, apiPaths, paths);
+        if (url.pathname === TOKEN_PATH && canonical.method === "POST") {
+          return await tokenEndpoint(canonical, requestEnv, ctx, provider, options);
+        }
+        return await provider.fetch(canonical, requestEnv, ctx);
       } catch (error) {
         if (isKeyTooLong(error)) return refusedKey(url, apiPaths);
         throw error;
@@ -107,7 +117,7 @@ function providerOptions(origin: string, apiHandlers: ApiHandlers): OAuthProvide
   return {
     apiHandlers,
     defaultHandler: AuthHandler as unknown as ExportedHandler<Env>,
-    authorizeEndpoint: "/authorize",
+    authorizeEndpoint: AUTHORIZE_PATH,
     tokenEndpoint: TOKEN_PATH,
     clientRegistrationEndpoint: REGISTER_PATH,
     clientRegistrationCallback: checkRegistration,

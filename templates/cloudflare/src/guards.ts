@@ -19,8 +19,8 @@ export function misdirected(url: URL): Response | null {
   if (url.protocol === "https:" || (url.protocol === "http:" && isLoopback(url))) return null;
   return text(
     421,
-    "This server does not answer for that host. Behind a proxy or a tunnel? Set PUBLIC_URL " +
-      "in wrangler.toml to the address clients use.",
+    "This server does not answer for that host. Behind a proxy? Set PUBLIC_URL in " +
+      "wrangler.toml to the address clients use. A tunnel to `cfmcp dev`? Use `cfmcp dev --tunnel`.",
   );
 }
 
@@ -230,9 +230,18 @@ export function refusedKey(url: URL, apiPaths: string[]): Response {
   return oauthError(400, "invalid_request", "An id or token in this request is not valid.");
 }
 
-// Behind a proxy that changes the host, PUBLIC_URL is the origin clients see: handle every
-// request as if it arrived there, so metadata, the token audience and /callback agree.
+/**
+ * The request as clients addressed it. Two cases change it:
+ * - `cfmcp dev --tunnel` gives a public https origin (TUNNEL_URL) that reaches this dev server
+ *   as plain http with the tunnel's Host. Requests for exactly that host are handled as https
+ *   there; loopback keeps working beside it, as another origin with tokens of its own.
+ * - Behind a proxy that changes the host, PUBLIC_URL is the origin clients see: every request
+ *   is handled as if it arrived there, so metadata, the token audience and /callback agree.
+ */
 export function asPublicRequest(request: Request, env: Env): Request | Response {
+  const url = new URL(request.url);
+  const tunnel = tunnelOrigin(env);
+  if (tunnel !== null && url.host === tunnel.host) return rebased(request, url, tunnel);
   if (!env.PUBLIC_URL) return request;
   let target: URL;
   try {
@@ -241,7 +250,17 @@ export function asPublicRequest(request: Request, env: Env): Request | Response 
     const problem = "Server not configured: PUBLIC_URL in wrangler.toml is not an absolute URL.";
     return new Response(`${problem}\n`, { status: 500, headers: { "Cache-Control": "no-store" } });
   }
-  const url = new URL(request.url);
+  return rebased(request, url, target);
+}
+
+/** The tunnel's https origin, when `cfmcp dev --tunnel` set one. */
+function tunnelOrigin(env: Env): URL | null {
+  const tunnel = parseUrl(env.TUNNEL_URL ?? "");
+  return tunnel?.protocol === "https:" ? tunnel : null;
+}
+
+function rebased(request: Request, url: URL, origin: URL): Request {
+  const target = new URL(origin.origin);
   target.pathname = url.pathname; // a setter: a path like //other.host stays a path
   target.search = url.search;
   return new Request(target, request);

@@ -40,11 +40,12 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 VERSION = "2026.11.1"
-WORDS = (
-    "amber basin cedar delta ember fjord grove harbor island jasper kettle lagoon meadow "
-    "nectar orchard prairie quartz river summit timber upland valley willow yonder zephyr "
-    "acoustic bridge cotton direct engine forest garden hollow"
-).split()
+WORDS = [
+    "amber", "basin", "cedar", "delta", "ember", "fjord", "grove", "harbor", "island", "jasper",
+    "kettle", "lagoon", "meadow", "nectar", "orchard", "prairie", "quartz", "river", "summit",
+    "timber", "upland", "valley", "willow", "yonder", "zephyr", "acoustic", "bridge", "cotton",
+    "direct", "engine", "forest", "garden", "hollow",
+]  # fmt: skip
 HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
     "transfer-encoding", "upgrade", "proxy-connection",
@@ -64,7 +65,9 @@ def quick_banner(url: str) -> None:
     log("INF", "Requesting new quick Tunnel on trycloudflare.com...")
     width = 92
     log("INF", "+" + "-" * width + "+")
-    text = "Your quick Tunnel has been created! Visit it at (it may take some time to be reachable):"
+    text = (
+        "Your quick Tunnel has been created! Visit it at (it may take some time to be reachable):"
+    )
     log("INF", f"|  {text:<{width - 2}}|")
     log("INF", f"|  {url:<{width - 2}}|")
     log("INF", "+" + "-" * width + "+")
@@ -206,7 +209,11 @@ class Edge:
     def _forward(self, client: socket.socket, stream, method: str, target: str, headers) -> None:  # type: ignore[no-untyped-def]
         body = read_body(stream, headers)
         upstream = http.client.HTTPConnection(self.origin_host, self.origin_port, timeout=300)
-        forwarded = {k: v for k, v in headers if k.lower() not in HOP_BY_HOP and k.lower() != "host"}
+        forwarded = {
+            name: value
+            for name, value in headers
+            if name.lower() not in HOP_BY_HOP and name.lower() != "host"
+        }
         forwarded.update({
             "Host": self.host,
             "X-Forwarded-Proto": "https",

@@ -403,6 +403,7 @@ _SIGN_IN_PAGE = """<!doctype html>
   input[type=email] {{ width: 100%; box-sizing: border-box; font-size: 1rem; padding: .5rem;
            border: 1px solid #c7c7cc; border-radius: 8px; }}
   .problem {{ color: #b00020; }}
+  .local {{ color: #5f5f66; font-size: .9rem; }}
   .actions {{ display: flex; gap: .8rem; justify-content: flex-end; margin-top: 1.5rem; }}
   button {{ font-size: 1rem; padding: .55rem 1.2rem; border-radius: 8px; cursor: pointer;
            border: 1px solid #c7c7cc; background: #fff; }}
@@ -415,6 +416,8 @@ _SIGN_IN_PAGE = """<!doctype html>
   <h1>Sign in</h1>
   <p>This stands in for {provider}'s sign-in while you develop: any address signs in, no
      password. The tools see this user.</p>
+  <p class="local">It answers only on this computer, so only your own browser can sign in here,
+     even while <code>cfmcp dev --tunnel</code> makes the server public.</p>
   {problem}
   <form method="post" action="{action}">
     {hidden}

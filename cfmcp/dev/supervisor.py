@@ -472,6 +472,7 @@ def _write_runtime_record(server: DevServer) -> None:
         "upstream": server.config.upstream,
         "signin_url": server.signin_url,
         "tunnel_url": server.tunnel_url,
+        "tunnel_pid": server.tunnel.process.pid if server.tunnel_url else None,
         "tunnel_expires_at": server.tunnel.expires_at if server.tunnel_url else None,
         "build_error": server.build.error,
     }

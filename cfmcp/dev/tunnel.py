@@ -34,6 +34,7 @@ from cfmcp.project import Project
 QUICK_URL = re.compile(r"https://[a-z0-9-]+\.trycloudflare\.com")
 NAMED_READY = re.compile(r"Registered tunnel connection|Connection [0-9a-f-]+ registered")
 RATE_LIMITED = "429 Too Many Requests"
+CLOUDFLARED_LINE = re.compile(r"\d{4}-\d\d-\d\dT\S+ (INF|WRN|ERR|DBG|FTL) ")
 STARTUP_TIMEOUT = 30.0  # wrangler's own, for `wrangler dev --tunnel`
 DEFAULT_LIFETIME = 3600.0  # wrangler closes its tunnels after an hour; so do we, by default
 TUNNEL_READ_PERMISSION = "Cloudflare Tunnel Read"
@@ -135,10 +136,14 @@ def start_tunnel(
 def _not_ready(tunnel: Tunnel, timeout: float, name: str | None) -> CfmcpError:
     from cfmcp.wrangler import strip_ansi
 
-    output = "\n".join(strip_ansi(line) for line in list(tunnel.log_tail)[-12:]).strip()
+    lines = [strip_ansi(line) for line in tunnel.log_tail]
+    # cloudflared's own lines say what happened; wrangler's after them only guess.
+    own = [line for line in lines if CLOUDFLARED_LINE.match(line)]
+    words = own[-8:] if own else [line for line in lines if "Logs were written" not in line][-12:]
+    output = "\n".join(words).strip()
     shown = f"\n{output}" if output else " (it printed nothing)"
     kind = f"The tunnel {name!r}" if name else "The Quick Tunnel"
-    if RATE_LIMITED in output:
+    if any(RATE_LIMITED in line for line in lines):
         return CfmcpError(
             f"Cloudflare refused to make a Quick Tunnel right now (rate limited):{shown}",
             hint="Try again in a few minutes, or use a named tunnel of your account: "
@@ -148,7 +153,7 @@ def _not_ready(tunnel: Tunnel, timeout: float, name: str | None) -> CfmcpError:
         return CfmcpError(
             f"{kind} did not open: wrangler and cloudflared stopped (exit "
             f"{tunnel.process.returncode}):{shown}",
-            hint="See cloudflared's words above. cloudflared comes from CLOUDFLARED_PATH, then "
+            hint="See the words above. cloudflared comes from CLOUDFLARED_PATH, then "
             "PATH, else wrangler downloads it: https://developers.cloudflare.com/"
             "cloudflare-one/networks/connectors/cloudflare-tunnel/downloads/",
         )
@@ -162,6 +167,7 @@ def _not_ready(tunnel: Tunnel, timeout: float, name: str | None) -> CfmcpError:
 # --- named tunnels ----------------------------------------------------------------------------
 
 TUNNEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+TUNNEL_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def check_tunnel_name(name: str) -> str:
@@ -184,20 +190,23 @@ def named_tunnel_hostname(project: Project, name: str, origin: str) -> str:
 
     account_id = resolve_account(project)
     with CloudflareAPI.from_env() as api:
-        found = api.request(
-            "GET",
-            account_path(account_id, "cfd_tunnel") + f"?name={_query(name)}&is_deleted=false",
-            what=f"find the tunnel {name!r}",
-            permission=TUNNEL_READ_PERMISSION,
-        )
-        tunnels = [t for t in found or [] if isinstance(t, dict) and t.get("name") == name]
-        if not tunnels:
-            raise CfmcpError(
-                f"Your account has no tunnel named {name!r}.",
-                hint="Create it in the dashboard (Zero Trust → Networks → Tunnels), or list "
-                "yours with `npx wrangler tunnel list`.",
+        if TUNNEL_ID.fullmatch(name):
+            tunnel_id = name
+        else:
+            found = api.request(
+                "GET",
+                account_path(account_id, "cfd_tunnel") + f"?name={_query(name)}&is_deleted=false",
+                what=f"find the tunnel {name!r}",
+                permission=TUNNEL_READ_PERMISSION,
             )
-        tunnel_id = id_segment(str(tunnels[0].get("id", "")), "tunnel id")
+            tunnels = [t for t in found or [] if isinstance(t, dict) and t.get("name") == name]
+            if not tunnels:
+                raise CfmcpError(
+                    f"Your account has no tunnel named {name!r}.",
+                    hint="Create it in the dashboard (Zero Trust → Networks → Tunnels), or list "
+                    "yours with `npx wrangler tunnel list`.",
+                )
+            tunnel_id = id_segment(str(tunnels[0].get("id", "")), "tunnel id")
         configuration = api.request(
             "GET",
             account_path(account_id, "cfd_tunnel", tunnel_id, "configurations"),

@@ -241,7 +241,7 @@ export function refusedKey(url: URL, apiPaths: string[]): Response {
 export function asPublicRequest(request: Request, env: Env): Request | Response {
   const url = new URL(request.url);
   const tunnel = tunnelOrigin(env);
-  if (tunnel !== null && url.host === tunnel.host) return rebased(request, url, tunnel);
+  if (tunnel !== null && url.host === tunnel.host) return rebased(withTunnelOrigin(request, tunnel), url, tunnel);
   if (!env.PUBLIC_URL) return request;
   let target: URL;
   try {
@@ -257,6 +257,22 @@ export function asPublicRequest(request: Request, env: Env): Request | Response 
 function tunnelOrigin(env: Env): URL | null {
   const tunnel = parseUrl(env.TUNNEL_URL ?? "");
   return tunnel?.protocol === "https:" ? tunnel : null;
+}
+
+/** `wrangler dev` hands the Worker `http://` in place of `https://` wherever a request header
+ * names the tunnel's own origin (Origin, Referer): the tunnel speaks only https, so put it back. */
+function withTunnelOrigin(request: Request, tunnel: URL): Request {
+  const downgraded = `http://${tunnel.host}`;
+  const headers = new Headers(request.headers);
+  let changed = false;
+  for (const name of ["Origin", "Referer"]) {
+    const value = headers.get(name);
+    if (value === downgraded || value?.startsWith(`${downgraded}/`)) {
+      headers.set(name, tunnel.origin + value.slice(downgraded.length));
+      changed = true;
+    }
+  }
+  return changed ? new Request(request, { headers }) : request;
 }
 
 function rebased(request: Request, url: URL, origin: URL): Request {

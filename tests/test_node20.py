@@ -81,15 +81,31 @@ def test_a_stateful_node20_project_tests_itself(node20_env, node20_project, tmp_
     assert passed(output) == {*TOOL_TESTS, *OAUTH_TESTS, *SESSION_TESTS}, output
 
 
-def test_the_node20_project_serves_both_eras(node20_env, node20_project):
-    with cfmcp_dev(node20_project, env=node20_env) as running:
-        result = run_cfmcp(
+def test_the_node20_project_serves_both_eras_locally_and_through_a_tunnel(
+    node20_env, node20_project, tmp_path
+):
+    """wrangler 4.86 has `wrangler tunnel quick-start` too (measured), so --tunnel works on
+    the Node 20 toolchain the same way (cloudflared here is the tests' stand-in)."""
+    from tests.tunnel_kit import make_edge
+
+    edge = make_edge(tmp_path / "edge")
+    env = {**node20_env, **edge.dev_env()}
+    with cfmcp_dev(node20_project, "--tunnel", env=env) as running:
+        local = run_cfmcp(
             "check", running.url, "--headless", "--era", "both", "--json",
             env=node20_env, timeout=120,
         )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
-    names = [step["name"] for step in json.loads(result.stdout)["steps"]]
-    assert "tools/call add (/mcp, 2026-07-28)" in names and "tools/call add (/mcp, 2025)" in names
+        public = run_cfmcp(
+            "check", running.record["tunnel_url"], "--headless", "--era", "both",
+            "--transport", "mcp", "--json", cwd=node20_project,
+            env={**node20_env, **edge.client_env()}, timeout=120,
+        )  # fmt: skip
+    for result in (local, public):
+        assert result.returncode == 0, result.stdout + result.stderr
+        names = [step["name"] for step in json.loads(result.stdout)["steps"]]
+        assert "tools/call add (/mcp, 2026-07-28)" in names
+        assert "tools/call add (/mcp, 2025)" in names
+    assert json.loads(public.stdout)["url"].endswith(".trycloudflare.com")
 
 
 def test_doctor_warns_about_the_old_toolchain(node20_env, node20_project):

@@ -28,6 +28,8 @@ TOOL_TESTS = (
 OAUTH_TESTS = (
     "/mcp without a token is 401 and points to the resource metadata",
     "the metadata documents lead a client to sign-in",
+    "each MCP endpoint has metadata that names it",
+    "clients may name the server by its endpoint's URL",
     "a signed-in client's token opens /mcp",
     "a token that is not this server's is refused",
     "a token for another resource is refused",

@@ -28,6 +28,7 @@ import httpx2
 import pytest
 
 from cfmcp.headless import authorize_headless
+from cfmcp.node import node_version
 from cfmcp.process import wait_group_gone
 from tests.conftest import copy_project, free_port
 from tests.devserver import cfmcp_dev
@@ -67,8 +68,15 @@ def tunneled(worker_project: Path, tmp_path_factory, edge: Edge):
     with cfmcp_dev(project, "--tunnel", env=edge.dev_env()) as running:
         public = running.record["tunnel_url"]
         assert public and public.endswith(".trycloudflare.com"), running.log()
-        with edge.reachable():
-            yield running, public
+        yield running, public
+
+
+@pytest.fixture(autouse=True)
+def _public_urls_reachable(edge: Edge):
+    """During each test (not the module's setup, which may install packages from the
+    registry), this process's HTTP clients reach public URLs through the tunnel's edge."""
+    with edge.reachable():
+        yield
 
 
 # --- an OAuth walk of our own, as a hosted client makes it ----------------------------------
@@ -440,3 +448,212 @@ def test_a_tunnel_that_stops_by_itself_leaves_the_worker_running(project, tmp_pa
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
+
+
+# --- the real clients the suite drives, through the tunnel -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def client_tools(current_node: Path) -> Path:
+    from tests import nodes
+    from tests.test_real_clients import INSPECTOR, MCP_REMOTE
+
+    version = node_version(str(current_node / "node"))
+    if version is None or version < (22, 21, 0):
+        pytest.skip("Node's own proxy support (NODE_USE_ENV_PROXY) needs Node 22.21 or newer")
+    return nodes.npm_tools(INSPECTOR, MCP_REMOTE)
+
+
+@pytest.mark.parametrize("era", ["modern", "legacy"])
+def test_mcp_inspector_cli_through_the_tunnel(tunneled, edge, client_tools, tmp_path, era):
+    from tests.test_real_clients import private_file, quiet_home
+
+    _, public = tunneled
+    token = sign_in(public, public, resource=f"{public}/mcp")["access_token"]
+    entry = {"type": "streamable-http", "url": f"{public}/mcp"}
+    entry["headers"] = {"Authorization": f"Bearer {token}"}
+    config = private_file(tmp_path / "servers.json", json.dumps({"mcpServers": {"demo": entry}}))
+    result = subprocess.run(
+        [str(client_tools / "mcp-inspector"), "--cli", "--config", str(config), "--server",
+         "demo", "--protocol-era", era, "--method", "tools/call", "--tool-name", "add",
+         "--tool-args-json", '{"a": 20, "b": 22}', "--format", "json"],
+        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+        env={**quiet_home(tmp_path), **edge.client_env()},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["result"]["content"] == [{"type": "text", "text": "42"}]
+
+
+def test_mcp_remote_through_the_tunnel(tunneled, edge, client_tools, tmp_path):
+    from tests.test_real_clients import HANDSHAKE, private_file, quiet_home, talk_over_stdio
+
+    _, public = tunneled
+    token = sign_in(public, public, resource=f"{public}/mcp")["access_token"]
+    header_file = private_file(tmp_path / "headers", f"Authorization: Bearer {token}\n")
+    env = {**quiet_home(tmp_path), **edge.client_env()}
+    env["MCP_REMOTE_CONFIG_DIR"] = str(tmp_path / "mcp-auth")
+    command = [str(client_tools / "mcp-remote"), f"{public}/mcp", "--header-file",
+               str(header_file), "--protocol", "auto"]  # fmt: skip
+    (hello, added), log = talk_over_stdio(command, HANDSHAKE, env)
+    assert hello["result"]["serverInfo"]["name"] == "demo-mcp"
+    assert added["result"]["content"] == [{"type": "text", "text": "42"}]
+    assert token not in log
+
+
+@pytest.fixture(scope="module")
+def old_sdk_python() -> Path:
+    from tests import nodes
+    from tests.test_real_clients import OLD_SDK
+
+    return nodes.python_venv("mcp1", OLD_SDK)
+
+
+def test_python_mcp_sdk_old_line_through_the_tunnel(tunneled, edge, old_sdk_python, tmp_path):
+    from tests.test_real_clients import OLD_SDK_CLIENT
+
+    _, public = tunneled
+    token = sign_in(public, public)["access_token"]
+    python = old_sdk_python
+    script = tmp_path / "old_client.py"
+    script.write_text(OLD_SDK_CLIENT)
+    result = subprocess.run(
+        [str(python), str(script)], capture_output=True, text=True, timeout=120,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **edge.client_env(), "MCP_TOKEN": token, "MCP_URL": f"{public}/mcp"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[1] == "42"
+
+
+# --- the other variants and sign-ins ---------------------------------------------------------
+
+
+def test_stateful_sessions_and_http_sse_through_the_tunnel(stateful_project, tmp_path, edge):
+    project = copy_project(stateful_project, tmp_path / "stateful-tunnel")
+    with cfmcp_dev(project, "--tunnel", env=edge.dev_env()) as running:
+        public = running.record["tunnel_url"]
+        result = subprocess.run(
+            [sys.executable, "-m", "cfmcp", "check", "--headless", public, "--json"],
+            cwd=project, capture_output=True, text=True, timeout=180,
+            env={**os.environ, **edge.client_env()}, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        log = running.log()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Quick Tunnels do not carry Server-Sent Events" in log
+    names = [step["name"] for step in json.loads(result.stdout)["steps"]]
+    assert "tools/call add (/sse, HTTP+SSE)" in names
+    assert "tools/call add (/mcp, 2025)" in names and "tools/call add (/mcp, 2026-07-28)" in names
+
+
+def test_a_public_server_under_a_tunnel_warns_and_answers_anyone(worker_project, tmp_path, edge):
+    from tests.conftest import sibling_project
+
+    project = sibling_project(tmp_path / "public-tunnel", worker_project, "--auth", "none")
+    with cfmcp_dev(project, "--tunnel", env=edge.dev_env()) as running:
+        public = running.record["tunnel_url"]
+        answer = httpx2.post(f"{public}/mcp", headers=MCP_HEADERS, json=INITIALIZE)
+        log = running.log()
+    assert answer.status_code == 200 and "serverInfo" in answer.text
+    assert log.count("anyone who finds its URL can call your tools") == 1
+    assert "No authentication" in log  # ChatGPT's steps for a server without sign-in
+
+
+def test_the_real_provider_under_a_tunnel_gets_the_tunnel_callback(worker_project, tmp_path, edge):
+    """`--upstream real` with a tunnel: sign-in goes to the real provider with the tunnel's
+    /callback, which cfmcp dev says to register."""
+    from cfmcp.headless import consent_form
+
+    project = copy_project(worker_project, tmp_path / "real-tunnel")
+    dev_vars = project / ".dev.vars"
+    dev_vars.write_text("CLOUDFLARE_CLIENT_ID=my-dev-client\nCLOUDFLARE_CLIENT_SECRET=s3cret\n")
+    dev_vars.chmod(0o600)
+    with cfmcp_dev(project, "--tunnel", "--upstream", "real", env=edge.dev_env()) as running:
+        public = running.record["tunnel_url"]
+        log = running.log()
+        client_id = client_for(public, HOSTED_CALLBACKS[0])
+        _, challenge = pkce()
+        query = httpx2.QueryParams(
+            response_type="code", client_id=client_id, redirect_uri=HOSTED_CALLBACKS[0],
+            state="st", code_challenge=challenge, code_challenge_method="S256",
+        )  # fmt: skip
+        with httpx2.Client(follow_redirects=False) as browser:
+            dialog = browser.get(f"{public}/authorize?{query}")
+            form, (button, value) = consent_form(dialog.text)
+            approved = browser.post(f"{public}/authorize", data={**form.fields, button: value})
+    assert f"{public}/callback" in log  # what to register with the provider
+    location = approved.headers["location"]
+    assert location.startswith("https://dash.cloudflare.com/oauth2/auth?")
+    sent = httpx2.URL(location).params
+    assert sent["redirect_uri"] == f"{public}/callback" and sent["client_id"] == "my-dev-client"
+
+
+# --- a named tunnel ------------------------------------------------------------------------------
+
+NAMED_HOST = "mcp-dev.example.com"
+TUNNEL_ID = "5f3a2b1c-0d9e-4f8a-9b7c-6d5e4f3a2b1c"
+
+
+def serve_named_tunnel(api, port: int) -> None:
+    """The account's tunnel `mcp-dev` in the fake API, its public hostname routed to the port."""
+    from tests.fake_cloudflare import paginate
+
+    tunnel = {"id": TUNNEL_ID, "name": "mcp-dev", "status": "inactive", "tun_type": "cfd_tunnel"}
+
+    @api.route("GET", "/accounts/{account}/cfd_tunnel")
+    def tunnels(request):
+        wanted = request.query.get("name", [None])[0]
+        return paginate(request, [tunnel] if wanted in (None, "mcp-dev") else [])
+
+    @api.route("GET", f"/accounts/{{account}}/cfd_tunnel/{TUNNEL_ID}/configurations")
+    def configuration(request):
+        ingress = [
+            {"hostname": "other.example.com", "service": "http://localhost:3000"},
+            {"hostname": NAMED_HOST, "service": f"http://localhost:{port}"},
+            {"service": "http_status:404"},
+        ]
+        return {"tunnel_id": TUNNEL_ID, "config": {"ingress": ingress}}
+
+    @api.route("GET", f"/accounts/{{account}}/cfd_tunnel/{TUNNEL_ID}/token")
+    def token(request):
+        return "eyJhIjoiYWNjb3VudCIsInQiOiJ0dW5uZWwiLCJzIjoic2VjcmV0In0="
+
+
+def test_a_named_tunnel_serves_its_stable_hostname(project, tmp_path, api):
+    edge = make_edge(tmp_path / "edge")
+    port = free_port()
+    serve_named_tunnel(api, port)
+    env = {
+        **edge.dev_env(FAKE_CLOUDFLARED_HOST=NAMED_HOST,
+                       FAKE_CLOUDFLARED_ORIGIN=f"http://127.0.0.1:{port}"),
+        **api.env(),
+    }  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cfmcp", "dev", "--tunnel-name", "mcp-dev", "--port", str(port)],
+        cwd=project, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, start_new_session=True, env={**os.environ, **env},
+    )  # fmt: skip
+    try:
+        record = _wait_record(project)
+        assert record["tunnel_url"] == f"https://{NAMED_HOST}"
+        with edge.reachable():
+            metadata = httpx2.get(f"https://{NAMED_HOST}/.well-known/oauth-protected-resource")
+        assert metadata.json()["resource"] == f"https://{NAMED_HOST}"
+        (run,) = edge.runs()
+        assert run["argv"][-1] == "run" and run["token_given"]  # the token never on argv
+        assert not any("eyJ" in arg for arg in run["argv"])
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        output, _ = process.communicate(timeout=60)
+    assert "Cloudflare tunnel mcp-dev" in output
+    assert api.requests_to("GET", f"/accounts/{api.account_id}/cfd_tunnel/{TUNNEL_ID}/token")
+
+
+def test_a_named_tunnel_without_a_route_to_the_port_says_what_to_add(project, tmp_path, api):
+    edge = make_edge(tmp_path / "edge")
+    serve_named_tunnel(api, 1)  # routed to another port than cfmcp dev's
+    process = start_dev(project, edge, "--tunnel-name", "mcp-dev", **api.env())
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert "has no public hostname that routes to http://localhost:" in output
+    assert "Public Hostnames" in output
+    assert not edge.runs(), "no tunnel was started"

@@ -76,7 +76,7 @@ def run_dev(
     upstream_values = _real_upstream_values(project, provider, port) if upstream == "real" else None
     _ensure_packages(project)
     if tunnel:
-        _require_tunnel_support(project, named=tunnel_name is not None)
+        _require_tunnel_support(project)
 
     started = threading.Event()
     lock = threading.Lock()
@@ -184,8 +184,9 @@ def _tunnel_lifetime(tunnel: bool, tunnel_name: str | None, expires: str) -> flo
     return lifetime
 
 
-def _require_tunnel_support(project: Project, *, named: bool) -> None:
-    """A Worker generated before tunnels existed answers 421 to the tunnel's host."""
+def _require_tunnel_support(project: Project) -> None:
+    """A Worker generated before tunnels existed answers 421 to the tunnel's host. (Both
+    toolchains' wrangler runs tunnels: 4.86 has `tunnel quick-start` and `tunnel run` too.)"""
     template = project.read_state().get("template")
     version = str(template.get("version", "")) if isinstance(template, dict) else ""
     if version.isdigit() and int(version) < TUNNEL_TEMPLATE_VERSION:
@@ -194,13 +195,6 @@ def _require_tunnel_support(project: Project, *, named: bool) -> None:
             "refuse the tunnel's host.",
             hint="Make a new project with `cfmcp init` and move your tools across (src/tools.ts), "
             "or set PUBLIC_URL in wrangler.toml to your own tunnel's URL.",
-        )
-    if named and project.toolchain == "node20":
-        raise CfmcpError(
-            "Named tunnels need the current toolchain (wrangler 4.164 on Node.js 22.12+); "
-            "this project has the Node 20 one (wrangler 4.86).",
-            hint="Use a Quick Tunnel (cfmcp dev --tunnel), or move to Node.js 22.12+ as the "
-            "project's README says.",
         )
 
 

@@ -73,10 +73,10 @@ def run_dev(
                 hint="Use --upstream real for your own development app of it.",
             )
         upstream = "real"
-    upstream_values = _real_upstream_values(project, provider, port) if upstream == "real" else None
-    _ensure_packages(project)
     if tunnel:
         _require_tunnel_support(project)
+    upstream_values = _real_upstream_values(project, provider, port) if upstream == "real" else None
+    _ensure_packages(project)
 
     started = threading.Event()
     lock = threading.Lock()

@@ -104,6 +104,16 @@ def time_cfmcp_dev(project: Path) -> float:
         stop_cfmcp_dev(process)
 
 
+def new_project(scratch: Path) -> Path:
+    """A project made by `cfmcp init`, its packages installed."""
+    project = scratch / "bench-mcp"
+    subprocess.run(
+        [sys.executable, "-m", "cfmcp", "init", str(project), "-y", "--no-git"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return project
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -112,13 +122,7 @@ def main() -> None:
     nodes.put_current_node_first()
     scratch = Path(tempfile.mkdtemp(prefix="cfmcp-bench-dev-"))
     try:
-        project = options.project
-        if project is None:
-            project = scratch / "bench-mcp"
-            subprocess.run(
-                [sys.executable, "-m", "cfmcp", "init", str(project), "-y", "--no-git"],
-                check=True, capture_output=True,
-            )  # fmt: skip
+        project = options.project or new_project(scratch)
         env_file = scratch / "bench.env"
         env_file.write_text("".join(f"{k}={v}\n" for k, v in SECRETS.items()))
         os.chmod(env_file, 0o600)

@@ -39,6 +39,16 @@ class RunningDev:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def log_with(self, text: str, timeout: float = 20) -> str:
+        """The log once it holds `text` (cfmcp dev prints its panels after the record that
+        says it is ready); fails if it does not within `timeout` s."""
+        deadline = time.monotonic() + timeout
+        while text not in (log := self.log()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never appeared in the log:\n{log}")
+            time.sleep(0.05)
+        return log
+
 
 def _ready_or_failed(record_path: Path, port: int) -> bool:
     """True once `cfmcp dev` wrote its runtime record for `port` (the Worker answers)."""
@@ -54,12 +64,17 @@ def _kill_group(pid: int) -> None:
 
 @contextmanager
 def cfmcp_dev(
-    project: Path, *args: str, timeout: float = 90, env: dict[str, str] | None = None
+    project: Path,
+    *args: str,
+    timeout: float = 90,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
 ) -> Iterator[RunningDev]:
     # A port found free can be taken before wrangler binds it (another process's outgoing
     # connection gets it from the same ephemeral range): then start again on another port.
+    chosen = port
     for attempt in range(3):
-        port = free_port()
+        port = chosen or free_port()
         log_path = project.parent / f"cfmcp-dev-{port}.log"
         record_path = project / ".wrangler" / f"cfmcp-dev-{port}.json"
         with log_path.open("w") as log:
@@ -78,7 +93,7 @@ def cfmcp_dev(
                 break  # the wait below reports it
             time.sleep(0.1)
         lost_port = process.poll() is not None and "already in use" in log_path.read_text()
-        if not lost_port or attempt == 2:
+        if not lost_port or attempt == 2 or chosen is not None:
             break
         assert wait_group_gone(process.pid), "cfmcp dev left processes behind"
     record: dict = {}

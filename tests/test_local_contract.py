@@ -106,6 +106,8 @@ def test_the_page_is_not_framed_or_cached(stand_in):
     assert page.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert stand_in.kind.PROVIDER in page.text
+    # Behind `cfmcp dev --tunnel` the Worker is public; this page is not, and says so.
+    assert "answers only on this computer" in " ".join(page.text.split())
 
 
 def test_unknown_clients_and_unregistered_redirects_get_a_page_not_a_redirect(stand_in):

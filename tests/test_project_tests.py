@@ -117,7 +117,7 @@ def test_without_the_token_check_the_401_test_fails(project):
     # Serve /mcp (and /sse) straight from their handlers, past the OAuth provider's check.
     oauth = project / "src/oauth.ts"
     source = oauth.read_text()
-    check = "        return await provider.fetch(bounded, requestEnv, ctx);\n"
+    check = "        return await provider.fetch(canonical, requestEnv, ctx);\n"
     assert source.count(check) == 1
     bypass = (
         "        const api = apiHandlers[url.pathname] as ExportedHandler<Env> | undefined;\n"

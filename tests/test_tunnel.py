@@ -9,13 +9,10 @@ is real: wrangler, workerd, the Worker, the local sign-in, the Python MCP SDK, `
 
 from __future__ import annotations
 
-import base64
 import functools
-import hashlib
 import http.server
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -32,6 +29,8 @@ from cfmcp.node import node_version
 from cfmcp.process import wait_group_gone
 from tests.conftest import copy_project, free_port
 from tests.devserver import cfmcp_dev
+from tests.signin import pkce, register
+from tests.test_real_clients import HANDSHAKE
 from tests.tunnel_kit import Edge, make_edge, pid_alive
 
 pytestmark = pytest.mark.integration
@@ -45,16 +44,7 @@ HOSTED_CALLBACKS = (
 )
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 # A 2025-era request (no headers of 2026-07-28 needed); a stateless server answers it alone.
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-11-25",
-        "capabilities": {},
-        "clientInfo": {"name": "a hosted client", "version": "0"},
-    },
-}
+INITIALIZE = HANDSHAKE[0]
 
 
 @pytest.fixture(scope="module")
@@ -82,25 +72,6 @@ def _public_urls_reachable(edge: Edge):
 # --- an OAuth walk of our own, as a hosted client makes it ----------------------------------
 
 
-def pkce() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(32)
-    digest = hashlib.sha256(verifier.encode()).digest()
-    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def register(base: str, redirect_uri: str) -> httpx2.Response:
-    return httpx2.post(
-        f"{base}/register",
-        json={
-            "redirect_uris": [redirect_uri],
-            "client_name": "a hosted client",
-            "token_endpoint_auth_method": "none",
-            "grant_types": ["authorization_code", "refresh_token"],
-            "response_types": ["code"],
-        },
-    )
-
-
 _registered: dict[tuple[str, str], str] = {}
 
 
@@ -110,9 +81,7 @@ def client_for(base: str, redirect_uri: str) -> str:
     address), as the public's would."""
     key = (base, redirect_uri)
     if key not in _registered:
-        response = register(base, redirect_uri)
-        assert response.status_code == 201, response.text
-        _registered[key] = response.json()["client_id"]
+        _registered[key] = register(base, redirect_uri)
     return _registered[key]
 
 
@@ -351,7 +320,8 @@ def start_dev(project: Path, edge: Edge, *args: str, **env: str) -> subprocess.P
     return subprocess.Popen(
         [sys.executable, "-m", "cfmcp", "dev", "--tunnel", "--port", str(free_port()), *args],
         cwd=project, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, start_new_session=True, env={**os.environ, **edge.dev_env(**env)},
+        text=True, start_new_session=True,
+        env={**os.environ, "COLUMNS": "200", **edge.dev_env(**env)},
     )  # fmt: skip
 
 
@@ -528,7 +498,8 @@ def test_python_mcp_sdk_old_line_through_the_tunnel(tunneled, edge, old_sdk_pyth
 # --- the other variants and sign-ins ---------------------------------------------------------
 
 
-def test_stateful_sessions_and_http_sse_through_the_tunnel(stateful_project, tmp_path, edge):
+def test_stateful_sessions_and_http_sse_through_the_tunnel(stateful_project, tmp_path):
+    edge = make_edge(tmp_path / "edge")  # a tunnel of its own beside the module's
     project = copy_project(stateful_project, tmp_path / "stateful-tunnel")
     with cfmcp_dev(project, "--tunnel", env=edge.dev_env()) as running:
         public = running.record["tunnel_url"]
@@ -537,39 +508,43 @@ def test_stateful_sessions_and_http_sse_through_the_tunnel(stateful_project, tmp
             cwd=project, capture_output=True, text=True, timeout=180,
             env={**os.environ, **edge.client_env()}, stdin=subprocess.DEVNULL,
         )  # fmt: skip
-        log = running.log()
+        running.log_with("Quick Tunnels do not carry Server-Sent Events")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Quick Tunnels do not carry Server-Sent Events" in log
     names = [step["name"] for step in json.loads(result.stdout)["steps"]]
     assert "tools/call add (/sse, HTTP+SSE)" in names
     assert "tools/call add (/mcp, 2025)" in names and "tools/call add (/mcp, 2026-07-28)" in names
 
 
-def test_a_public_server_under_a_tunnel_warns_and_answers_anyone(worker_project, tmp_path, edge):
+def test_a_public_server_under_a_tunnel_warns_and_answers_anyone(worker_project, tmp_path):
     from tests.conftest import sibling_project
 
+    edge = make_edge(tmp_path / "edge")
     project = sibling_project(tmp_path / "public-tunnel", worker_project, "--auth", "none")
-    with cfmcp_dev(project, "--tunnel", env=edge.dev_env()) as running:
+    with cfmcp_dev(project, "--tunnel", env=edge.dev_env()) as running, edge.reachable():
         public = running.record["tunnel_url"]
         answer = httpx2.post(f"{public}/mcp", headers=MCP_HEADERS, json=INITIALIZE)
-        log = running.log()
+        log = running.log_with("No authentication")
     assert answer.status_code == 200 and "serverInfo" in answer.text
     assert log.count("anyone who finds its URL can call your tools") == 1
     assert "No authentication" in log  # ChatGPT's steps for a server without sign-in
 
 
-def test_the_real_provider_under_a_tunnel_gets_the_tunnel_callback(worker_project, tmp_path, edge):
+def test_the_real_provider_under_a_tunnel_gets_the_tunnel_callback(worker_project, tmp_path):
     """`--upstream real` with a tunnel: sign-in goes to the real provider with the tunnel's
     /callback, which cfmcp dev says to register."""
     from cfmcp.headless import consent_form
 
+    edge = make_edge(tmp_path / "edge")
     project = copy_project(worker_project, tmp_path / "real-tunnel")
     dev_vars = project / ".dev.vars"
     dev_vars.write_text("CLOUDFLARE_CLIENT_ID=my-dev-client\nCLOUDFLARE_CLIENT_SECRET=s3cret\n")
     dev_vars.chmod(0o600)
-    with cfmcp_dev(project, "--tunnel", "--upstream", "real", env=edge.dev_env()) as running:
+    with (
+        cfmcp_dev(project, "--tunnel", "--upstream", "real", env=edge.dev_env()) as running,
+        edge.reachable(),
+    ):
         public = running.record["tunnel_url"]
-        log = running.log()
+        log = running.log_with(f"{public}/callback")
         client_id = client_for(public, HOSTED_CALLBACKS[0])
         _, challenge = pkce()
         query = httpx2.QueryParams(
@@ -627,24 +602,15 @@ def test_a_named_tunnel_serves_its_stable_hostname(project, tmp_path, api):
                        FAKE_CLOUDFLARED_ORIGIN=f"http://127.0.0.1:{port}"),
         **api.env(),
     }  # fmt: skip
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cfmcp", "dev", "--tunnel-name", "mcp-dev", "--port", str(port)],
-        cwd=project, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, start_new_session=True, env={**os.environ, **env},
-    )  # fmt: skip
-    try:
-        record = _wait_record(project)
-        assert record["tunnel_url"] == f"https://{NAMED_HOST}"
+    with cfmcp_dev(project, "--tunnel-name", "mcp-dev", port=port, env=env) as running:
+        assert running.record["tunnel_url"] == f"https://{NAMED_HOST}"
         with edge.reachable():
             metadata = httpx2.get(f"https://{NAMED_HOST}/.well-known/oauth-protected-resource")
         assert metadata.json()["resource"] == f"https://{NAMED_HOST}"
-        (run,) = edge.runs()
-        assert run["argv"][-1] == "run" and run["token_given"]  # the token never on argv
-        assert not any("eyJ" in arg for arg in run["argv"])
-    finally:
-        os.killpg(process.pid, signal.SIGINT)
-        output, _ = process.communicate(timeout=60)
-    assert "Cloudflare tunnel mcp-dev" in output
+        running.log_with("Public URL · Cloudflare tunnel mcp-dev")
+    (run,) = edge.runs()
+    assert run["argv"][-1] == "run" and run["token_given"]  # the token never on argv
+    assert not any("eyJ" in arg for arg in run["argv"])
     assert api.requests_to("GET", f"/accounts/{api.account_id}/cfd_tunnel/{TUNNEL_ID}/token")
 
 

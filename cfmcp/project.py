@@ -144,7 +144,7 @@ class Project:
             env_table = config.get("env", {}).get(env, {})
             # wrangler names an environment's Worker `<name>-<env>` unless the env sets a name.
             return str(env_table.get("name") or f"{name}-{env}")
-        return name
+        return str(name)  # a plain str: tomlkit's String is one too, but YAML can't write it
 
     @property
     def variant(self) -> str:

@@ -17,6 +17,7 @@ import tomlkit
 from ruamel.yaml import YAML
 
 from cfmcp import console
+from cfmcp.clients import CLIENTS as ALL_CLIENTS
 
 URL = "https://demo.example.workers.dev"
 MCP = URL + "/mcp"
@@ -542,3 +543,19 @@ def test_list_reads_a_file_with_a_byte_order_mark(cli, home):
     listed = json.loads(cli("client-config", "--list", "--url", URL, "--json").stdout)
     codex = next(item for item in listed if item["client"] == "codex")
     assert codex["files"][0]["entries"] == {"demo": "given"}
+
+
+@pytest.mark.parametrize("local", [False, True], ids=["deployed", "local"])
+@pytest.mark.parametrize("client", sorted(ALL_CLIENTS))
+def test_every_client_takes_its_name_from_the_project(cli, home, client, local):
+    """Without --name the name comes from wrangler.toml (read with tomlkit, whose strings YAML
+    could not write: Goose failed so) and the URL from the deploy record or the dev server."""
+    work = Path.cwd()
+    (work / "wrangler.toml").write_text('name = "from-toml"  # the Worker\nmain = "src/index.ts"\n')
+    state = {"environments": {"production": {"url": URL}}}
+    (work / "cfmcp.json").write_text(json.dumps(state))
+    result = cli("client-config", client, "--force", *(["--local"] if local else []))
+    assert result.exit_code == 0, result.output
+    expected = "from-toml-local" if local else "from-toml"
+    written = [path for path in (*home.rglob("*"), *work.rglob("*")) if path.is_file()]
+    assert any(expected in path.read_text() for path in written if path.name != "wrangler.toml")

@@ -522,6 +522,10 @@ def parse_arguments(text: str | None) -> dict[str, Any] | None:
 # --- the command ------------------------------------------------------------------------------
 
 
+# Wide enough for "server/discover (/sse alias, 2026-07-28)" and a tool's name of a few letters.
+NAME_COLUMN = 44
+
+
 def default_url(env: str | None, *, headless: bool = False) -> str:
     """The running `cfmcp dev` of this project, else the deployed URL recorded for `env`.
     With `headless`, only the running `cfmcp dev` will do."""
@@ -639,7 +643,8 @@ def check_command(
         timing = f"{step.seconds * 1000:7.0f} ms" if step.ok else " " * 10
         detail = f"  [dim]{console.escape(printable(step.detail))}[/dim]" if step.detail else ""
         name = console.escape(printable(step.name))
-        console.err_console().print(f"{mark} {name:<34} {timing}{detail}", soft_wrap=True)
+        column = f"{name:<{NAME_COLUMN}}"
+        console.err_console().print(f"{mark} {column} {timing}{detail}", soft_wrap=True)
 
     def show_browser(authorization_url: str) -> None:
         # On stderr, with --json too: without it a user would wait for nothing.

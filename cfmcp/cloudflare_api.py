@@ -122,9 +122,18 @@ class CloudflareAPI:
         )
 
     @classmethod
-    def from_env(cls) -> CloudflareAPI:
+    def from_env(cls, *, oauth_clients: bool = True) -> CloudflareAPI:
+        """The API with CLOUDFLARE_API_TOKEN. `oauth_clients`: the caller manages Cloudflare
+        OAuth clients (so the token needs that permission); else it only deploys."""
         token = os.environ.get("CLOUDFLARE_API_TOKEN")
         if not token:
+            if not oauth_clients:
+                raise CfmcpError(
+                    "CLOUDFLARE_API_TOKEN is not set: `cfmcp up` needs an API token.",
+                    hint=f"Create one at {TOKENS_PAGE} with the 'Edit Cloudflare Workers' "
+                    "template (Workers Scripts Edit, Workers KV Storage Edit), then export "
+                    "CLOUDFLARE_API_TOKEN.",
+                )
             raise CfmcpError(
                 "CLOUDFLARE_API_TOKEN is not set: managing OAuth clients needs an API token.",
                 hint=f"Create one at {TOKENS_PAGE} with the Account permission "

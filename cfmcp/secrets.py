@@ -526,12 +526,13 @@ def set_secrets(
     """`cfmcp secrets set`: the named secrets, or, with no names, the required ones that are
     not set yet at the target (all of them with `force`). What is already there is kept."""
     kept: list[str] = []
-    if not names and not force:
+    required = required_secrets(project)
+    if not names and not force and required:  # a server without sign-in needs none: ask nobody
         progress = progress or (lambda message: nullcontext())
         with progress("Checking which secrets are set…"):
             present = set(_names_at_target(project, env, local=local))
-        kept = [name for name in required_secrets(project) if name in present]
-    wanted = list(names) or [name for name in required_secrets(project) if name not in kept]
+        kept = [name for name in required if name in present]
+    wanted = list(names) or [name for name in required if name not in kept]
     if not wanted:
         worker = project.worker_name(env)
         return StoreResult(

@@ -80,7 +80,11 @@ def up(
 
     provider = provider_of(project)
     # A server with no sign-in has no OAuth client: only wrangler talks to Cloudflare.
-    with nullcontext(None) if provider.public else CloudflareAPI.from_env() as api:
+    # Only Cloudflare sign-in needs OAuth Client Write; other providers' apps are made by hand.
+    needs_oauth = provider.name == "cloudflare"
+    with (
+        nullcontext(None) if provider.public else CloudflareAPI.from_env(oauth_clients=needs_oauth)
+    ) as api:
         # One account for everything, wrangler included (it would refuse to pick one itself).
         account_id = oauth_client.resolve_account(project, choose=choose_account)
         os.environ["CLOUDFLARE_ACCOUNT_ID"] = account_id

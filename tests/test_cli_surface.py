@@ -132,3 +132,28 @@ def test_panels_never_split_a_url_on_a_narrow_terminal(tmp_path):
         "init", str(tmp_path / "wide"), "--no-install", "--no-git", env={"COLUMNS": "120"}
     )
     assert "╭─ Next steps" in wide.stderr  # the box where it fits
+
+
+def test_client_config_help_names_the_clients_each_option_is_for(cli):
+    from cfmcp.clients import CLIENTS, WEB_CLIENTS
+
+    result = cli("client-config", "--help", env={"COLUMNS": "2000"})
+    text = " ".join(result.output.split())
+    both = [name for name, spec in CLIENTS.items() if set(spec.scopes) == {"user", "project"}]
+    scope_help = text[text.index("--scope") : text.index("--bridge")]
+    assert all(name in scope_help for name in both), (both, scope_help)
+    assert all(name in text for name in [*CLIENTS, *WEB_CLIENTS])
+
+
+def test_dev_help_names_no_provider_it_would_leave_out(cli):
+    text = " ".join(cli("dev", "--help", env={"COLUMNS": "2000"}).output.split())
+    assert "Cloudflare or GitHub" not in text  # the stand-in is for every provider
+    assert "--tunnel" in text
+
+
+def test_help_paragraphs_wrap_at_the_terminal_not_at_the_source(cli):
+    lines = cli("dev", "--help", env={"COLUMNS": "2000"}).output.splitlines()
+    assert any("local stand-in for its sign-in provider, so the whole OAuth" in line
+               for line in lines)  # fmt: skip
+    bullets = cli("client-config", "--help", env={"COLUMNS": "2000"}).output.splitlines()
+    assert sum(line.strip().startswith("•") for line in bullets) == 4  # lists keep their lines

@@ -156,10 +156,14 @@ def test_cfmcp_check_one_era(dev):
 
 
 def test_cfmcp_check_finds_the_running_dev_server(dev, dev_project):
-    result = run_cfmcp("check", "--headless", "--transport", "mcp", cwd=dev_project)
+    result = run_cfmcp("check", "--headless", cwd=dev_project, env={"COLUMNS": "200"})
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"Checking {dev.url}" in result.stderr
     assert "42 (expected 42)" in result.stderr
+    # One table: every step's time in the same column, the /sse alias rows' too.
+    steps = [line for line in result.stderr.splitlines() if line.startswith("✓ ") and " ms" in line]
+    assert any("/sse alias" in line for line in steps)
+    assert len({line.index(" ms") for line in steps}) == 1, "\n".join(steps)
 
 
 def test_cfmcp_check_interactive_catches_the_browser_redirect(dev, monkeypatch):

@@ -145,6 +145,16 @@ def test_oauth_client_is_cloudflare_only(github_project, tmp_path):
     assert "https://github.com/settings/applications/new" in result.stderr
 
 
+def test_up_without_a_token_asks_only_for_what_a_deploy_needs(github_project, tmp_path):
+    """A GitHub app is registered by hand: the token needs no "OAuth Client Write"."""
+    project = copy_project(github_project, tmp_path / "gh-token")
+    result = run_cfmcp("up", "--yes", cwd=project, env=isolated_env(tmp_path))
+    assert result.returncode == 1
+    message = " ".join(result.stderr.split())
+    assert "CLOUDFLARE_API_TOKEN is not set" in message and "Workers KV Storage Edit" in message
+    assert "OAuth Client Write" not in message
+
+
 def test_upstream_cloudflare_is_refused_for_a_github_project(github_project, tmp_path):
     project = copy_project(github_project, tmp_path / "gh-real")
     result = run_cfmcp("dev", "--upstream", "cloudflare", cwd=project, timeout=60)

@@ -106,6 +106,11 @@ def test_init_renders_a_complete_stateless_project(cli, tmp_path, toolchain):
     readme = (target / "README.md").read_text()
     assert "src/tools.ts" in readme and "Stateless" in readme
     assert "MCP over HTTP+SSE" not in readme and "mcp-remote http://localhost:8788/mcp" in readme
+    from cfmcp.clients import CLIENTS, WEB_CLIENTS
+
+    for client in [*CLIENTS, *WEB_CLIENTS]:  # every client client-config knows
+        assert f"cfmcp client-config {client} " in readme or f"client-config {client}\n" in readme
+    assert "cfmcp dev --tunnel" in readme
     # Exact pins, identical in package.json and the lockfile's root entry.
     for section in ("dependencies", "devDependencies"):
         for dep, version in package[section].items():

@@ -139,6 +139,10 @@ def test_what_has_nothing_to_do_says_so(public_project, tmp_path):
     local = run_cfmcp("secrets", "set", "--local", cwd=project, env=env)
     assert local.returncode == 0, local.stderr
     assert "Nothing to set" in local.stderr and not (project / ".dev.vars").exists()
+    # On Cloudflare too, signed in or not: nothing is asked of wrangler.
+    remote = run_cfmcp("secrets", "set", cwd=project, env=env)
+    assert remote.returncode == 0, remote.stderr
+    assert "Nothing to set" in remote.stderr and "Not signed in" not in remote.stderr
     cursor = run_cfmcp(
         "client-config", "cursor", "--local", "--scope", "project", cwd=project, env=env
     )

@@ -360,6 +360,9 @@ def test_secrets_set_local_one_value_on_stdin_no_save(cli, project, file_keyring
     }
     assert read_keyring(file_keyring.path) == {}
     assert "from standard input" in result.output and "piped-s3cret" not in result.output
+    # A development OAuth client for `cfmcp dev --upstream real`: where it must send users back.
+    said = " ".join(result.output.split())
+    assert "http://localhost:8788/callback" in said and "cfmcp dev --upstream real" in said
 
 
 def test_secrets_set_without_a_terminal_says_what_is_missing(cli, project, file_keyring):

@@ -156,7 +156,7 @@ def test_open_is_only_for_web_clients(cli, work):
 
 
 def test_an_unknown_client_lists_the_web_ones_too(cli, work):
-    result = cli("client-config", "claude-web")
+    result = cli("client-config", "notepad")
     assert result.exit_code == 2 and "claude-ai" in words(result) and "chatgpt" in words(result)
 
 
@@ -298,3 +298,11 @@ def test_cfmcp_check_headless_refuses_another_public_url(cli, work):
     result = cli("check", "--headless", "https://other-words-here.trycloudflare.com")
     assert result.exit_code == 2
     assert "not a loopback URL" in words(result)
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("cusor", "cursor"), ("chat-gpt", "chatgpt"),
+                                               ("claudeai", "claude-ai"), ("vscod", "vscode")])
+def test_a_mistyped_client_gets_the_nearest_name(cli, work, typed, meant):
+    result = cli("client-config", typed)
+    assert result.exit_code == 2
+    assert f"Did you mean {meant}?" in words(result)

@@ -28,9 +28,32 @@ for _parameter_class in (TyperOption, TyperArgument):
     _parameter_class.display_type_rich = _value_metavar  # type: ignore[method-assign]
 
 
+def unwrap_help(text: str) -> str:
+    """A docstring as help: the lines of a paragraph joined into one, so the terminal wraps
+    them at its own width; list items (•, -) and blank lines keep their breaks."""
+    paragraphs = []
+    for paragraph in text.split("\n\n"):
+        lines: list[str] = []
+        for line in paragraph.splitlines():
+            stripped = line.strip()
+            if lines and stripped and not stripped.startswith(("•", "- ", "\b")):
+                lines[-1] = f"{lines[-1]} {stripped}"
+            else:
+                lines.append(stripped)
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
 class CfmcpGroup(TyperGroup):
     """Turns a CfmcpError from any command into its message, hint and exit code; Ctrl-C into
     130 and the end of input at a question into an error, the same way everywhere."""
+
+    def get_command(self, ctx, cmd_name):  # type: ignore[no-untyped-def]
+        command = super().get_command(ctx, cmd_name)
+        if command is not None and command.help and not getattr(command, "_unwrapped", False):
+            command.help = unwrap_help(command.help)
+            command._unwrapped = True  # type: ignore[attr-defined]
+        return command
 
     def invoke(self, ctx):  # type: ignore[no-untyped-def]
         from cfmcp import console
@@ -69,6 +92,15 @@ app = typer.Typer(
     add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def complete_from(*choices: str):  # type: ignore[no-untyped-def]
+    """Shell completion for an option that takes one of `choices`."""
+
+    def complete(incomplete: str) -> list[str]:
+        return [choice for choice in choices if choice.startswith(incomplete)]
+
+    return complete
 
 
 def _json_errors(value: bool) -> bool:

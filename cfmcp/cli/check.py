@@ -7,6 +7,7 @@ import typer
 from cfmcp.cli.app import (
     JSON_OPTION,
     app,
+    complete_from,
 )
 
 
@@ -43,6 +44,7 @@ def check(
         "both",
         "--transport",
         metavar="mcp|sse|both",
+        autocompletion=complete_from("mcp", "sse", "both"),
         help="Which endpoints to try: /mcp, /sse (HTTP+SSE where the server has it, else the "
         "alias of /mcp) or both.",
     ),
@@ -50,6 +52,7 @@ def check(
         "both",
         "--era",
         metavar="modern|legacy|both",
+        autocompletion=complete_from("modern", "legacy", "both"),
         help="Protocol era: 2026-07-28 (server/discover, no session), 2025 (initialize) or both.",
     ),
     env: str | None = typer.Option(None, "--env", "-e", help="Environment of the deployed URL."),

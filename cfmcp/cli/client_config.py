@@ -53,8 +53,8 @@ def client_config(
         "--scope",
         metavar="user|project",
         autocompletion=_complete_scope,
-        help="Which config file: your own or the project's (cursor, vscode). "
-        "Default: project for vscode and claude-code, user for the others.",
+        help="Which config file: your own or the project's (cursor, vscode, codex, gemini, "
+        "opencode). Default: project for vscode and claude-code, user for the others.",
         show_default=False,
     ),
     bridge: bool = typer.Option(

@@ -11,6 +11,7 @@ import typer
 from cfmcp.cli.app import (
     JSON_OPTION,
     app,
+    complete_from,
 )
 from cfmcp.errors import CfmcpError
 
@@ -66,6 +67,7 @@ def init(
         "cloudflare",
         "--auth",
         metavar="PROVIDER",
+        autocompletion=complete_from("cloudflare", "github", "google", "oidc", "none"),
         help="Who signs users in: 'cloudflare' (Cloudflare's own OAuth), 'github' (an OAuth "
         "app you register on GitHub), 'google', 'oidc' (any OpenID Connect issuer: Entra ID, "
         "Okta, Auth0, WorkOS, Keycloak, ...), or 'none' (a public server: anyone can call its "

@@ -107,6 +107,15 @@ def secrets_set(
     if not local:
         env_flag = f" --env {env}" if env else ""
         console.info(f"Next: cfmcp deploy{env_flag}")
+        return
+    provider = provider_of(project)
+    if any(value.name in provider.client_secrets for value in result.values):
+        from cfmcp.dev.supervisor import DEFAULT_PORT
+
+        console.info(
+            f"Your development OAuth client must allow the redirect URI "
+            f"http://localhost:{DEFAULT_PORT}/callback; then: cfmcp dev --upstream real"
+        )
 
 
 @secrets_app.command(

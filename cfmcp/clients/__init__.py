@@ -118,7 +118,15 @@ class Target:
 def get_client(name: str) -> ClientSpec:
     spec = CLIENTS.get(name.lower())
     if spec is None:
+        import difflib
+
         known = {**CLIENTS, **WEB_CLIENTS}
+        nearest = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
+        if nearest:
+            raise UsageError(
+                f"Unknown client {name!r}. Did you mean {nearest[0]}?",
+                hint=f"cfmcp client-config {nearest[0]}",
+            )
         choices = ", ".join(f"{key} ({spec.title})" for key, spec in sorted(known.items()))
         raise UsageError(f"Unknown client {name!r}.", hint=f"Choose one of: {choices}.")
     return spec

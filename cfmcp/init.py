@@ -280,7 +280,29 @@ def git_init(root: Path) -> str:
     run("add", "-A")
     commit = run("commit", "-q", "-m", "Initial commit from cfmcp init")
     if commit.returncode != 0:
-        reason = (commit.stderr or commit.stdout).strip().splitlines()
+        output = (commit.stderr or commit.stdout).strip()
+        if "tell me who you are" in output or "auto-detect email" in output:
+            return (
+                "initialised without a commit: git does not know who you are. Run git config "
+                '--global user.email "you@example.com" and git config --global user.name '
+                '"Your Name", then git commit -m "Initial commit" in the project'
+            )
+        reason = output.splitlines()
         detail = reason[-1] if reason else "unknown error"
         return f"initialised without a commit ({detail})"
-    return "initialised with a first commit"
+    return GIT_COMMITTED
+
+
+GIT_COMMITTED = "initialised with a first commit"
+
+
+def make_repository(root: Path) -> str:
+    """git_init, then cfmcp.json says whether there is a repository with cfmcp's first commit
+    (it was written before, so that the commit holds it, saying yes)."""
+    status = git_init(root)
+    if status != GIT_COMMITTED:
+        project = Project(root)
+        state = project.read_state()
+        state.setdefault("options", {})["git"] = False
+        project.write_state(state)
+    return status

@@ -301,6 +301,42 @@ def test_the_first_branch_is_main(cli, tmp_path, monkeypatch):
     assert branch.stdout.strip() == "main"
 
 
+def test_git_without_an_identity_says_how_and_records_no_repository(cli, tmp_path, monkeypatch):
+    import shutil
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    config = tmp_path / "gitconfig"
+    config.write_text("[user]\n\tuseConfigOnly = true\n")  # no name or email, none guessed
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
+                 "EMAIL"):  # fmt: skip
+        monkeypatch.delenv(name, raising=False)
+    target = tmp_path / "p"
+    result = cli("init", str(target), "--no-install", "--git")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "git config --global user.email" in said
+    assert json.loads((target / "cfmcp.json").read_text())["options"]["git"] is False
+
+
+def test_git_outside_a_repository_is_recorded_as_it_went(cli, tmp_path, monkeypatch):
+    import shutil
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    config = tmp_path / "gitconfig"
+    config.write_text("[user]\n\tname = T\n\temail = t@x\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    committed = tmp_path / "committed"
+    assert cli("init", str(committed), "--no-install", "--git").exit_code == 0
+    assert json.loads((committed / "cfmcp.json").read_text())["options"]["git"] is True
+    inside = committed / "nested"  # inside that repository: git skipped
+    assert cli("init", str(inside), "--no-install", "--git").exit_code == 0
+    assert json.loads((inside / "cfmcp.json").read_text())["options"]["git"] is False
+
+
 def test_json_output(cli, tmp_path):
     result = cli("init", str(tmp_path / "j"), "--no-install", "--no-git", "--json")
     assert result.exit_code == 0

@@ -122,7 +122,7 @@ def init(
         if result.backups:
             console.info(f"  kept what they replaced: {', '.join(result.backups)}")
     if plan.git:
-        result.git = init_module.git_init(result.root)
+        result.git = init_module.make_repository(result.root)
         if not as_json:
             console.info(f"  git: {result.git}")
 

@@ -673,21 +673,27 @@ def check_command(
         )
     except KeyboardInterrupt:
         raise CfmcpError("Interrupted; nothing was changed.", exit_code=130) from None
+    problem = None if result.ok else _failure(result, target)
     if as_json:
-        console.print_json(result.as_dict())
-    elif result.ok:
+        console.print_result(result.as_dict(), error=problem)
+    elif problem is None:
         total = sum(step.seconds for step in result.steps)
         console.success(f"All {len(result.steps)} steps passed in {total:.2f} s")
     else:
-        failed = next((s for s in result.steps if not s.ok), None)
-        where = f" at {failed.name}" if failed else ""
-        reason = result.error or (failed.detail if failed else "")
-        hint = None
-        if any(words in reason for words in NOT_REACHED):
-            hint = (
-                f"Is the server at {target} running? `cfmcp dev` serves it locally."
-                if is_loopback_url(target)
-                else f"Check the URL {target}: `cfmcp deploy` prints the deployed one."
-            )
-        console.show_error(CfmcpError(printable(f"check failed{where}: {reason}"), hint=hint))
+        console.show_error(problem)
     return 0 if result.ok else 1
+
+
+def _failure(result: CheckResult, target: str) -> CfmcpError:
+    """What failed, where, and (when the server was not reached) what to look at."""
+    failed = next((s for s in result.steps if not s.ok), None)
+    where = f" at {failed.name}" if failed else ""
+    reason = result.error or (failed.detail if failed else "")
+    hint = None
+    if any(words in reason for words in NOT_REACHED):
+        hint = (
+            f"Is the server at {target} running? `cfmcp dev` serves it locally."
+            if is_loopback_url(target)
+            else f"Check the URL {target}: `cfmcp deploy` prints the deployed one."
+        )
+    return CfmcpError(printable(f"check failed{where}: {reason}"), hint=hint)

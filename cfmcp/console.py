@@ -132,6 +132,25 @@ def print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
+def print_result(data: dict[str, Any], *, error: CfmcpError | None = None) -> None:
+    """A command's --json result, in the one shape every command has: `{"ok": true, ...}`, or
+    for a failure that still has a result to show (a check that failed a step),
+    `{"ok": false, "error", "hint", "exit_code", ...}` as an error without one has too."""
+    fields = {key: value for key, value in data.items() if key != "ok"}
+    if error is None:
+        print_json({"ok": True, **fields})
+        return
+    print_json(
+        {
+            "ok": False,
+            "error": error.message,
+            "hint": error.hint,
+            "exit_code": error.exit_code,
+            **{key: value for key, value in fields.items() if key not in ("error", "hint")},
+        }
+    )
+
+
 def escape(text: str) -> str:
     """`text` with rich markup characters escaped, for messages that quote user or server text."""
     from rich.markup import escape as rich_escape

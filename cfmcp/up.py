@@ -75,16 +75,15 @@ def up(
     project.load_wrangler()  # a malformed wrangler.toml stops us before anything else
     project.require_env(env)
     require_location(project, env)
-    _ensure_packages(project, progress, done)
-    wrangler.wrangler_binary(project)  # a Node too old for it stops us before any API call
-
     provider = provider_of(project)
-    # A server with no sign-in has no OAuth client: only wrangler talks to Cloudflare.
-    # Only Cloudflare sign-in needs OAuth Client Write; other providers' apps are made by hand.
+    # A server with no sign-in has no OAuth client: only wrangler talks to Cloudflare. Only
+    # Cloudflare sign-in needs OAuth Client Write; other providers' apps are made by hand. A
+    # missing token stops us before the packages' long install.
     needs_oauth = provider.name == "cloudflare"
-    with (
-        nullcontext(None) if provider.public else CloudflareAPI.from_env(oauth_clients=needs_oauth)
-    ) as api:
+    token_api = None if provider.public else CloudflareAPI.from_env(oauth_clients=needs_oauth)
+    with nullcontext(None) if token_api is None else token_api as api:
+        _ensure_packages(project, progress, done)
+        wrangler.wrangler_binary(project)  # a Node too old for it stops us before any API call
         # One account for everything, wrangler included (it would refuse to pick one itself).
         account_id = oauth_client.resolve_account(project, choose=choose_account)
         os.environ["CLOUDFLARE_ACCOUNT_ID"] = account_id

@@ -351,6 +351,7 @@ def test_print_json(run, env, case):
 
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {
+        "ok": True,
         "client": case.client,
         "path": str(case.path(env)),
         "name": "demo",
@@ -445,6 +446,7 @@ def test_json_result(run, env):
     result = run("cursor", "--url", URL, "--name", "demo", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {
+        "ok": True,
         "client": "cursor",
         "path": str(path),
         "name": "demo",

@@ -293,7 +293,7 @@ def test_list_shows_each_client_and_its_entries_for_this_server(cli, home):
     config_file(CLIENTS[1], home)  # installed, no file yet
     result = cli("client-config", "--list", "--url", URL, "--json")
     assert result.exit_code == 0, result.output
-    listed = {item["client"]: item for item in json.loads(result.stdout)}
+    listed = {item["client"]: item for item in json.loads(result.stdout)["clients"]}
     assert set(listed) >= {"claude", "cursor", "vscode", "codex", "gemini", "opencode", "goose"}
     assert listed["codex"]["installed"] is True
     assert listed["codex"]["files"][0]["entries"] == {"demo": "given"}
@@ -312,7 +312,7 @@ def test_list_in_a_project_names_deployed_and_local_entries(cli, home):
     config_file(CLIENTS[0], home)
     assert cli("client-config", "codex").exit_code == 0
     assert cli("client-config", "codex", "--local").exit_code == 0
-    listed = json.loads(cli("client-config", "--list", "--json").stdout)
+    listed = json.loads(cli("client-config", "--list", "--json").stdout)["clients"]
     codex = next(item for item in listed if item["client"] == "codex")
     assert codex["files"][0]["entries"] == {"demo": "deployed", "demo-local": "local"}
 
@@ -320,7 +320,7 @@ def test_list_in_a_project_names_deployed_and_local_entries(cli, home):
 def test_an_unreadable_file_is_listed_as_such(cli, home):
     path = config_file(CLIENTS[0], home)
     path.write_text("[broken\n")
-    listed = json.loads(cli("client-config", "--list", "--url", URL, "--json").stdout)
+    listed = json.loads(cli("client-config", "--list", "--url", URL, "--json").stdout)["clients"]
     codex = next(item for item in listed if item["client"] == "codex")
     assert codex["files"][0]["problem"]
     assert path.read_text() == "[broken\n"
@@ -540,7 +540,7 @@ def test_yaml_that_a_rewrite_would_change_or_explode_is_refused(cli, home, text,
 def test_list_reads_a_file_with_a_byte_order_mark(cli, home):
     path = config_file(CLIENTS[0], home)
     path.write_text("\ufeff" + f'[mcp_servers.demo]\nurl = "{MCP}"\n')
-    listed = json.loads(cli("client-config", "--list", "--url", URL, "--json").stdout)
+    listed = json.loads(cli("client-config", "--list", "--url", URL, "--json").stdout)["clients"]
     codex = next(item for item in listed if item["client"] == "codex")
     assert codex["files"][0]["entries"] == {"demo": "given"}
 

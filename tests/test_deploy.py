@@ -88,6 +88,7 @@ def test_first_deploy_from_a_new_project(project, tmp_path, api):
     assert title == f"{worker}-OAUTH_KV"
     assert Project(project).kv_namespace_id() == namespace_id
     report = json.loads(result.stdout)
+    assert report["ok"] is True  # the one --json shape (tests/test_json_contract.py)
     url = f"https://{worker}.test-sub.workers.dev"
     assert report["url"] == url
     assert report["endpoints"] == {"mcp": f"{url}/mcp"}  # a stateless server's /sse is an alias

@@ -95,6 +95,7 @@ def test_kv_create_creates_one_namespace_and_writes_its_id(project, tmp_path, ap
     assert api.summary() == ["GET /accounts/{account}/storage/kv/namespaces", f"POST {NAMESPACES}"]
     assert api.unknown == []
     assert json.loads(second.stdout) == {
+        "ok": True,
         "env": "production",
         "binding": "OAUTH_KV",
         "title": None,

@@ -532,6 +532,7 @@ def test_secrets_set_and_list_as_a_user_runs_them(worker_project, tmp_path, api)
     listed = run_cfmcp("secrets", "list", "--json", cwd=project, env=env)
     assert listed.returncode == 0, listed.stderr
     before = json.loads(listed.stdout)
+    assert before["ok"] is True
     assert before["worker_exists"] is False
     assert before["missing"] == REQUIRED
 

@@ -35,6 +35,7 @@ def test_up_from_a_fresh_project_then_again(worker_project, tmp_path, api):
     first = run_cfmcp("up", "--yes", "--json", cwd=project, env=env)
     assert first.returncode == 0, first.stderr
     report = json.loads(first.stdout)
+    assert report["ok"] is True
     url = f"https://{worker}.{api.subdomain}.workers.dev"
     assert report["url"] == url
     assert {s["name"]: s["status"] for s in report["steps"]} == {

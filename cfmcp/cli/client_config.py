@@ -161,20 +161,20 @@ def client_config(
     if print_entry:
         snippet = target.snippet
         if as_json:
-            console.print_json(clients.result_json(target, "printed", entry=snippet))
+            console.print_result(clients.result_json(target, "printed", entry=snippet))
         elif target.spec.format.name in ("TOML", "YAML"):  # as it would stand in the file
             import sys
 
             spec = target.spec
             sys.stdout.write(spec.format.show(spec.servers_key, target.name, target.entry))
         else:
-            console.print_json(snippet)
+            console.print_json(snippet)  # the entry itself, as it stands in the file
         return
 
     plan = clients.plan(target, force=force)
     if dry_run:
         if as_json:
-            console.print_json(clients.result_json(target, "dry-run", diff=plan.diff()))
+            console.print_result(clients.result_json(target, "dry-run", diff=plan.diff()))
         else:
             _show_dry_run(plan)
         return
@@ -186,7 +186,7 @@ def client_config(
     clients.check_replacement(plan, force=force, confirm=confirm, show=not as_json)
     result = clients.apply(plan)
     if as_json:
-        console.print_json(
+        console.print_result(
             clients.result_json(
                 target, result.action, backup=result.backup, moved_from_sse=plan.upgrade
             )
@@ -222,7 +222,7 @@ def _web_client(request, print_entry, dry_run, force, open_settings, as_json) ->
 
         opened = webbrowser.open(target.spec.settings_url)
     if as_json:
-        console.print_json(target.to_json(opened=opened))
+        console.print_result(target.to_json(opened=opened))
         return
     origin = {"deployed": "deployed", "tunnel": "cfmcp dev --tunnel", "given": "--url"}
     console.success(f"{target.spec.title}: add {target.url} ({origin[target.source]})")
@@ -240,7 +240,7 @@ def _show_list(statuses, as_json: bool) -> None:  # type: ignore[no-untyped-def]
     from cfmcp import console
 
     if as_json:
-        console.print_json([status.to_json() for status in statuses])
+        console.print_result({"clients": [status.to_json() for status in statuses]})
         return
     table = Table(box=None, pad_edge=False)
     for column in ("Client", "Installed", "Config file", "This server"):
@@ -269,7 +269,7 @@ def _show_reset(result, as_json: bool) -> None:  # type: ignore[no-untyped-def]
     from cfmcp.clients.mcp_remote import OTHER_CLIENTS
 
     if as_json:
-        console.print_json(result.to_json())
+        console.print_result(result.to_json())
         return
     verb = "Would remove" if result.dry_run else "Removed"
     if result.files:

@@ -42,7 +42,7 @@ def deploy(
     if dry_run:
         bundle = deploy_module.dry_run(project, env, progress=spinner)
         if as_json:
-            console.print_json(bundle.to_json())
+            console.print_result(bundle.to_json())
             return
         console.success(
             f"Bundled {bundle.worker}: {bundle.bundle_bytes / 1024:.1f} KiB "
@@ -54,7 +54,7 @@ def deploy(
 
     result = deploy_module.deploy(project, env, progress=spinner, notify=console.step)
     if as_json:
-        console.print_json(result.to_json())
+        console.print_result(result.to_json())
         return
     _deploy_panel(result)
 

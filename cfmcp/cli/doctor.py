@@ -35,7 +35,16 @@ def doctor(
     with console.spinner("Checking…"):
         report = run_doctor(env=env, offline=offline)
     if as_json:
-        console.print_json(report.to_json())
+        failed = [check.name for check in report.checks if check.status == "fail"]
+        problem = None
+        if failed:
+            from cfmcp.errors import CfmcpError
+
+            problem = CfmcpError(
+                f"{len(failed)} check{'s' if len(failed) > 1 else ''} failed: {', '.join(failed)}.",
+                hint="Each failed check says its fix.",
+            )
+        console.print_result(report.to_json(), error=problem)
     else:
         from rich.markup import escape
 

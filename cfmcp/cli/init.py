@@ -145,7 +145,7 @@ def init(
             console.success(f"Installed packages in {result.install_seconds:.1f} s")
 
     if as_json:
-        console.print_json(
+        console.print_result(
             {
                 "path": str(result.root),
                 "name": result.name,

@@ -47,7 +47,7 @@ def kv_create(
     env = use_env(project, env, create=create_env, ask=can_ask(as_json))
     result = kv.ensure_kv(project, env, progress=spinner)
     if as_json:
-        console.print_json(result.to_json())
+        console.print_result(result.to_json())
         return
     if result.action == kv.CONFIGURED:
         console.success(f"OAUTH_KV already has a namespace id: {result.namespace_id}")

@@ -128,7 +128,7 @@ def oauth_client_create(
             reveal=_reveal(as_json),
         )  # fmt: skip
     if as_json:
-        console.print_json(result.to_json())
+        console.print_result(result.to_json())
         return
     for note in result.notes:
         console.warn(note)
@@ -166,7 +166,7 @@ def oauth_client_sync(
     with _oauth_api() as api:
         result = oauth_client.sync(project, api, env=env, dev=dev)
     if as_json:
-        console.print_json(result.to_json())
+        console.print_result(result.to_json())
     elif result.changed:
         console.success(
             f"Redirect URI of {result.client_id} is now {', '.join(result.redirect_uris)}"
@@ -209,7 +209,7 @@ def oauth_client_rotate(
             reveal=_reveal(as_json), progress=spinner,
         )  # fmt: skip
     if as_json:
-        console.print_json(result.to_json())
+        console.print_result(result.to_json())
         return
     if result.action == "retired":
         console.success(f"Retired the old secret of {result.client_id}; only the new one works now")
@@ -242,7 +242,7 @@ def oauth_client_show(
     else:
         data = oauth_client.show(project, None, env=env, dev=dev)
     if as_json:
-        console.print_json(data)
+        console.print_result(data)
         return
     record = data["recorded"]
     if not record:
@@ -302,7 +302,7 @@ def oauth_client_delete(
     with _oauth_api() as api:
         client_id = oauth_client.delete(project, api, env=env, dev=dev)
     if as_json:
-        console.print_json({"deleted": client_id})
+        console.print_result({"deleted": client_id})
         return
     console.success(f"Deleted OAuth client {client_id}")
     console.info(

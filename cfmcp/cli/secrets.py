@@ -76,7 +76,7 @@ def secrets_set(
         project, list(names or []), env=env, local=local, save=save, force=force, progress=spinner
     )
     if as_json:
-        console.print_json(result.to_json())
+        console.print_result(result.to_json())
         return
     if save and result.keyring_notice:
         console.warn(f"Not saved for next time: {result.keyring_notice}.")
@@ -134,7 +134,7 @@ def secrets_list(env: str | None = ENV_OPTION, as_json: bool = JSON_OPTION) -> N
     with console.spinner("Listing the Worker's secrets…"):
         listing = secrets_module.list_secrets(project, env)
     if as_json:
-        console.print_json(listing.to_json())
+        console.print_result(listing.to_json())
         return
     from rich.table import Table
 

@@ -70,7 +70,7 @@ def up(
         given=given,
     )  # fmt: skip
     if as_json:
-        console.print_json(result.to_json())
+        console.print_result(result.to_json())
         return
     if result.url:
         env_flag = f" --env {env}" if env else ""

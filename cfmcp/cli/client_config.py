@@ -338,7 +338,12 @@ def _print_report(plan, result) -> None:  # type: ignore[no-untyped-def]
             "if the server is missing after the restart, run this command again."
         )
         command = str(plan.entry.get("command", ""))
-        where = f"npx at {command}" if Path(command).is_absolute() else "npx on the PATH it sees"
+        node_folder = str(plan.entry.get("env", {}).get("PATH", "")).split(":")[0]
+        where = (
+            f"npx at {command}, run by the node in {node_folder}"
+            if Path(command).is_absolute() and node_folder
+            else "npx on the PATH it sees"
+        )
         console.info(
             f"  This entry needs Node.js ({where}). Or skip the file: in Claude Desktop, "
             f"Settings → Connectors → Add custom connector with {plan.url} needs no bridge."

@@ -81,10 +81,20 @@ def npx_for_apps() -> tuple[str, str] | None:
         for folder in os.environ.get("PATH", "").split(os.pathsep)
         if folder and Path(folder).is_absolute() and "node_modules" not in Path(folder).parts
     )
-    npx = shutil.which("npx", path=search)
-    if npx is None:
-        return None
+    # npx and the node it runs from one installation: the node first on PATH and the npx
+    # beside it; a node with no npx beside it (the npm registry's node-<os>-<arch> package
+    # ships none) gives way to the first npx, run with the node beside that npx.
     node = shutil.which("node", path=search)
+    beside = Path(node).parent / "npx" if node else None
+    if beside is not None and os.access(beside, os.X_OK):
+        npx = str(beside)
+    else:
+        found = shutil.which("npx", path=search)
+        if found is None:
+            return None
+        npx = found
+        own_node = Path(found).parent / "node"
+        node = str(own_node) if os.access(own_node, os.X_OK) else node
     folders = [str(Path(node).parent)] if node else []
     folders += [folder for folder in SYSTEM_PATH if folder not in folders]
     return str(Path(npx).absolute()), os.pathsep.join(folders)

@@ -40,11 +40,22 @@ test("after a refused ID token, a good one signs in", async () => {
 });
 
 test("an address the issuer did not verify is not the user's email", async () => {
-  (server.upstream as OidcStub).breakNextIdToken("unverified-email");
-  const mcp = await server.signIn({ email: "ceo@example.com" });
-  const me = JSON.parse(await mcp.text("whoami"));
-  assert.equal(me.email, "");
-  assert.equal(me.id, "sub-ceo@example.com");
+  // Only email_verified true (or "true") makes an address the user's: false, "false" (Amazon
+  // Cognito sends strings) and no claim at all leave it out; the user is still who `sub` says.
+  const cases = [
+    ["unverified-email", ""],
+    ["unverified-email-string", ""],
+    ["unstated-email", ""],
+    ["verified-email-string", "string@example.com"],
+  ] as const;
+  for (const [fault, expected] of cases) {
+    const email = fault === "verified-email-string" ? "string@example.com" : `${fault}@example.com`;
+    (server.upstream as OidcStub).breakNextIdToken(fault);
+    const mcp = await server.signIn({ email });
+    const me = JSON.parse(await mcp.text("whoami"));
+    assert.equal(me.email, expected, fault);
+    assert.equal(me.id, `sub-${email}`);
+  }
 });
 
 test("a refreshed ID token for another user ends the sign-in", async () => {

@@ -28,8 +28,19 @@ export type IdTokenFault =
   | "wrong-issuer"
   | "expired"
   | "wrong-nonce"
-  | "unverified-email"
+  | "unverified-email" // email_verified: false
+  | "unverified-email-string" // email_verified: "false", as Amazon Cognito sends it
+  | "unstated-email" // no email_verified at all
+  | "verified-email-string" // email_verified: "true"
   | "another-user";
+
+/** What each email fault says of the address, in the ID token and in userinfo. */
+const EMAIL_VERIFIED: Partial<Record<IdTokenFault, unknown>> = {
+  "unverified-email": false,
+  "unverified-email-string": "false",
+  "unstated-email": undefined,
+  "verified-email-string": "true",
+};
 
 export interface OidcStub extends UpstreamStub {
   breakNextIdToken(fault: IdTokenFault): void;
@@ -46,17 +57,23 @@ export async function startIssuerStub(prefix: "GOOGLE" | "OIDC"): Promise<OidcSt
   const accessTokens = new Map<string, string>(); // token -> email
   const refreshTokens = new Map<string, string>(); // token -> email
   let fault: IdTokenFault | undefined;
-  const unverified = new Set<string>(); // addresses userinfo, too, reports as not verified
+  const verification = new Map<string, unknown>(); // email_verified by address, when not true
   let issuer = "";
+
+  function emailVerified(email: string): { email_verified?: unknown } {
+    if (!verification.has(email)) return { email_verified: true };
+    const value = verification.get(email);
+    return value === undefined ? {} : { email_verified: value };
+  }
 
   async function idToken(email: string, nonce?: string): Promise<string> {
     const broken = fault;
     fault = undefined;
-    if (broken === "unverified-email") unverified.add(email);
+    if (broken !== undefined && broken in EMAIL_VERIFIED) verification.set(email, EMAIL_VERIFIED[broken]);
     const now = Math.floor(Date.now() / 1000);
     const claims = {
       email,
-      email_verified: broken !== "unverified-email",
+      ...emailVerified(email),
       name: email.split("@")[0],
       nonce: broken === "wrong-nonce" ? "not-this-sign-in" : nonce,
     };
@@ -117,8 +134,7 @@ export async function startIssuerStub(prefix: "GOOGLE" | "OIDC"): Promise<OidcSt
   function userinfo(request: IncomingMessage): Reply {
     const email = accessTokens.get((request.headers.authorization ?? "").replace(/^Bearer /, ""));
     if (!email) return json(401, { error: "invalid_token" });
-    const verified = !unverified.has(email);
-    return json(200, { sub: `sub-${email}`, email, email_verified: verified, name: email.split("@")[0] });
+    return json(200, { sub: `sub-${email}`, email, ...emailVerified(email), name: email.split("@")[0] });
   }
 
   const server = await serve(async (request, url) => {

@@ -265,9 +265,11 @@ function idTokenProblem(error: unknown): Error {
   return new SignInRefused("The ID token could not be verified.");
 }
 
-/** An address the issuer did not say it verified is no address: anyone can type one. */
+/** An address the issuer did not say it verified is no address: anyone can type one. Some
+ * issuers send the claim as a string (Amazon Cognito: "true", "false"). */
 function verifiedEmail(claims: Record<string, unknown>): string {
-  return typeof claims.email === "string" && claims.email_verified !== false ? claims.email : "";
+  const verified = claims.email_verified === true || claims.email_verified === "true";
+  return typeof claims.email === "string" && verified ? claims.email : "";
 }
 
 /**

@@ -34,18 +34,32 @@ def wrangler_dev(
     timeout: float = 90,
     extra_args: list[str] | None = None,
 ) -> Iterator[DevServer]:
-    port = free_port()
-    log_path = project_root.parent / f"wrangler-dev-{port}.log"
-    with log_path.open("w") as log:
-        process = start_dev(
-            Project(project_root),
-            port=port,
-            inspector_port=free_port(),
-            env_files=env_files,
-            extra_args=extra_args or [],
-            stdout=log,
-        )
-    server = DevServer(f"http://127.0.0.1:{port}", log_path, process.pid)
+    # A port found free can be taken before wrangler binds it (another process's connection
+    # gets it from the same ephemeral range): then start again on other ports.
+    for attempt in range(3):
+        port = free_port()
+        log_path = project_root.parent / f"wrangler-dev-{port}.log"
+        with log_path.open("w") as log:
+            process = start_dev(
+                Project(project_root),
+                port=port,
+                inspector_port=free_port(),
+                env_files=env_files,
+                extra_args=extra_args or [],
+                stdout=log,
+            )
+        server = DevServer(f"http://127.0.0.1:{port}", log_path, process.pid)
+        started = time.monotonic()
+        while process.poll() is None and time.monotonic() - started < 20:
+            try:
+                httpx2.get(server.base_url + "/", timeout=2)
+                break
+            except httpx2.TransportError:
+                time.sleep(0.2)
+        lost_port = process.poll() is not None and "Address already in use" in server.log()
+        if not lost_port or attempt == 2:
+            break
+        assert wait_group_gone(process.pid), "wrangler dev left processes behind"
     try:
         deadline = time.monotonic() + timeout
         while True:

@@ -80,6 +80,8 @@ def up(
     # Cloudflare sign-in needs OAuth Client Write; other providers' apps are made by hand. A
     # missing token stops us before the packages' long install.
     needs_oauth = provider.name == "cloudflare"
+    if project.has_node_modules:
+        wrangler.wrangler_binary(project)  # a Node too old for it is said first
     token_api = None if provider.public else CloudflareAPI.from_env(oauth_clients=needs_oauth)
     with nullcontext(None) if token_api is None else token_api as api:
         _ensure_packages(project, progress, done)

@@ -468,17 +468,11 @@ def _is_status(exc: BaseException, status: int) -> bool:
 
 def running_tunnels() -> tuple[str, ...]:
     """The public URLs of the `cfmcp dev --tunnel` servers running for the project here."""
-    from cfmcp.dev.supervisor import running_dev_servers
+    from cfmcp.dev.supervisor import running_tunnel_urls
     from cfmcp.project import project_or_none
 
     project = project_or_none()
-    if project is None:
-        return ()
-    return tuple(
-        str(record["tunnel_url"])
-        for record in running_dev_servers(project)
-        if record.get("tunnel_url")
-    )
+    return () if project is None else tuple(running_tunnel_urls(project))
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")

@@ -284,15 +284,26 @@ def test_force_never_writes_through_a_symlink(cli, tmp_path):
     assert sorted(p.name for p in linked.iterdir()) == ["src"]
 
 
-def test_the_first_branch_is_main(cli, tmp_path, monkeypatch):
+def git_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    """git with this global config and nothing from the machine's (skipped without git)."""
     import shutil
-    import subprocess
 
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     config = tmp_path / "gitconfig"
-    config.write_text("[init]\n\tdefaultBranch = trunk\n[user]\n\tname = T\n\temail = t@x\n")
+    config.write_text(text)
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
+                 "EMAIL"):  # fmt: skip
+        monkeypatch.delenv(name, raising=False)
+
+
+IDENTITY = "[user]\n\tname = T\n\temail = t@x\n"
+
+
+def test_the_first_branch_is_main(cli, tmp_path, monkeypatch):
+    git_config(tmp_path, monkeypatch, "[init]\n\tdefaultBranch = trunk\n" + IDENTITY)
     target = tmp_path / "p"
     assert cli("init", str(target), "--no-install", "--git").exit_code == 0
     branch = subprocess.run(
@@ -302,17 +313,7 @@ def test_the_first_branch_is_main(cli, tmp_path, monkeypatch):
 
 
 def test_git_without_an_identity_says_how_and_records_no_repository(cli, tmp_path, monkeypatch):
-    import shutil
-
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed")
-    config = tmp_path / "gitconfig"
-    config.write_text("[user]\n\tuseConfigOnly = true\n")  # no name or email, none guessed
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
-                 "EMAIL"):  # fmt: skip
-        monkeypatch.delenv(name, raising=False)
+    git_config(tmp_path, monkeypatch, "[user]\n\tuseConfigOnly = true\n")  # none guessed
     target = tmp_path / "p"
     result = cli("init", str(target), "--no-install", "--git")
     assert result.exit_code == 0, result.output
@@ -322,16 +323,14 @@ def test_git_without_an_identity_says_how_and_records_no_repository(cli, tmp_pat
 
 
 def test_git_outside_a_repository_is_recorded_as_it_went(cli, tmp_path, monkeypatch):
-    import shutil
-
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed")
-    config = tmp_path / "gitconfig"
-    config.write_text("[user]\n\tname = T\n\temail = t@x\n")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    git_config(tmp_path, monkeypatch, IDENTITY)
     committed = tmp_path / "committed"
     assert cli("init", str(committed), "--no-install", "--git").exit_code == 0
     assert json.loads((committed / "cfmcp.json").read_text())["options"]["git"] is True
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=committed, capture_output=True, text=True
+    )
+    assert status.stdout == "", "the first commit holds cfmcp.json as it stays"
     inside = committed / "nested"  # inside that repository: git skipped
     assert cli("init", str(inside), "--no-install", "--git").exit_code == 0
     assert json.loads((inside / "cfmcp.json").read_text())["options"]["git"] is False

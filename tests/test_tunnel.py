@@ -623,3 +623,54 @@ def test_a_named_tunnel_without_a_route_to_the_port_says_what_to_add(project, tm
     assert "has no public hostname that routes to http://localhost:" in output
     assert "Public Hostnames" in output
     assert not edge.runs(), "no tunnel was started"
+
+
+# --- what an attacker sends to the new paths ----------------------------------------------------
+
+ODD_RESOURCES = [
+    "not a url", "https://", "{public}/mcp?x=1", "{public}/mcp#fragment", "{public}/%2e%2e/mcp",
+    "{public}//mcp", "{public}/MCP", "{public}/" + "a" * 3000, "HTTPS://" + "x" * 300 + ".example",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("resource", ODD_RESOURCES, ids=lambda r: r[:24])
+def test_odd_resources_get_a_4xx_never_a_500(tunneled, resource):
+    _, public = tunneled
+    resource = resource.format(public=public)
+    redirect_uri = HOSTED_CALLBACKS[0]
+    client_id = client_for(public, redirect_uri)
+    _, challenge = pkce()
+    query = httpx2.QueryParams(
+        response_type="code", client_id=client_id, redirect_uri=redirect_uri, state="st",
+        code_challenge=challenge, code_challenge_method="S256", resource=resource,
+    )  # fmt: skip
+    authorize = httpx2.get(f"{public}/authorize?{query}", follow_redirects=False)
+    assert authorize.status_code < 500, authorize.text
+    if authorize.is_redirect:  # back to the client, with the error
+        assert "error=" in authorize.headers["location"]
+        assert authorize.headers["location"].startswith(redirect_uri)
+    token = httpx2.post(f"{public}/token", data={
+        "grant_type": "authorization_code", "code": "not-a-code", "client_id": client_id,
+        "redirect_uri": redirect_uri, "code_verifier": "v" * 43, "resource": resource,
+    })  # fmt: skip
+    assert 400 <= token.status_code < 500 and token.json()["error"], token.text
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "HEAD", "OPTIONS"])
+def test_the_path_metadata_answers_other_methods_without_a_500(tunneled, method):
+    _, public = tunneled
+    answer = httpx2.request(method, f"{public}/.well-known/oauth-protected-resource/mcp")
+    assert answer.status_code < 500
+    nested = httpx2.get(f"{public}/.well-known/oauth-protected-resource/mcp/deeper")
+    assert nested.status_code == 404
+
+
+def test_requests_at_once_through_the_tunnel(tunneled):
+    """Ten clients at the same moment, through the edge to one Worker: every answer right."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    _, public = tunneled
+    token = sign_in(public, public)["access_token"]
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(lambda _: mcp_request(public, token), range(10)))
+    assert [answer.status_code for answer in answers] == [200] * 10

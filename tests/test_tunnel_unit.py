@@ -209,10 +209,21 @@ def test_a_named_tunnel_route_matches_the_origin_as_wrangler_compares(service, s
     assert _same_origin(service, "http://127.0.0.1:8788") is same
 
 
-def test_tunnel_expires_needs_tunnel(work):
+@pytest.mark.parametrize("value", ["2h", "1h"])
+def test_tunnel_expires_needs_tunnel(work, value):
     with pytest.raises(UsageError, match="--tunnel-expires needs --tunnel"):
         run_dev(port=8788, upstream="local", user="dev@localhost", token_ttl=3600,
-                tunnel_expires="2h")  # fmt: skip
+                tunnel_expires=value)  # fmt: skip
+
+
+def test_bad_tunnel_options_stop_before_anything_starts(cli, work):
+    for args, says in (
+        (("--tunnel", "--tunnel-expires", "soon"), "is not a duration"),
+        (("--tunnel-name", "../x"), "is not a tunnel name"),
+    ):
+        result = cli("dev", *args)
+        assert result.exit_code == 2 and says in words(result), result.output
+    assert not (work / ".wrangler").exists()
 
 
 def test_a_project_older_than_tunnels_is_told_why(cli, work):

@@ -52,10 +52,11 @@ def dev(
         "CLOUDFLARE_API_TOKEN with Cloudflare Tunnel Read, and a public hostname routed to "
         "http://localhost:PORT).",
     ),
-    tunnel_expires: str = typer.Option(
-        "1h",
+    tunnel_expires: str | None = typer.Option(
+        None,
         "--tunnel-expires",
         metavar="DURATION",
+        show_default="1h",
         help="Close the tunnel after this long (30m, 3h, never), as wrangler's do; the Worker "
         "keeps running locally.",
     ),

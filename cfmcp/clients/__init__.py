@@ -230,9 +230,9 @@ def resolve_web_target(request: Request) -> WebTarget:
 def _running_tunnel(project: Project | None) -> str | None:
     if project is None:
         return None
-    from cfmcp.dev.supervisor import running_tunnel_url
+    from cfmcp.dev.supervisor import running_tunnel_urls
 
-    return running_tunnel_url(project)
+    return next(iter(running_tunnel_urls(project)), None)
 
 
 def resolve_target(request: Request) -> Target:

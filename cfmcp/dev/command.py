@@ -35,7 +35,7 @@ def run_dev(
     signin_port: int | None = None,
     tunnel: bool = False,
     tunnel_name: str | None = None,
-    tunnel_expires: str = "1h",
+    tunnel_expires: str | None = None,
     tunnel_timeout: float = 30.0,
 ) -> int:
     """Run until stopped; the exit code is the shell's for the stopping signal (130 for Ctrl-C,
@@ -171,17 +171,14 @@ def _raise_stop(signum: int, frame: Any) -> None:
     raise _Stop(signum)
 
 
-def _tunnel_lifetime(tunnel: bool, tunnel_name: str | None, expires: str) -> float | None:
-    from cfmcp.dev.tunnel import parse_lifetime
+def _tunnel_lifetime(tunnel: bool, tunnel_name: str | None, expires: str | None) -> float | None:
+    from cfmcp.dev.tunnel import DEFAULT_LIFETIME, check_tunnel_name, parse_lifetime
 
-    lifetime = parse_lifetime(expires)
+    if expires is not None and not tunnel:
+        raise UsageError("--tunnel-expires needs --tunnel.", hint="cfmcp dev --tunnel ...")
     if tunnel_name is not None:
-        from cfmcp.dev.tunnel import check_tunnel_name
-
         check_tunnel_name(tunnel_name)
-    if not tunnel and expires != "1h":
-        raise UsageError("--tunnel-expires needs --tunnel.")
-    return lifetime
+    return DEFAULT_LIFETIME if expires is None else parse_lifetime(expires)
 
 
 def _require_tunnel_support(project: Project) -> None:

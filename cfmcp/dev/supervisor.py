@@ -526,9 +526,11 @@ def running_dev_url(project: Project) -> str | None:
     return str(running[0]["url"]) if running else None
 
 
-def running_tunnel_url(project: Project) -> str | None:
-    """The public URL of a `cfmcp dev --tunnel` running for this project, if any."""
-    for record in running_dev_servers(project):
-        if record.get("tunnel_url"):
-            return str(record["tunnel_url"])
-    return None
+def running_tunnel_urls(project: Project) -> list[str]:
+    """The public URLs of the `cfmcp dev --tunnel` servers running for this project, lowest
+    port first."""
+    return [
+        str(record["tunnel_url"])
+        for record in running_dev_servers(project)
+        if record.get("tunnel_url")
+    ]

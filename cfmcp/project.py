@@ -149,7 +149,7 @@ class Project:
     @property
     def variant(self) -> str:
         """`stateless` or `stateful`, as `cfmcp init` recorded it. Projects made before it was
-        recorded were all stateful; a Durable Object binding says so too."""
+        recorded were all stateful; the session Durable Object's binding says so too."""
         try:
             recorded = self.read_state().get("options", {}).get("variant")
         except CfmcpError:
@@ -157,9 +157,11 @@ class Project:
         if recorded in ("stateless", "stateful"):
             return str(recorded)
         try:
-            stateful = "durable_objects" in self.load_wrangler()
+            bindings = self.load_wrangler().get("durable_objects", {}).get("bindings", [])
         except CfmcpError:
-            stateful = False
+            bindings = []
+        # The session object; every signed-in project also has a RefreshGate.
+        stateful = any(binding.get("class_name") == "MyMCP" for binding in bindings)
         return "stateful" if stateful else "stateless"
 
     @property

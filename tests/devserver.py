@@ -69,7 +69,10 @@ def cfmcp_dev(
     timeout: float = 90,
     env: dict[str, str] | None = None,
     port: int | None = None,
+    prefix: list[str] | None = None,
 ) -> Iterator[RunningDev]:
+    """`cfmcp dev --port PORT *args` in `project` until the block ends; `prefix` runs it
+    through another command that execs it (its PID stays cfmcp dev's), e.g. `unshare`."""
     # A port found free can be taken before wrangler binds it (another process's outgoing
     # connection gets it from the same ephemeral range): then start again on another port.
     chosen = port
@@ -79,7 +82,7 @@ def cfmcp_dev(
         record_path = project / ".wrangler" / f"cfmcp-dev-{port}.json"
         with log_path.open("w") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "cfmcp", "dev", "--port", str(port), *args],
+                [*(prefix or []), sys.executable, "-m", "cfmcp", "dev", "--port", str(port), *args],
                 cwd=project,
                 stdin=subprocess.DEVNULL,
                 stdout=log,

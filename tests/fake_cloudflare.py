@@ -210,8 +210,9 @@ class FakeCloudflare:
 
     def hold(self, method: str, path_prefix: str, nth: int = 1) -> Hold:
         """Hold the `nth` request to a path starting with `path_prefix` (`{account}` stands
-        for the account id): recorded, never answered nor applied, as if the client were
-        interrupted mid-request. `reached` is set when it arrives."""
+        for the account id; a final `$`: that path only): recorded, never answered nor
+        applied, as if the client were interrupted mid-request. `reached` is set when it
+        arrives."""
         prefix = path_prefix.replace("{account}", self.account_id)
         hold = Hold(method, prefix, nth)
         self.holds.append(hold)
@@ -230,7 +231,10 @@ class FakeCloudflare:
 
     def _hold_for(self, request: RecordedRequest) -> Hold | None:
         for hold in self.holds:
-            if request.method == hold.method and request.path.startswith(hold.prefix):
+            exact = hold.prefix.endswith("$")  # "…$": the path itself, nothing under it
+            path = request.path.split("?")[0]
+            matches = path == hold.prefix[:-1] if exact else request.path.startswith(hold.prefix)
+            if request.method == hold.method and matches:
                 hold.seen += 1
                 if hold.seen == hold.nth and not hold.released.is_set():
                     return hold

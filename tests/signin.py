@@ -15,18 +15,23 @@ CALLBACK = "http://127.0.0.1:9/callback"
 
 
 def register(base: str, redirect_uri: str = CALLBACK) -> str:
+    return register_client(base, redirect_uri)["client_id"]
+
+
+def register_client(base: str, redirect_uri: str = CALLBACK, auth_method: str = "none") -> dict:
+    """A new client's registration (with its `client_secret` when `auth_method` wants one)."""
     response = httpx2.post(
         f"{base}/register",
         json={
             "redirect_uris": [redirect_uri],
             "client_name": "test client",
-            "token_endpoint_auth_method": "none",
+            "token_endpoint_auth_method": auth_method,
             "grant_types": ["authorization_code", "refresh_token"],
             "response_types": ["code"],
         },
     )
     assert response.status_code == 201, response.text
-    return response.json()["client_id"]
+    return response.json()
 
 
 def pkce() -> tuple[str, str]:
@@ -64,10 +69,11 @@ def get_code(
     *,
     redirect_uri: str = CALLBACK,
     scope: str | None = None,
+    client_id: str | None = None,
 ) -> tuple[str, str, str]:
-    """Register, approve, sign in (as `email` on the local sign-in page, when given):
-    (client_id, code, verifier)."""
-    client_id = register(base, redirect_uri)
+    """Register (unless `client_id` is given), approve, sign in (as `email` on the local
+    sign-in page, when given): (client_id, code, verifier)."""
+    client_id = client_id or register(base, redirect_uri)
     verifier, challenge = pkce()
     url = authorization_url(base, client_id, challenge, redirect_uri=redirect_uri, scope=scope)
     answers = {"email": email} if email else None
@@ -79,9 +85,13 @@ def token_request(base: str, client_id: str, **form: str) -> httpx2.Response:
     return httpx2.post(f"{base}/token", data={"client_id": client_id, **form})
 
 
-def tokens_for(base: str, email: str | None = None) -> dict:
-    """Tokens for a new client, signed in as `email` (default: cfmcp dev's --user)."""
-    client_id, code, verifier = get_code(base, email)
+def tokens_for(base: str, email: str | None = None, *, client: dict | None = None) -> dict:
+    """Tokens for a new client (or the registered `client`, its secret sent in the form),
+    signed in as `email` (default: cfmcp dev's --user)."""
+    client_id, code, verifier = get_code(base, email, client_id=client and client["client_id"])
+    secret = {}
+    if client and "client_secret" in client:
+        secret = {"client_secret": client["client_secret"]}
     response = token_request(
         base,
         client_id,
@@ -89,9 +99,10 @@ def tokens_for(base: str, email: str | None = None) -> dict:
         code=code,
         redirect_uri=CALLBACK,
         code_verifier=verifier,
+        **secret,
     )
     assert response.status_code == 200, response.text
-    return {"client_id": client_id, **response.json()}
+    return {"client_id": client_id, **secret, **response.json()}
 
 
 def mcp_initialize(base: str, token: str) -> httpx2.Response:

@@ -98,12 +98,19 @@ def test_first_deploy_from_a_new_project(project, tmp_path, api):
     assert len(report["version_id"]) == 36
     assert report["next"] == ["cfmcp client-config claude", "cfmcp check"]
 
-    # What reached Cloudflare: the real bundle with its KV binding, no Durable Object.
+    # What reached Cloudflare: the real bundle with its KV binding; no session object, only the
+    # refresh gate and its migration.
     upload = uploads(api, worker)[-1]
     parts = upload.multipart()
     metadata = json.loads(parts["metadata"])
     bindings = {b["name"]: b for b in metadata["bindings"]}
-    assert "MCP_OBJECT" not in bindings and "migrations" not in metadata
+    assert "MCP_OBJECT" not in bindings
+    assert bindings["REFRESH_GATE"] == {
+        "name": "REFRESH_GATE",
+        "type": "durable_object_namespace",
+        "class_name": "RefreshGate",
+    }
+    assert metadata["migrations"]["steps"] == [{"new_sqlite_classes": ["RefreshGate"]}]
     assert bindings["OAUTH_KV"] == {
         "name": "OAUTH_KV",
         "type": "kv_namespace",
@@ -156,7 +163,8 @@ def test_deploy_an_environment(project, tmp_path, api):
         project, {**env, **SECRET_VALUES}, "secrets", "set", "--env", "staging", "--create-env"
     )
     assert put.returncode == 0, put.stderr
-    assert "Added [env.staging] to wrangler.toml, with vars, ratelimits copied" in put.stderr
+    copied = "with vars, durable_objects, ratelimits copied"
+    assert f"Added [env.staging] to wrangler.toml, {copied}" in put.stderr
     assert Project(project).environments() == ["staging"]
     assert set(api.scripts[worker].secrets) == set(SECRET_VALUES)
 
@@ -194,7 +202,11 @@ def test_deploy_a_stateful_project(stateful, tmp_path, api):
         "class_name": "MyMCP",
     }
     assert bindings["OAUTH_KV"]["namespace_id"] == namespace_id
-    assert metadata["migrations"]["steps"] == [{"new_sqlite_classes": ["MyMCP"]}]
+    assert bindings["REFRESH_GATE"]["class_name"] == "RefreshGate"
+    assert metadata["migrations"]["steps"] == [
+        {"new_sqlite_classes": ["MyMCP"]},
+        {"new_sqlite_classes": ["RefreshGate"]},
+    ]
     assert not api.scripts[worker].draft and api.scripts[worker].subdomain_enabled
     assert api.unknown == []
 

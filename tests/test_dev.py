@@ -10,6 +10,7 @@ import sys
 import time
 from html import unescape
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import anyio
@@ -82,7 +83,7 @@ def test_sdk_oauth_client_calls_add_and_whoami(dev):
         found = redirects["result"]
         return AuthorizationCodeResult(code=found.code, state=found.state, iss=found.iss)
 
-    async def scenario() -> tuple[str, str]:
+    async def scenario() -> tuple[Any, str, str]:
         provider = OAuthClientProvider(
             server_url=f"{dev.url}/mcp",
             client_metadata=OAuthClientMetadata(
@@ -101,12 +102,14 @@ def test_sdk_oauth_client_calls_add_and_whoami(dev):
             streamable_http_client(f"{dev.url}/mcp", http_client=http) as (read, write),
             ClientSession(read, write) as session,
         ):
-            await session.initialize()
+            hello = await session.initialize()
             added = await session.call_tool("add", {"a": 2, "b": 40})
             whoami = await session.call_tool("whoami", {})
-            return added.content[0].text, whoami.content[0].text
+            return hello.capabilities, added.content[0].text, whoami.content[0].text
 
-    added, whoami = anyio.run(scenario)
+    capabilities, added, whoami = anyio.run(scenario)
+    # A server that lives for one request declares only what it does: no list_changed notices.
+    assert capabilities.tools is not None and not capabilities.tools.list_changed
     assert added == "42"
     user = json.loads(whoami)
     assert user["email"] == "ada@example.dev"

@@ -4,17 +4,24 @@ asks for no favicon."""
 
 import re
 from html import unescape
+from urllib.parse import parse_qs, urlparse
 
 import httpx2
 import pytest
 
-from tests.signin import CALLBACK, get_code, pkce
-from tests.test_worker import Browser
+from tests.signin import CALLBACK, get_code, pkce, token_request
+from tests.test_worker import Browser, handle_from
 
 pytestmark = pytest.mark.integration
 
 
-def dialog_for(dev, client_name: str, scope: str = "") -> httpx2.Response:
+def dialog_for(
+    dev,
+    client_name: str,
+    scope: str = "",
+    challenge: str | None = None,
+    browser: Browser | None = None,
+) -> httpx2.Response:
     response = httpx2.post(
         f"{dev.url}/register",
         json={
@@ -24,7 +31,8 @@ def dialog_for(dev, client_name: str, scope: str = "") -> httpx2.Response:
         },
     )
     assert response.status_code == 201, response.text
-    _, challenge = pkce()
+    if challenge is None:
+        challenge = pkce()[1]
     params = {
         "response_type": "code",
         "client_id": response.json()["client_id"],
@@ -35,7 +43,12 @@ def dialog_for(dev, client_name: str, scope: str = "") -> httpx2.Response:
     }
     if scope:
         params["scope"] = scope
-    return Browser(dev.url).request("GET", "/authorize", params=params)
+    return (browser or Browser(dev.url)).request("GET", "/authorize", params=params)
+
+
+def exchange(base: str, client_id: str, code: str, verifier: str) -> dict:
+    form = {"code": code, "redirect_uri": CALLBACK, "code_verifier": verifier}
+    return token_request(base, client_id, grant_type="authorization_code", **form).json()
 
 
 def heading(page: httpx2.Response) -> str:
@@ -94,11 +107,7 @@ def test_a_client_that_asks_for_no_scope_gets_the_servers_and_sees_them(variant_
     page = dialog_for(variant_dev, "no scope")
     assert "It will be able to: use this server&#39;s tools as you." in page.text
     client_id, code, verifier = get_code(variant_dev.url)
-    tokens = httpx2.post(
-        f"{variant_dev.url}/token",
-        data={"client_id": client_id, "grant_type": "authorization_code", "code": code,
-              "redirect_uri": CALLBACK, "code_verifier": verifier},
-    ).json()  # fmt: skip
+    tokens = exchange(variant_dev.url, client_id, code, verifier)
     assert tokens["scope"] == "mcp"
 
 
@@ -109,12 +118,81 @@ def test_scopes_are_shown_and_only_offered_ones_are_granted(variant_dev):
     metadata = httpx2.get(f"{variant_dev.url}/.well-known/oauth-authorization-server").json()
     assert metadata["scopes_supported"] == ["mcp"]
     client_id, code, verifier = get_code(variant_dev.url, scope="mcp admin write:everything")
-    tokens = httpx2.post(
-        f"{variant_dev.url}/token",
-        data={"client_id": client_id, "grant_type": "authorization_code", "code": code,
-              "redirect_uri": CALLBACK, "code_verifier": verifier},
-    ).json()  # fmt: skip
+    tokens = exchange(variant_dev.url, client_id, code, verifier)
     assert tokens["scope"] == "mcp"
+
+
+def test_a_scope_asked_twice_is_granted_once(variant_dev):
+    client_id, code, verifier = get_code(variant_dev.url, scope="mcp mcp  mcp")
+    tokens = exchange(variant_dev.url, client_id, code, verifier)
+    assert tokens["scope"] == "mcp"
+
+
+@pytest.mark.parametrize(
+    "challenge",
+    ["a" * 42, "a" * 129, "a" * 42 + "+", "a" * 42 + "/", "a" * 42 + "=", "a" * 42 + "%"],
+)
+def test_a_code_challenge_outside_rfc_7636_goes_back_as_invalid_request(variant_dev, challenge):
+    answer = dialog_for(variant_dev, "odd challenge", challenge=challenge)
+    assert answer.status_code == 302, answer.text
+    sent_back = parse_qs(urlparse(answer.headers["location"]).query)
+    assert answer.headers["location"].startswith(CALLBACK)
+    assert sent_back["error"] == ["invalid_request"]
+    assert "43 to 128" in sent_back["error_description"][0]
+    assert sent_back["state"] == ["s"]
+
+
+@pytest.mark.parametrize("length", [43, 128])
+def test_a_code_challenge_of_either_bound_gets_the_dialog(variant_dev, length):
+    challenge = ("A-._~z9" * 20)[:length]
+    answer = dialog_for(variant_dev, "bounds", challenge=challenge)
+    assert answer.status_code == 200, answer.text
+    assert "wants to use" in answer.text
+
+
+def approve_with(dev, headers: dict[str, str]) -> httpx2.Response:
+    """POST the dialog's approval with `headers`, as a browser on some page would."""
+    browser = Browser(dev.url)
+    page = dialog_for(dev, "approval", browser=browser)
+    form = {"handle": handle_from(page.text), "decision": "approve"}
+    return browser.request("POST", "/authorize", data=form, headers=headers)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Origin": "https://evil.example"},
+        {"Sec-Fetch-Site": "cross-site", "Origin": "null"},
+    ],
+)
+def test_an_approval_posted_from_another_site_is_refused(variant_dev, headers):
+    answer = approve_with(variant_dev, headers)
+    assert answer.status_code == 403, answer.text
+    assert "another site" in answer.text
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "same-origin"},
+        {},  # a client that is no browser sends neither
+        {"Origin": "null"},  # a browser under Referrer-Policy: no-referrer may
+    ],
+)
+def test_an_approval_from_the_dialog_itself_goes_on(variant_dev, headers):
+    answer = approve_with(variant_dev, headers)
+    assert answer.status_code == 302, answer.text
+
+
+def test_pages_are_not_sniffed_and_send_no_referrer(variant_dev):
+    for response in (
+        dialog_for(variant_dev, "headers"),
+        httpx2.get(f"{variant_dev.url}/authorize", params={"client_id": "nope"}),
+    ):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "no-referrer"
 
 
 def test_error_pages_get_the_dialogs_headers(variant_dev):

@@ -2,14 +2,17 @@
 `wrangler dev` enforces too), registrations expire on purpose, and expired data is purged on
 a schedule."""
 
+import socket
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx2
 import pytest
 
 from tests.conftest import TEST_SECRETS, copy_project, write_env_file
+from tests.signin import authorization_url, pkce
 from tests.workerd import wrangler_dev
 
 pytestmark = pytest.mark.integration
@@ -42,6 +45,75 @@ def test_oversized_metadata_is_refused(variant_dev, metadata, complaint):
     assert response.status_code == 400, response.text
     assert response.json()["error"] == "invalid_client_metadata"
     assert complaint in response.json()["error_description"]
+
+
+@pytest.mark.parametrize(
+    "uri, complaint",
+    [
+        ("about:blank", "about: URI"),
+        ("ws://127.0.0.1:9/callback", "ws: URI"),
+        ("WSS://example.com/callback", "wss: URI"),
+        ("javascript:alert(1)//", "edirect URI"),  # the library refuses it first
+        ("http://127.0.0.1:9/call back", "whitespace"),
+        (" http://127.0.0.1:9/callback", "whitespace"),
+        ("http://127.0.0.1:9/callback\n", "whitespace"),
+        ("http://127.0.0.1:9/callback\t", "whitespace"),
+    ],
+)
+def test_redirect_uris_that_cannot_take_a_code_are_refused(variant_dev, uri, complaint):
+    """RFC 3986 has no whitespace in a URI, and the server does not tidy one into another."""
+    response = register(variant_dev.url, redirect_uris=[CALLBACK, uri])
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_client_metadata"
+    assert complaint in response.json()["error_description"]
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    """A loopback port that notes whether anything connected to it."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        server.settimeout(0.5)
+        yield server
+
+
+def connected(server: socket.socket) -> bool:
+    try:
+        server.accept()[0].close()
+        return True
+    except TimeoutError:
+        return False
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "https://127.0.0.1:{port}/client",
+        "https://localhost:{port}/client",
+        "https://mcp.localhost:{port}/client",
+        "https://2130706433:{port}/client",  # 127.0.0.1, as a number
+        "https://[::ffff:127.0.0.1]:{port}/client",
+        "https://[::1]:{port}/client",
+        "https://10.1.2.3/client",
+        "https://192.168.1.1/client",
+        "https://169.254.169.254/latest/meta-data",
+    ],
+)
+def test_a_metadata_document_on_this_machine_or_a_private_network_is_never_fetched(
+    variant_dev, listener, document
+):
+    """As Cloudflare refuses to fetch those addresses (`global_fetch_strictly_public`), so
+    does `cfmcp dev`: a client id can't make the developer's machine probe its own ports."""
+    client_id = document.format(port=listener.getsockname()[1])
+    url = authorization_url(variant_dev.url, client_id, pkce()[1])
+    page = httpx2.get(url)
+    assert page.status_code == 400, page.text
+    assert "not on a public address" in page.text
+    form = {"grant_type": "authorization_code", "code": "x", "redirect_uri": CALLBACK}
+    token = httpx2.post(f"{variant_dev.url}/token", data={"client_id": client_id, **form})
+    assert token.status_code == 401 and token.json()["error"] == "invalid_client", token.text
+    assert not connected(listener)
 
 
 def test_a_huge_body_is_refused_before_it_is_read(variant_dev):

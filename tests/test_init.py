@@ -28,6 +28,7 @@ SOURCES = {
     "src/guards.ts",
     "src/token-reuse.ts",
     "src/refresh-once.ts",
+    "src/refresh-gate.ts",
     "src/resource.ts",
     "src/config.ts",
     "src/env.d.ts",
@@ -88,7 +89,11 @@ def test_init_renders_a_complete_stateless_project(cli, tmp_path, toolchain):
     assert wrangler["compatibility_flags"] == ["nodejs_compat", "global_fetch_strictly_public"]
     chosen = load_template().toolchains[toolchain]
     assert wrangler["compatibility_date"] == chosen.compatibility_date
-    assert "durable_objects" not in wrangler and "migrations" not in wrangler
+    # No session object: only the gate that orders a sign-in's token refreshes.
+    assert wrangler["durable_objects"]["bindings"] == [
+        {"name": "REFRESH_GATE", "class_name": "RefreshGate"}
+    ]
+    assert wrangler["migrations"] == [{"tag": "v1", "new_sqlite_classes": ["RefreshGate"]}]
     assert "MCP_OBJECT" not in (target / "src/env.d.ts").read_text()
     index = (target / "src/index.ts").read_text()
     assert "createMcpHandler" in index and "McpAgent" not in index
@@ -130,9 +135,14 @@ def test_init_stateful_writes_the_durable_object_design(cli, tmp_path):
     assert set(_tree(target)) >= SOURCES | TESTS | {"test/sessions.test.ts"}
     wrangler = tomlkit.parse((target / "wrangler.toml").read_text()).unwrap()
     assert wrangler["durable_objects"]["bindings"] == [
-        {"name": "MCP_OBJECT", "class_name": "MyMCP"}
+        {"name": "MCP_OBJECT", "class_name": "MyMCP"},
+        {"name": "REFRESH_GATE", "class_name": "RefreshGate"},
     ]
-    assert wrangler["migrations"][0]["new_sqlite_classes"] == ["MyMCP"]
+    # Migrations only ever append: MyMCP's v1 predates the gate's v2.
+    assert wrangler["migrations"] == [
+        {"tag": "v1", "new_sqlite_classes": ["MyMCP"]},
+        {"tag": "v2", "new_sqlite_classes": ["RefreshGate"]},
+    ]
     assert "MCP_OBJECT" in (target / "src/env.d.ts").read_text()
     index = (target / "src/index.ts").read_text()
     assert "class MyMCP extends McpAgent" in index and "registerTools" in index

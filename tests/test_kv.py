@@ -47,7 +47,10 @@ def test_write_kv_id_for_an_env_copies_what_wrangler_does_not_inherit(cli, tmp_p
     assert read_kv_id(document) == KV_PLACEHOLDER  # the top level is not touched
     staging = tomlkit.parse(tomlkit.dumps(document)).unwrap()["env"]["staging"]
     assert staging["kv_namespaces"] == [{"binding": "OAUTH_KV", "id": "b" * 32}]
-    assert staging["durable_objects"]["bindings"] == [{"name": "MCP_OBJECT", "class_name": "MyMCP"}]
+    assert staging["durable_objects"]["bindings"] == [
+        {"name": "MCP_OBJECT", "class_name": "MyMCP"},
+        {"name": "REFRESH_GATE", "class_name": "RefreshGate"},
+    ]
     assert staging["vars"]["CLOUDFLARE_OAUTH_URL"] == "https://dash.cloudflare.com/oauth2"
     # Again: the entry is updated, nothing copied twice.
     assert write_kv_id(document, "c" * 32, "staging") == []
@@ -130,10 +133,12 @@ def test_kv_create_for_an_env(project, tmp_path, api):
     worker = Project(project).worker_name()
     assert report["title"] == f"{worker}-staging-OAUTH_KV"
     assert report["action"] == "created"
-    # wrangler does not inherit these: the new environment got them (stateless: no DO).
-    assert "Added [env.staging] to wrangler.toml, with vars, ratelimits copied" in result.stderr
+    # wrangler does not inherit these: the new environment got them (the refresh gate's
+    # Durable Object binding among them).
+    copied = "with vars, durable_objects, ratelimits copied"
+    assert f"Added [env.staging] to wrangler.toml, {copied}" in result.stderr
     table = Project(project).load_wrangler()["env"]["staging"]
-    assert {"vars", "ratelimits", "kv_namespaces"} <= set(table)
+    assert {"vars", "durable_objects", "ratelimits", "kv_namespaces"} <= set(table)
     assert api.requests_to("POST", NAMESPACES)[0].json() == {"title": f"{worker}-staging-OAUTH_KV"}
     assert Project(project).kv_namespace_id("staging") == report["id"]
     assert Project(project).kv_namespace_id() == KV_PLACEHOLDER

@@ -34,6 +34,7 @@ SIGN_IN_FILES = (
     "src/auth-handler.ts",
     "src/approval-dialog.ts",
     "src/refresh-once.ts",
+    "src/refresh-gate.ts",
     "src/token-reuse.ts",
     "src/resource.ts",
     "src/upstream-kit.ts",

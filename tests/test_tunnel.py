@@ -13,6 +13,7 @@ import functools
 import http.server
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -271,16 +272,46 @@ class _DocumentHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_a_client_metadata_document_client_signs_in_end_to_end(tunneled, edge):
+DOCUMENT_HOST = "claude.cimd.test"  # a name, as claude.ai's is: the Worker refuses loopback ones
+
+
+def hosts_namespace(folder: Path) -> list[str]:
+    """A command prefix that runs a command with DOCUMENT_HOST naming 127.0.0.1, in a mount
+    namespace of its own (this machine's /etc/hosts is never touched)."""
+    if not shutil.which("unshare"):
+        pytest.skip("this machine has no unshare for a mount namespace")
+    hosts = folder / "hosts"
+    hosts.write_text(Path("/etc/hosts").read_text() + f"\n127.0.0.1 {DOCUMENT_HOST}\n")
+    bind = 'mount --bind "$0" /etc/hosts && exec "$@"'
+    probe = subprocess.run(["unshare", "-rm", "sh", "-c", bind, str(hosts), "getent", "hosts",
+                            DOCUMENT_HOST], capture_output=True, text=True)  # fmt: skip
+    if probe.returncode != 0:
+        pytest.skip(f"this machine cannot make a mount namespace (unshare -rm): {probe.stderr}")
+    return ["unshare", "-rm", "sh", "-c", bind, str(hosts)]
+
+
+@pytest.fixture(scope="module")
+def document_tunneled(worker_project: Path, tmp_path_factory, edge: Edge):
+    """`cfmcp dev --tunnel` where DOCUMENT_HOST is this machine (see hosts_namespace)."""
+    folder = tmp_path_factory.mktemp("documents")
+    project = copy_project(worker_project, folder / "documents-mcp")
+    prefix = hosts_namespace(folder)
+    with cfmcp_dev(project, "--tunnel", env=edge.dev_env(), prefix=prefix) as running:
+        yield running, running.record["tunnel_url"]
+
+
+def test_a_client_metadata_document_client_signs_in_end_to_end(document_tunneled, edge):
     """What claude.ai does: its client_id is the https URL of a metadata document listing its
     callbacks; the Worker fetches the document (workerd, `global_fetch_strictly_public`) and
     the sign-in completes at the client's callback. The document is served on loopback with a
     certificate of the tests' CA, which workerd trusts through NODE_EXTRA_CA_CERTS given to
-    `cfmcp dev`; only its host differs from claude.ai's."""
-    _, public = tunneled
+    `cfmcp dev`, under a name that only cfmcp dev's namespace resolves there; only its host
+    differs from claude.ai's."""
+    _, public = document_tunneled
     server = _Documents(("127.0.0.1", free_port()), _DocumentHandler)
-    server.socket = edge.ca.server_context("localhost").wrap_socket(server.socket, server_side=True)
-    client_id = f"https://localhost:{server.server_address[1]}/oauth/mcp-oauth-client-metadata"
+    context = edge.ca.server_context(DOCUMENT_HOST)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    client_id = f"https://{DOCUMENT_HOST}:{server.server_address[1]}/oauth/mcp-oauth-client-metadata"
     server.documents = {
         "/oauth/mcp-oauth-client-metadata": {
             "client_id": client_id,

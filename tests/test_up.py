@@ -59,12 +59,14 @@ def test_up_from_a_fresh_project_then_again(worker_project, tmp_path, api):
     client_created = first_index(summary, "POST /accounts/{account}/oauth_clients")
     first_secret = first_index(summary, f"PUT {scripts}/secrets")
     last_secret = last_index(summary, f"PUT {scripts}/secrets")
-    deployed = last_index(summary, f"POST {scripts}/deployments")  # wrangler 4.1xx: a version
+    # The refresh gate's Durable Object migration goes up in one upload (PUT), after the draft
+    # Worker that the first secret made.
+    deployed = last_index(summary, f"PUT {scripts}")
     assert kv_created < client_created < first_secret <= last_secret < deployed
     assert not any(line.startswith("PATCH /accounts/{account}/oauth_clients") for line in summary)
 
     # The Worker has the client's id and secret and a generated cookie key; the upload binds
-    # the KV namespace that was created (and no Durable Object: the project is stateless).
+    # the KV namespace that was created (and no session object: the project is stateless).
     secrets = api.scripts[worker].secrets
     assert secrets["CLOUDFLARE_CLIENT_ID"] == client_id
     assert secrets["CLOUDFLARE_CLIENT_SECRET"] == api.oauth_secrets[client_id][0]
@@ -94,6 +96,7 @@ def test_up_from_a_fresh_project_then_again(worker_project, tmp_path, api):
     assert not any(line.startswith(touched) for line in again)
     assert "POST /accounts/{account}/oauth_clients" not in again
     assert f"PUT {scripts}/secrets" not in again
+    # Its migration applied, the next deploy is a version, then a deployment (wrangler 4.1xx).
     assert f"POST {scripts}/deployments" in again
     assert len(api.oauth_clients) == 1 and len(api.namespaces) == 1
 
@@ -122,7 +125,7 @@ INTERRUPTIONS = {
     "after the KV namespace": ("POST", "/accounts/{account}/oauth_clients", 1),
     "after the OAuth client": ("PUT", "{scripts}/secrets", 1),
     "between two secrets": ("PUT", "{scripts}/secrets", 2),
-    "after the secrets": ("POST", "{scripts}/deployments", 1),
+    "after the secrets": ("PUT", "{scripts}$", 2),  # the first is the draft a secret makes
     "after the deploy": ("GET", "/accounts/{account}/oauth_clients/", 1),
 }
 

@@ -30,7 +30,11 @@ def token_proxy(target_port: int, token: str) -> Iterator[int]:
             host = self.headers.get("Host", "")
             if host in (f"localhost:{port}", f"127.0.0.1:{port}"):
                 host = f"localhost:{target_port}"
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+            # A value's surrounding whitespace is not part of it (RFC 9110, 5.5); httpx2
+            # refuses to send it, so it goes as the value alone, as any proxy would.
+            headers = {
+                k: v.strip() for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP
+            }
             headers["Host"] = host
             headers["Authorization"] = f"Bearer {token}"
             length = int(self.headers.get("Content-Length") or 0)

@@ -53,7 +53,7 @@ def init(
         "--stateful",
         help="A Durable Object session per 2025-era client, with real HTTP+SSE on /sse: for "
         "servers that push notifications, keep per-session state or serve SSE-only clients.",
-        show_default="stateless: MCP 2026-07-28 on /mcp, no Durable Object",
+        show_default="stateless: MCP 2026-07-28 on /mcp, no sessions",
     ),
     toolchain: str | None = typer.Option(
         None,

@@ -11,6 +11,9 @@ export const PAGE_HEADERS = {
   "Cache-Control": "no-store",
   "Content-Security-Policy": "frame-ancestors 'none'",
   "X-Frame-Options": "DENY",
+  "X-Content-Type-Options": "nosniff",
+  // The pages' URLs carry OAuth parameters: no other site hears of them.
+  "Referrer-Policy": "no-referrer",
 };
 
 export function escapeHtml(value: string): string {

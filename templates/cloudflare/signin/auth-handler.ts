@@ -51,8 +51,21 @@ function requireSecrets(c: AppContext): Response | null {
 /** The scopes asked for that this server grants; others are dropped, never granted. A client
  * that asks for none of them gets them all: without one, its tokens open nothing. */
 function grantedScopes(requested: string[]): string[] {
-  const granted = requested.filter((scope) => Object.hasOwn(SCOPES, scope));
+  const granted = [...new Set(requested)].filter((scope) => Object.hasOwn(SCOPES, scope));
   return granted.length ? granted : Object.keys(SCOPES);
+}
+
+// RFC 7636, 4.2: a challenge is 43 to 128 characters of the unreserved set.
+const CODE_CHALLENGE = /^[A-Za-z0-9._~-]{43,128}$/;
+
+/** The approval came from another site's page: a browser that says where a POST comes from
+ * (Sec-Fetch-Site, else Origin) must say it comes from here. The form's token is the guard
+ * for the others. (Under Referrer-Policy: no-referrer a browser may send `Origin: null`.) */
+function crossSite(c: AppContext): boolean {
+  const site = c.req.header("Sec-Fetch-Site");
+  if (site) return site !== "same-origin";
+  const origin = c.req.header("Origin");
+  return origin !== undefined && origin !== "null" && origin !== new URL(c.req.url).origin;
 }
 
 /** Save the approved request and send the browser to the provider's sign-in. */
@@ -103,12 +116,17 @@ app.get("/authorize", async (c) => {
   const oauth = c.env.OAUTH_PROVIDER;
   try {
     const request = await oauth.parseAuthRequest(c.req.raw);
+    if (request.codeChallenge !== undefined && !CODE_CHALLENGE.test(request.codeChallenge)) {
+      const why = "code_challenge must be 43 to 128 letters, digits and -._~ (RFC 7636).";
+      return c.redirect(authorizationErrorRedirect(request, "invalid_request", why), 302);
+    }
     const consent = await oauth.describeConsent(request);
     if (await oauth.isConsentRemembered(c.req.raw, request, rememberOptions(c.env))) {
       return redirectUpstream(c, request);
     }
     const transaction = await oauth.beginConsent(request);
     transaction.headers.set("Content-Type", "text/html; charset=utf-8");
+    for (const [name, value] of Object.entries(PAGE_HEADERS)) transaction.headers.set(name, value);
     const html = renderApprovalDialog({
       serverName: SERVER_NAME,
       providerName: PROVIDER_NAME,
@@ -125,6 +143,7 @@ app.get("/authorize", async (c) => {
 app.post("/authorize", async (c) => {
   const notConfigured = requireSecrets(c);
   if (notConfigured) return notConfigured;
+  if (crossSite(c)) return page(c, 403, "Authorization failed", "The approval came from another site.");
   const oauth = c.env.OAUTH_PROVIDER;
   const form = await c.req.formData().catch(() => null);
   if (form === null) return page(c, 400, "Authorization failed", "Send the approval form.");
@@ -173,11 +192,13 @@ app.get("/callback", async (c) => {
       });
       return refused;
     }
-    if (error instanceof UpstreamError) {
-      headers.set("Location", authorizationErrorRedirect(request, "server_error", error.message));
-      return new Response(null, { status: 302, headers });
-    }
-    throw error;
+    // The provider failed, could not be reached or answered nonsense: the MCP client hears
+    // so the OAuth way (RFC 6749, 4.1.2.1), and the log says why.
+    const known = error instanceof UpstreamError;
+    console.error(`Sign-in with ${PROVIDER_NAME} failed:`, known ? error.message : error);
+    const description = known ? error.message : `${PROVIDER_NAME} answered something unexpected; try again.`;
+    headers.set("Location", authorizationErrorRedirect(request, "server_error", description));
+    return new Response(null, { status: 302, headers });
   }
   const { redirectTo } = await oauth.completeAuthorization({
     request,

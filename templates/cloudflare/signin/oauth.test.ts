@@ -99,6 +99,5 @@ test("a refresh gives a working token", async () => {
 test("a sign-in revoked at the provider ends at the next refresh", async () => {
   const tokens = await server.authorize({ email: "leaving@example.com" });
   server.upstream.revoke("leaving@example.com");
-  // (The Worker waits up to 3 s in case a concurrent refresh succeeded: ./src/refresh-once.ts.)
   await assert.rejects(server.refresh(tokens), /HTTP 400 .*invalid_grant/);
 });

@@ -3,13 +3,15 @@
 // their handlers run (they get the signed-in user's props). Requests no real client sends are
 // refused first (./guards.ts).
 import {
+  OAuthError,
   OAuthProvider,
   getOAuthApi,
   type ClientRegistrationCallbackOptions,
   type OAuthProviderOptions,
 } from "@cloudflare/workers-oauth-provider";
 import { AuthHandler } from "./auth-handler";
-import { refreshUpstream, userProps, type Props, type UserProps } from "./upstream";
+import { PROVIDER_NAME, refreshUpstream, userProps, type Props, type UserProps } from "./upstream";
+import { providerUnavailable } from "./upstream-kit";
 import { SCOPES, SERVER_NAME } from "./config";
 import {
   boundedBody,
@@ -17,12 +19,14 @@ import {
   misdirected,
   oauthError,
   oversized,
+  privateClientDocument,
   rateLimited,
   refusedKey,
   refusedOrigin,
   asPublicRequest,
 } from "./guards";
-import { REFUSED, refreshOnce } from "./refresh-once";
+import { REFUSED, hex } from "./refresh-once";
+import { refreshOnce } from "./refresh-gate";
 import { METADATA_PATH, describing, metadataSuffix, withCanonicalResource } from "./resource";
 import {
   REPLAY_AFTER_SECONDS,
@@ -77,6 +81,7 @@ export function oauthWorker(apiHandlers: ApiHandlers): ExportedHandler<Env> {
       if (bounded instanceof Response) return bounded;
       const refused =
         (await oversized(bounded, url, TOKEN_PATH)) ??
+        (await privateClientDocument(bounded, url, TOKEN_PATH)) ??
         (await rateLimited(bounded, url, env, REGISTER_PATH));
       if (refused) return refused;
       const { provider, options } = providerFor(url.origin);
@@ -147,7 +152,12 @@ function providerOptions(origin: string, apiHandlers: ApiHandlers): OAuthProvide
         return { accessTokenProps: userProps(grant), accessTokenTTL: upstreamLifetime(grant) };
       }
       if (grantType === "refresh_token") {
-        const newProps = await refreshUpstream(env, props as Props);
+        const newProps = await refreshUpstream(env, props as Props).catch((error: unknown) => {
+          if (error instanceof OAuthError) throw error;
+          // Unreachable, or an answer that could not be read: temporary, so nobody is signed out.
+          console.error(`Refreshing the ${PROVIDER_NAME} sign-in failed:`, error);
+          throw providerUnavailable(`Sign-in with ${PROVIDER_NAME} is unavailable; try again shortly.`);
+        });
         return {
           newProps,
           accessTokenProps: userProps(newProps),
@@ -157,6 +167,9 @@ function providerOptions(origin: string, apiHandlers: ApiHandlers): OAuthProvide
     },
   };
 }
+
+// Schemes that can't carry an authorization code back to a client (or would run it as script).
+const NEVER_REDIRECT_TO = ["about", "ws", "wss", "javascript", "data", "vbscript", "blob", "file"];
 
 /** Anyone may register a client; nobody gets to store whatever they like. */
 function checkRegistration({ clientMetadata }: ClientRegistrationCallbackOptions) {
@@ -169,6 +182,12 @@ function checkRegistration({ clientMetadata }: ClientRegistrationCallbackOptions
   if (Array.isArray(uris) && (uris.length > 10 || uris.some((uri) => String(uri).length > 2000))) {
     return refuse("At most 10 redirect_uris of at most 2000 characters each.");
   }
+  for (const uri of Array.isArray(uris) ? uris : []) {
+    // Exactly as sent: a URI with whitespace is not one (RFC 3986), and is not tidied into one.
+    if (/\s/.test(String(uri))) return refuse("A redirect URI must not contain whitespace.");
+    const scheme = String(uri).split(":", 1)[0].toLowerCase();
+    if (NEVER_REDIRECT_TO.includes(scheme)) return refuse(`A redirect URI may not be a ${scheme}: URI.`);
+  }
   for (const field of ["client_uri", "logo_uri", "policy_uri", "tos_uri", "jwks_uri"]) {
     const value = clientMetadata[field];
     if (value !== undefined && String(value).length > 2000) return refuse(`${field} is too long.`);
@@ -178,9 +197,9 @@ function checkRegistration({ clientMetadata }: ClientRegistrationCallbackOptions
 }
 
 /**
- * The token endpoint. Refresh grants run once per refresh token (./refresh-once.ts: a retry, or
- * a second refresh at the same moment, gets the same answer), and a reused refresh token ends
- * its grant (./token-reuse.ts).
+ * The token endpoint. Refresh grants run one at a time per grant, once per refresh token
+ * (./refresh-gate.ts: a retry, or a second refresh at the same moment, gets the same answer),
+ * and a reused refresh token ends its grant (./token-reuse.ts).
  */
 async function tokenEndpoint(
   request: Request,
@@ -191,46 +210,73 @@ async function tokenEndpoint(
 ): Promise<Response> {
   const form = await request.clone().formData().catch(() => null);
   const refreshToken = form?.get("grant_type") === "refresh_token" ? form.get("refresh_token") : null;
-  if (typeof refreshToken !== "string") return provider.fetch(request, env, ctx);
+  const grant = typeof refreshToken === "string" ? grantOf(refreshToken) : null;
+  // A token naming no grant of ours is the provider's to refuse, without a Durable Object.
+  if (!form || !grant || !(await env.OAUTH_KV.get(`grant:${grant.userId}:${grant.grantId}`))) {
+    return provider.fetch(request, env, ctx);
+  }
+  const token = refreshToken as string;
 
   let refused: Response | null = null;
-  let fresh = false;
-  const answer = await refreshOnce<Record<string, unknown>>(env.OAUTH_KV, refreshToken, async () => {
+  const client = await clientOf(request, form, token);
+  const outcome = await refreshOnce<Record<string, unknown>>(env.REFRESH_GATE, grant, token, client, async () => {
     const response = await provider.fetch(request, env, ctx);
     if (!response.ok) {
       refused = response;
       return REFUSED;
     }
-    fresh = true;
     return (await response.json()) as Record<string, unknown>;
   });
-  const grant = grantOf(refreshToken);
-  if (answer === REFUSED) {
+  if (outcome === REFUSED) {
     const response = refused as unknown as Response;
     if (!response.headers.has(SUPERSEDED_HEADER)) return response;
     const answered = new Response(response.body, response);
     answered.headers.delete(SUPERSEDED_HEADER);
-    if (grant && (await firstExchanged(env.OAUTH_KV, refreshToken)) !== null) {
+    if ((await firstExchanged(env.OAUTH_KV, token)) !== null) {
       await endGrant(grant, "a superseded refresh token was presented again", env, options);
     }
     return answered;
   }
+  const { answer, fresh } = outcome;
   if (fresh) {
-    const first = await firstExchanged(env.OAUTH_KV, refreshToken);
-    if (first !== null && Math.floor(Date.now() / 1000) - first > REPLAY_AFTER_SECONDS && grant) {
+    const first = await firstExchanged(env.OAUTH_KV, token);
+    if (first !== null && Math.floor(Date.now() / 1000) - first > REPLAY_AFTER_SECONDS) {
       await endGrant(grant, "a refresh token was exchanged again, long after", env, options);
       return oauthError(400, "invalid_grant", "This refresh token was already used.");
     }
-    if (first === null) await markExchanged(env.OAUTH_KV, refreshToken);
+    if (first === null) await markExchanged(env.OAUTH_KV, token);
   } else {
-    // The shared answer of a retry: stale once the refresh token it gave was itself exchanged.
+    // The kept answer of a retry: stale once the refresh token it gave was itself exchanged.
     const next = answer.refresh_token;
-    if (grant && typeof next === "string" && (await firstExchanged(env.OAUTH_KV, next)) !== null) {
+    if (typeof next === "string" && (await firstExchanged(env.OAUTH_KV, next)) !== null) {
       await endGrant(grant, "a superseded refresh token was presented again", env, options);
       return oauthError(400, "invalid_grant", "This refresh token was already used.");
     }
   }
   return tokenResponse(answer, request);
+}
+
+/**
+ * Who asks, as far as a kept answer goes: the client_id and secret, however sent (form or
+ * Basic), bound to the refresh token. null for a client that signs each request
+ * (private_key_jwt): a signed assertion is single-use, so it never gets a kept answer.
+ */
+async function clientOf(request: Request, form: FormData, refreshToken: string): Promise<string | null> {
+  if (form.has("client_assertion")) return null;
+  let id = form.get("client_id");
+  let secret = form.get("client_secret");
+  const authorization = request.headers.get("Authorization") ?? "";
+  if (/^basic /i.test(authorization)) {
+    try {
+      const [user, ...rest] = atob(authorization.slice(6).trim()).split(":");
+      const decode = (part: string) => decodeURIComponent(part.replace(/\+/g, " "));
+      [id, secret] = [decode(user), decode(rest.join(":"))];
+    } catch {
+      return null; // malformed: the provider refuses it
+    }
+  }
+  const who = JSON.stringify([refreshToken, id ?? "", secret ?? ""]);
+  return hex(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(who))));
 }
 
 async function endGrant(

@@ -1,6 +1,6 @@
 // Refresh-token reuse ends the grant (RFC 9700 §4.14.2). Every refresh token exchanged is
 // remembered with the time of its first exchange. A token exchanged again after its shared
-// answer expired (./refresh-once.ts: a minute, during which a retry gets the same answer) is a
+// answer expired (./refresh-gate.ts: a minute, during which a retry gets the same answer) is a
 // replay: two parties hold the grant, so it ends, the current tokens with it. So does one that
 // was exchanged and has since been superseded, presented again. A token this server never
 // exchanged (forged, or the loser of two refreshes at once) is only refused.

@@ -11,6 +11,37 @@ export class UpstreamError extends Error {}
  * the user sees why on a page, and no grant is made. */
 export class SignInRefused extends UpstreamError {}
 
+/** `fetch` one of the provider's endpoints, named `what` ("GitHub's token endpoint"); a
+ * provider that cannot be reached is an UpstreamError that says so. */
+export async function fetchUpstream(what: string, url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    console.error(`${what} could not be reached:`, error);
+    throw new UpstreamError(`${what} could not be reached; try again shortly.`);
+  }
+}
+
+/** The JSON in `response`'s body; an UpstreamError naming `what` when it is not JSON (an HTML
+ * error page, an empty body). What the JSON holds is the caller's to check. */
+export async function readJson(what: string, response: Response): Promise<unknown> {
+  const text = await response.text().catch(() => "");
+  try {
+    return JSON.parse(text);
+  } catch {
+    const type = response.headers.get("Content-Type")?.split(";")[0] || "no content type";
+    console.error(`${what} answered HTTP ${response.status} with ${type}, not JSON: ${text.slice(0, 200)}`);
+    throw new UpstreamError(`${what} answered HTTP ${response.status} with something other than JSON.`);
+  }
+}
+
+/** `value` when it is a JSON object (not null, not a list), else undefined. */
+export function asObject(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
 /** What ./auth-handler.ts hands the provider when it sends the browser there. */
 export interface SignInStart {
   redirectUri: string;

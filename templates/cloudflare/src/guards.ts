@@ -125,6 +125,61 @@ export async function oversized(request: Request, url: URL, tokenPath: string): 
   return null;
 }
 
+/**
+ * A client known by a metadata document (its client_id an https URL) whose document would be
+ * fetched from this machine or a private network: refused before the provider fetches it.
+ * Cloudflare's fetch refuses those addresses anyway (`global_fetch_strictly_public`); a local
+ * runtime does not, and would let a client id probe the developer's own ports.
+ */
+export async function privateClientDocument(
+  request: Request,
+  url: URL,
+  tokenPath: string,
+): Promise<Response | null> {
+  let clientId = url.searchParams.get("client_id");
+  if (clientId === null && url.pathname === tokenPath && request.method === "POST") {
+    const form = await request.clone().formData().catch(() => null);
+    const field = form?.get("client_id");
+    clientId = typeof field === "string" ? field : null;
+  }
+  const document = clientId?.startsWith("https://") ? parseUrl(clientId) : null;
+  if (document === null || !isPrivateHost(document.hostname)) return null;
+  return url.pathname === tokenPath
+    ? oauthError(401, "invalid_client", "Client authentication failed.")
+    : text(400, "Unknown client: its metadata document is not on a public address.");
+}
+
+/** This machine, or an address that is not on the public internet (as URL writes hosts). */
+function isPrivateHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, "");
+  if (host === "localhost" || host.endsWith(".localhost")) return true;
+  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host)?.slice(1).map(Number);
+  if (v4) return isPrivateV4(v4);
+  if (!host.startsWith("[")) return false; // a name: Cloudflare resolves it, and refuses private ones
+  const v6 = host.slice(1, -1);
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(v6)?.[1];
+  if (mapped) return isPrivateV4(mapped.split(".").map(Number));
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(v6);
+  if (hex) {
+    const [high, low] = [parseInt(hex[1], 16), parseInt(hex[2], 16)];
+    return isPrivateV4([high >> 8, high & 255, low >> 8, low & 255]);
+  }
+  // Unspecified, loopback, unique local (fc00::/7), link-local (fe80::/10), multicast.
+  return v6 === "::" || v6 === "::1" || /^(f[cd]|fe[89ab]|ff)/.test(v6);
+}
+
+function isPrivateV4([a, b]: number[]): boolean {
+  return (
+    a === 0 || a === 10 || a === 127 || a >= 224 || // this network, private, loopback, multicast+
+    (a === 100 && b >= 64 && b < 128) || // carrier-grade NAT
+    (a === 169 && b === 254) || // link-local
+    (a === 172 && b >= 16 && b < 32) ||
+    (a === 192 && b === 168) ||
+    (a === 192 && b === 0) || // IETF protocol assignments
+    (a === 198 && (b === 18 || b === 19)) // benchmarking
+  );
+}
+
 function tooLong(value: string | null | undefined, limit = MAX_ID_BYTES): boolean {
   return value != null && new TextEncoder().encode(value).length > limit;
 }

@@ -14,7 +14,12 @@ export function createServer({ authInfo }: McpRequestContext): McpServer {
 
 /** A server whose tools see `user`. */
 export function serverFor(user: UserProps): McpServer {
-  const server = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION });
+  // A server that lives for one request never tells a client its tool list changed, so it
+  // says so (the SDK would otherwise declare tools.listChanged).
+  const server = new McpServer(
+    { name: SERVER_NAME, version: SERVER_VERSION },
+    { capabilities: { tools: { listChanged: false } } },
+  );
   registerTools(server, () => user);
   return server;
 }

@@ -6,7 +6,10 @@ import { OAuthError } from "@cloudflare/workers-oauth-provider";
 import { REFUSED, refreshOnce } from "./refresh-once";
 import {
   UpstreamError,
+  asObject,
   codeChallengeS256,
+  fetchUpstream,
+  readJson,
   expiresAt,
   providerUnavailable,
   signInEnded,
@@ -78,9 +81,11 @@ export async function authorizeUrl(
   return url.toString();
 }
 
+const TOKEN_ENDPOINT = "Cloudflare's token endpoint";
+
 async function tokenRequest(env: Env, form: Record<string, string>): Promise<Response> {
   const basic = btoa(`${env.CLOUDFLARE_CLIENT_ID}:${env.CLOUDFLARE_CLIENT_SECRET}`);
-  return fetch(`${trimSlash(env.CLOUDFLARE_OAUTH_URL)}/token`, {
+  return fetchUpstream(TOKEN_ENDPOINT, `${trimSlash(env.CLOUDFLARE_OAUTH_URL)}/token`, {
     method: "POST",
     headers: {
       Authorization: `Basic ${basic}`,
@@ -102,18 +107,21 @@ async function exchangeCode(
     code_verifier: options.verifier,
   });
   if (!response.ok) {
+    console.error(`${TOKEN_ENDPOINT} refused the authorization code: HTTP ${response.status}`);
     throw new UpstreamError(`Cloudflare refused the authorization code (HTTP ${response.status}).`);
   }
-  const tokens = (await response.json()) as UpstreamTokens;
-  if (!tokens.access_token) throw new UpstreamError("Cloudflare returned no access token.");
-  return tokens;
+  const tokens = asObject(await readJson(TOKEN_ENDPOINT, response));
+  if (typeof tokens?.access_token !== "string" || !tokens.access_token) {
+    throw new UpstreamError("Cloudflare returned no access token.");
+  }
+  return tokens as unknown as UpstreamTokens;
 }
 
 /**
  * Refresh Cloudflare's token. Only Cloudflare's own `invalid_grant` (the user revoked access,
  * the refresh token is gone) ends this grant; anything else, a wrong client secret included,
- * is temporary, so a misconfiguration does not sign everybody out. Two refreshes at once share
- * one answer (./refresh-once.ts): Cloudflare rotates refresh tokens.
+ * is temporary, so a misconfiguration does not sign everybody out. Cloudflare rotates refresh
+ * tokens: its answer is kept a minute (./refresh-once.ts).
  */
 export async function refreshUpstream(env: Env, props: Props): Promise<Props> {
   const refreshToken = props.refreshToken;
@@ -127,12 +135,16 @@ export async function refreshUpstream(env: Env, props: Props): Promise<Props> {
   }
   const tokens = await refreshOnce(env.OAUTH_KV, refreshToken, async () => {
     const response = await tokenRequest(env, { grant_type: "refresh_token", refresh_token: refreshToken });
-    if (response.ok) return (await response.json()) as UpstreamTokens;
+    if (response.ok) {
+      const tokens = asObject(await readJson(TOKEN_ENDPOINT, response));
+      if (typeof tokens?.access_token === "string") return tokens as unknown as UpstreamTokens;
+      throw providerUnavailable("Cloudflare's token endpoint answered without a token; try again shortly.");
+    }
     const body = (await response.json().catch(() => null)) as { error?: string } | null;
     if (body?.error === "invalid_grant") return REFUSED;
     console.error(`Cloudflare token refresh failed: HTTP ${response.status} ${body?.error ?? ""}`);
     throw providerUnavailable("Cloudflare sign-in is unavailable; try again shortly.");
-  }, { raced: true });
+  });
   if (tokens === REFUSED) {
     throw signInEnded(PROVIDER_NAME);
   }
@@ -167,12 +179,13 @@ interface Envelope<T> {
 }
 
 async function apiGet<T>(env: Env, path: string, accessToken: string): Promise<T> {
-  const response = await fetch(`${trimSlash(env.CLOUDFLARE_API_URL)}${path}`, {
+  const response = await fetchUpstream(`Cloudflare's API (${path})`, `${trimSlash(env.CLOUDFLARE_API_URL)}${path}`, {
     headers: { Authorization: `Bearer ${accessToken}`, Accept: "application/json" },
   });
   const body = (await response.json().catch(() => null)) as Envelope<T> | null;
   if (!response.ok || !body?.success) {
     const reason = body?.errors?.[0]?.message ?? `HTTP ${response.status}`;
+    console.error(`Cloudflare's API (${path}) failed: ${reason}`);
     throw new UpstreamError(`Cloudflare API ${path} failed: ${reason}`);
   }
   return body.result;
@@ -188,6 +201,9 @@ async function fetchIdentity(
     accessToken,
   );
   const accounts = await apiGet<{ id: string; name: string }[]>(env, "/accounts", accessToken);
+  if (typeof user?.id !== "string" || !user.id || !Array.isArray(accounts)) {
+    throw new UpstreamError("Cloudflare's API answered without the user's id or accounts.");
+  }
   const name = [user.first_name, user.last_name].filter(Boolean).join(" ");
   return {
     userId: user.id,

@@ -11,7 +11,10 @@
 import { REFUSED, refreshOnce } from "./refresh-once";
 import {
   UpstreamError,
+  asObject,
   codeChallengeS256,
+  fetchUpstream,
+  readJson,
   expiresAt,
   providerUnavailable,
   signInEnded,
@@ -77,9 +80,11 @@ export async function authorizeUrl(
   return url.toString();
 }
 
+const TOKEN_ENDPOINT = "GitHub's token endpoint";
+
 /** GitHub's token endpoint answers errors with HTTP 200 and an `error` field. */
 async function tokenRequest(env: Env, form: Record<string, string>): Promise<GitHubTokens> {
-  const response = await fetch(`${trimSlash(env.GITHUB_OAUTH_URL)}/access_token`, {
+  const response = await fetchUpstream(TOKEN_ENDPOINT, `${trimSlash(env.GITHUB_OAUTH_URL)}/access_token`, {
     method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
     body: new URLSearchParams({
@@ -88,8 +93,10 @@ async function tokenRequest(env: Env, form: Record<string, string>): Promise<Git
       ...form,
     }).toString(),
   });
-  if (!response.ok) throw new UpstreamError(`GitHub's token endpoint answered HTTP ${response.status}.`);
-  return (await response.json()) as GitHubTokens;
+  if (!response.ok) throw new UpstreamError(`${TOKEN_ENDPOINT} answered HTTP ${response.status}.`);
+  const answer = asObject(await readJson(TOKEN_ENDPOINT, response));
+  if (!answer) throw new UpstreamError(`${TOKEN_ENDPOINT} answered something other than a JSON object.`);
+  return answer as GitHubTokens;
 }
 
 /** The user came back from GitHub with `code`: exchange it, and learn who they are. */
@@ -102,7 +109,7 @@ export async function completeSignIn(
     redirect_uri: options.redirectUri,
     code_verifier: options.verifier,
   });
-  if (!tokens.access_token) {
+  if (typeof tokens.access_token !== "string" || !tokens.access_token) {
     throw new UpstreamError(`GitHub refused the authorization code (${tokens.error ?? "no token"}).`);
   }
   const identity = await fetchIdentity(env, tokens.access_token);
@@ -135,7 +142,7 @@ export async function refreshUpstream(env: Env, props: Props): Promise<Props> {
     if (answer?.error === "bad_refresh_token") return REFUSED;
     console.error(`GitHub token refresh failed: ${answer?.error ?? "no answer"}`);
     throw providerUnavailable("GitHub sign-in is unavailable; try again shortly.");
-  }, { raced: true });
+  });
   if (tokens === REFUSED) {
     throw signInEnded(PROVIDER_NAME);
   }
@@ -148,8 +155,9 @@ export async function refreshUpstream(env: Env, props: Props): Promise<Props> {
 }
 
 
-async function apiGet<T>(env: Env, path: string, accessToken: string): Promise<T | typeof REFUSED> {
-  const response = await fetch(`${trimSlash(env.GITHUB_API_URL)}${path}`, {
+/** The JSON of GitHub's API at `path` (the caller checks its shape); REFUSED for a 401. */
+async function apiGet(env: Env, path: string, accessToken: string): Promise<unknown> {
+  const response = await fetchUpstream(`GitHub's API (${path})`, `${trimSlash(env.GITHUB_API_URL)}${path}`, {
     headers: {
       Authorization: `Bearer ${accessToken}`,
       Accept: "application/vnd.github+json",
@@ -160,22 +168,17 @@ async function apiGet<T>(env: Env, path: string, accessToken: string): Promise<T
   });
   if (response.status === 401) return REFUSED;
   if (!response.ok) {
-    throw providerUnavailable(`GitHub's API answered HTTP ${response.status}; try again shortly.`);
+    console.error(`GitHub's API (${path}) answered HTTP ${response.status}`);
+    throw new UpstreamError(`GitHub's API answered HTTP ${response.status}; try again shortly.`);
   }
-  return (await response.json()) as T;
+  return readJson(`GitHub's API (${path})`, response);
 }
 
-interface GitHubUser {
-  id: number;
-  login: string;
-  name: string | null;
-  email: string | null;
-}
-
-interface GitHubEmail {
-  email: string;
-  primary: boolean;
-  verified: boolean;
+/** The address GitHub says is the user's primary and verified one, from /user/emails. */
+function primaryEmail(emails: unknown): string {
+  if (!Array.isArray(emails)) return "";
+  const primary = emails.map(asObject).find((e) => e?.primary === true && e.verified === true);
+  return typeof primary?.email === "string" ? primary.email : "";
 }
 
 /** Who the token belongs to; REFUSED when GitHub no longer accepts it. */
@@ -183,14 +186,21 @@ async function fetchIdentity(
   env: Env,
   accessToken: string,
 ): Promise<{ userId: string; login: string; email: string; name: string } | typeof REFUSED> {
-  const user = await apiGet<GitHubUser>(env, "/user", accessToken);
-  if (user === REFUSED) return REFUSED;
-  // The public profile's email may be empty; the primary verified address needs user:email.
-  let email = user.email ?? "";
-  if (!email) {
-    const emails = await apiGet<GitHubEmail[]>(env, "/user/emails", accessToken).catch(() => []);
-    const primary = emails === REFUSED ? undefined : emails.find((e) => e.primary && e.verified);
-    email = primary?.email ?? "";
+  const answer = await apiGet(env, "/user", accessToken);
+  if (answer === REFUSED) return REFUSED;
+  const user = asObject(answer);
+  // Every GitHub user has a numeric id; without one there is nobody to sign in.
+  if (!user || !Number.isSafeInteger(user.id) || typeof user.login !== "string" || !user.login) {
+    console.error(`GitHub's /user answered ${answer === null ? "null" : typeof answer}, without a numeric id and a login`);
+    throw new UpstreamError("GitHub's /user answer names no user; try again shortly.");
   }
-  return { userId: String(user.id), login: user.login, email, name: user.name || user.login };
+  const login = user.login;
+  const name = typeof user.name === "string" && user.name ? user.name : login;
+  // The public profile's email may be empty; the primary verified address needs user:email.
+  // Without it (no scope, an outage, an odd answer) the user signs in with no address.
+  let email = typeof user.email === "string" ? user.email : "";
+  if (!email) {
+    email = primaryEmail(await apiGet(env, "/user/emails", accessToken).catch(() => []));
+  }
+  return { userId: String(user.id), login, email, name };
 }

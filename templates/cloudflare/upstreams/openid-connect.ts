@@ -88,6 +88,7 @@ interface TokenAnswer {
 // Worker may not await another request's fetch.
 const DISCOVERY_SECONDS = 3600;
 const DISCOVERY_TIMEOUT_MS = 5000; // as long as jose waits for a key set
+const CLOCK_SKEW_SECONDS = 60; // between the issuer's clock and Cloudflare's
 const discoveries = new Map<string, { document: Discovery; until: number }>();
 const keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 
@@ -211,10 +212,18 @@ async function verifyIdToken(
       audience: settings.clientId,
       algorithms: signingAlgorithms(discovery),
       requiredClaims: ["sub", "exp", "iat"],
-      clockTolerance: 60,
+      clockTolerance: CLOCK_SKEW_SECONDS,
     }));
   } catch (error) {
     throw idTokenProblem(error);
+  }
+  // jose checks an issue time only against a maximum age; one from the future is refused too.
+  if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS) {
+    throw new SignInRefused("The ID token has an issue time in the future.");
+  }
+  // The user's id at the issuer: a non-empty string (Core 2), or there is nobody to sign in.
+  if (typeof payload.sub !== "string" || !payload.sub) {
+    throw new UpstreamError("The issuer's ID token names no user (its sub is not a string).");
   }
   if (nonce !== undefined && payload.nonce !== nonce) {
     throw new SignInRefused("The nonce in the ID token does not match this sign-in: the token was issued for another one.");
@@ -357,7 +366,7 @@ export async function refreshUpstream(
     if (answer.error === "invalid_grant") return REFUSED;
     console.error(`Token refresh failed: HTTP ${status} ${answer.error ?? ""}`);
     throw providerUnavailable("The identity provider is unavailable; try again shortly.");
-  }, { raced: true });
+  });
   if (tokens === REFUSED) throw signInEnded(settings.name);
   let user = { email: props.email, name: props.name };
   if (typeof tokens.id_token === "string") {

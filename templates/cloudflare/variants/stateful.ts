@@ -13,6 +13,9 @@ import { oauthWorker } from "./oauth";
 import { createServer } from "./server";
 import { registerTools } from "./tools";
 
+// The Durable Object that lets one token refresh of a sign-in through at a time.
+export { RefreshGate } from "./refresh-gate";
+
 /** What a session keeps: the user, and the OAuth client that started it. */
 type SessionProps = UserProps & { clientId: string };
 

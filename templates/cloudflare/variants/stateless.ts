@@ -6,6 +6,9 @@ import { createMcpHandler } from "agents/mcp/server";
 import { oauthWorker } from "./oauth";
 import { createServer } from "./server";
 
+// The Durable Object that lets one token refresh of a sign-in through at a time.
+export { RefreshGate } from "./refresh-gate";
+
 function mcpHandler(route: string) {
   return createMcpHandler(createServer, {
     route,

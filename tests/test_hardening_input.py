@@ -185,3 +185,39 @@ def test_a_body_too_large_to_be_a_form_is_413_even_chunked(variant_dev, path):
     assert response.status_code == 413, response.text
     assert response.json()["error"] == "invalid_request"
     still_answers(variant_dev)
+
+
+MCP_LIMIT = 4 * 1024 * 1024  # src/guards.ts
+
+
+def mcp_post(base: str, token: str | None, **request) -> httpx2.Response:
+    headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return httpx2.post(f"{base}/mcp", headers=headers, timeout=60, **request)
+
+
+def assert_too_large(response: httpx2.Response) -> None:
+    assert response.status_code == 413, response.text[:300]
+    assert "must not exceed 4194304 bytes" in response.json()["error"]["message"]
+
+
+def test_an_mcp_message_over_4_mib_is_413_even_chunked(variant_dev):
+    """The MCP SDK's bound (4 MiB) holds behind the token check, chunked bodies too, so a body
+    never fills the Worker's memory. (Under `wrangler dev` a request reaches the Worker only
+    once its whole body has: a declared body that never comes gets no answer there; on
+    Cloudflare the Worker sees the request first.)"""
+    token = tokens_for(variant_dev.url)["access_token"]
+    assert_too_large(mcp_post(variant_dev.url, token, content=b" " * (MCP_LIMIT + 1)))
+
+    def chunks():
+        for _ in range(5 * 1024):
+            yield b" " * 1024  # 5 MiB, without a Content-Length
+
+    assert_too_large(mcp_post(variant_dev.url, token, content=chunks()))
+    # A message just under the limit is read and answered as any other.
+    ping = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"}).encode()
+    padded = ping + b" " * (MCP_LIMIT - len(ping) - 1024)
+    answer = mcp_post(variant_dev.url, token, content=padded)
+    assert answer.status_code != 413 and answer.status_code < 500, answer.text[:300]
+    still_answers(variant_dev)

@@ -111,6 +111,15 @@ def test_dev_serves_it_without_a_sign_in(public_project):
         assert names[-1] == "sign-in" and report["ok"] is True
         assert call_add_without_a_token(running.url) == "42"
         assert httpx2.get(f"{running.url}/authorize", timeout=10).status_code == 404
+        # Anyone may call it, so a body over 4 MiB is refused, not read into memory.
+        headers = {
+            "Accept": "application/json, text/event-stream",
+            "Content-Type": "application/json",
+        }
+        huge = httpx2.post(
+            f"{running.url}/mcp", content=b" " * (4 * 1024 * 1024 + 1), headers=headers, timeout=60
+        )
+        assert huge.status_code == 413, huge.text[:300]
 
 
 def test_up_deploys_with_no_kv_and_no_secrets(public_project, tmp_path, api):

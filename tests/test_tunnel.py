@@ -291,27 +291,31 @@ def hosts_namespace(folder: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def document_tunneled(worker_project: Path, tmp_path_factory, edge: Edge):
-    """`cfmcp dev --tunnel` where DOCUMENT_HOST is this machine (see hosts_namespace)."""
+def document_tunneled(worker_project: Path, tmp_path_factory):
+    """`cfmcp dev --tunnel` where DOCUMENT_HOST is this machine (see hosts_namespace), on an
+    edge of its own: an edge's port carries one tunnel, and the module's may be in use."""
     folder = tmp_path_factory.mktemp("documents")
     project = copy_project(worker_project, folder / "documents-mcp")
     prefix = hosts_namespace(folder)
+    edge = make_edge(folder / "edge")
     with cfmcp_dev(project, "--tunnel", env=edge.dev_env(), prefix=prefix) as running:
-        yield running, running.record["tunnel_url"]
+        yield running, running.record["tunnel_url"], edge
 
 
-def test_a_client_metadata_document_client_signs_in_end_to_end(document_tunneled, edge):
+def test_a_client_metadata_document_client_signs_in_end_to_end(document_tunneled):
     """What claude.ai does: its client_id is the https URL of a metadata document listing its
     callbacks; the Worker fetches the document (workerd, `global_fetch_strictly_public`) and
     the sign-in completes at the client's callback. The document is served on loopback with a
     certificate of the tests' CA, which workerd trusts through NODE_EXTRA_CA_CERTS given to
     `cfmcp dev`, under a name that only cfmcp dev's namespace resolves there; only its host
     differs from claude.ai's."""
-    _, public = document_tunneled
+    _, public, edge = document_tunneled
     server = _Documents(("127.0.0.1", free_port()), _DocumentHandler)
     context = edge.ca.server_context(DOCUMENT_HOST)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    client_id = f"https://{DOCUMENT_HOST}:{server.server_address[1]}/oauth/mcp-oauth-client-metadata"
+    client_id = (
+        f"https://{DOCUMENT_HOST}:{server.server_address[1]}/oauth/mcp-oauth-client-metadata"
+    )
     server.documents = {
         "/oauth/mcp-oauth-client-metadata": {
             "client_id": client_id,
@@ -324,24 +328,25 @@ def test_a_client_metadata_document_client_signs_in_end_to_end(document_tunneled
     }
     server.seen = []
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        callback = HOSTED_CALLBACKS[1]
-        code, verifier = authorization_code(public, client_id, callback, f"{public}/mcp", public)
-        tokens = exchange(public, client_id, callback, code, verifier, resource=f"{public}/mcp")
-        assert tokens.status_code == 200, tokens.text
-        assert mcp_request(public, tokens.json()["access_token"]).status_code == 200
-        refreshed = httpx2.post(f"{public}/token", data={
-            "grant_type": "refresh_token", "client_id": client_id,
-            "refresh_token": tokens.json()["refresh_token"],
-        })  # fmt: skip
-        assert refreshed.status_code == 200, refreshed.text
-        assert server.seen, "the Worker never fetched the document"
-        # A callback the document does not list is refused, not redirected to.
-        with pytest.raises(Exception, match=r"Authorization failed|HTTP 400"):
-            authorization_code(public, client_id, HOSTED_CALLBACKS[2], public, public)
-    finally:
-        server.shutdown()
-        server.server_close()
+    with edge.reachable():  # this test's edge, not the module's
+        try:
+            callback, resource = HOSTED_CALLBACKS[1], f"{public}/mcp"
+            code, verifier = authorization_code(public, client_id, callback, resource, public)
+            tokens = exchange(public, client_id, callback, code, verifier, resource=resource)
+            assert tokens.status_code == 200, tokens.text
+            assert mcp_request(public, tokens.json()["access_token"]).status_code == 200
+            refreshed = httpx2.post(f"{public}/token", data={
+                "grant_type": "refresh_token", "client_id": client_id,
+                "refresh_token": tokens.json()["refresh_token"],
+            })  # fmt: skip
+            assert refreshed.status_code == 200, refreshed.text
+            assert server.seen, "the Worker never fetched the document"
+            # A callback the document does not list is refused, not redirected to.
+            with pytest.raises(Exception, match=r"Authorization failed|HTTP 400"):
+                authorization_code(public, client_id, HOSTED_CALLBACKS[2], public, public)
+        finally:
+            server.shutdown()
+            server.server_close()
 
 
 # --- starting and stopping ---------------------------------------------------------------------

@@ -27,6 +27,7 @@ SOURCES = {
     "src/oauth.ts",
     "src/guards.ts",
     "src/token-reuse.ts",
+    "src/token-cache.ts",
     "src/refresh-once.ts",
     "src/refresh-gate.ts",
     "src/resource.ts",

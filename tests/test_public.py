@@ -36,6 +36,7 @@ SIGN_IN_FILES = (
     "src/refresh-once.ts",
     "src/refresh-gate.ts",
     "src/token-reuse.ts",
+    "src/token-cache.ts",
     "src/resource.ts",
     "src/upstream-kit.ts",
     "test/oauth.test.ts",

@@ -27,6 +27,7 @@ import {
 } from "./guards";
 import { REFUSED, hex } from "./refresh-once";
 import { refreshOnce } from "./refresh-gate";
+import { withTokenCache } from "./token-cache";
 import { METADATA_PATH, describing, metadataSuffix, withCanonicalResource } from "./resource";
 import {
   REPLAY_AFTER_SECONDS,
@@ -70,8 +71,9 @@ export function oauthWorker(apiHandlers: ApiHandlers): ExportedHandler<Env> {
     async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
       // The provider puts its helpers on `env.OAUTH_PROVIDER` once and keeps them; `env` is
       // shared by every request of this isolate, so give each request its own copy, or a
-      // request on a second origin would get the first origin's helpers.
-      const requestEnv = { ...env } as Env;
+      // request on a second origin would get the first origin's helpers. Its KV remembers
+      // access-token records for a few seconds (./token-cache.ts).
+      const requestEnv = { ...env, OAUTH_KV: withTokenCache(env.OAUTH_KV) } as Env;
       const publicRequest = asPublicRequest(request, env);
       if (publicRequest instanceof Response) return publicRequest;
       const url = new URL(publicRequest.url);

@@ -310,7 +310,8 @@ export function asPublicRequest(request: Request, env: Env): Request | Response 
 
 /** The tunnel's https origin, when `cfmcp dev --tunnel` set one. */
 function tunnelOrigin(env: Env): URL | null {
-  const tunnel = parseUrl(env.TUNNEL_URL ?? "");
+  if (!env.TUNNEL_URL) return null; // the usual case: no URL to parse (a failed parse is slow)
+  const tunnel = parseUrl(env.TUNNEL_URL);
   return tunnel?.protocol === "https:" ? tunnel : null;
 }
 

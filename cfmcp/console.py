@@ -151,6 +151,20 @@ def print_result(data: dict[str, Any], *, error: CfmcpError | None = None) -> No
     )
 
 
+_LABEL_COLOURS = {"cyan": "36", "magenta": "35", "green": "32"}
+
+
+def labelled_line(label: str, colour: str, line: str) -> None:
+    """One line of another program's output under a coloured label (`worker │ …`), written as
+    it is: rich's markup and layout cost more than the rest of `cfmcp dev`'s work per line, and
+    wrangler writes a line for every request."""
+    console = err_console()
+    if console.color_system is not None:
+        label = f"\x1b[{_LABEL_COLOURS[colour]}m{label}\x1b[0m"
+    console.file.write(f"{label} │ {line}\n")
+    console.file.flush()
+
+
 def escape(text: str) -> str:
     """`text` with rich markup characters escaped, for messages that quote user or server text."""
     from rich.markup import escape as rich_escape

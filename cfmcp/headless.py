@@ -13,9 +13,13 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urljoin, urlparse
 
 from cfmcp.errors import CfmcpError, UsageError
+
+if TYPE_CHECKING:
+    import ssl
 
 # Buttons that mean yes on the pages we know: the Worker's dialog and the local sign-in.
 CONSENT_VALUES = ("approve", "allow")
@@ -105,17 +109,19 @@ async def authorize_headless(
     *,
     answers: dict[str, str] | None = None,
     tunnels: Sequence[str] = (),
+    verify: ssl.SSLContext | bool = True,
 ) -> AuthorizationRedirect:
     """Follow `authorization_url` to `redirect_uri`, saying yes on every page on the way.
 
     `answers` fills in the pages' fields by name, e.g. the local sign-in's `email` to sign in
     as someone other than its default user; other fields keep the values the pages give.
-    `tunnels`: public URLs of this machine's cfmcp dev that the flow may pass through."""
+    `tunnels`: public URLs of this machine's cfmcp dev that the flow may pass through.
+    `verify`: an SSL context to share (making one loads the CA bundle, ~50 ms)."""
     import httpx2
 
     cookies: dict[tuple[str, str], str] = {}  # (host:port, name) -> value
     url, method, data = authorization_url, "GET", None
-    async with httpx2.AsyncClient(follow_redirects=False, timeout=30) as client:
+    async with httpx2.AsyncClient(follow_redirects=False, timeout=30, verify=verify) as client:
         for _ in range(MAX_HOPS):
             if url.startswith(redirect_uri):
                 return _redirect_result(url)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from keyring.backends import fail
 
+from cfmcp import dotenv
 from cfmcp import secrets as s
 from cfmcp.errors import CfmcpError
 from cfmcp.project import Project
@@ -68,7 +69,7 @@ DUP=second
 
 
 def test_dotenv_reads_values_as_wrangler_does():
-    values = s.DotEnv(DEV_VARS).values()
+    values = dotenv.DotEnv(DEV_VARS).values()
     assert values == {
         "CLOUDFLARE_CLIENT_ID": "abc123",
         "QUOTED": "two words",
@@ -80,7 +81,7 @@ def test_dotenv_reads_values_as_wrangler_does():
 
 
 def test_dotenv_set_changes_values_in_place_and_keeps_everything_else():
-    document = s.DotEnv(DEV_VARS)
+    document = dotenv.DotEnv(DEV_VARS)
     document.set("CLOUDFLARE_CLIENT_ID", "new-id")
     document.set("EMPTY", "filled")
     document.set("DUP", "third")
@@ -125,25 +126,25 @@ def test_dotenv_set_changes_values_in_place_and_keeps_everything_else():
     ],
 )
 def test_values_round_trip_through_dev_vars(value):
-    document = s.DotEnv("A=1\n")
+    document = dotenv.DotEnv("A=1\n")
     document.set("KEY", value)
-    assert s.DotEnv(document.text).get("KEY") == value
-    assert s.DotEnv(document.text).get("A") == "1"
+    assert dotenv.DotEnv(document.text).get("KEY") == value
+    assert dotenv.DotEnv(document.text).get("A") == "1"
 
 
 def test_a_value_dotenv_cannot_hold_is_refused():
     with pytest.raises(CfmcpError, match="cannot be written"):
-        s.quote_dotenv("#'\"`\\")
+        dotenv.quote_dotenv("#'\"`\\")
 
 
 def test_write_dev_vars_is_0600_and_keeps_the_file(tmp_path):
     path = tmp_path / ".dev.vars"
     path.write_text("# mine\nOTHER=keep\n")
     path.chmod(0o644)
-    s.write_dev_vars(path, {"COOKIE_ENCRYPTION_KEY": "k1"})
+    dotenv.write_dev_vars(path, {"COOKIE_ENCRYPTION_KEY": "k1"})
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert path.read_text() == "# mine\nOTHER=keep\nCOOKIE_ENCRYPTION_KEY=k1\n"
-    s.write_dev_vars(path, {"COOKIE_ENCRYPTION_KEY": "k2"})
+    dotenv.write_dev_vars(path, {"COOKIE_ENCRYPTION_KEY": "k2"})
     assert path.read_text() == "# mine\nOTHER=keep\nCOOKIE_ENCRYPTION_KEY=k2\n"
 
 
@@ -156,7 +157,7 @@ def test_write_dev_vars_is_atomic(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "replace", crash)
     with pytest.raises(OSError):
-        s.write_dev_vars(path, {"OLD": "2"})
+        dotenv.write_dev_vars(path, {"OLD": "2"})
     assert path.read_text() == "OLD=1\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == [".dev.vars"]  # no temp file left
 
@@ -318,7 +319,7 @@ def test_secrets_set_local_writes_dev_vars_and_the_keyring(cli, project, file_ke
     assert stat.S_IMODE(dev_vars.stat().st_mode) == 0o600
     text = dev_vars.read_text()
     assert text.startswith("# my notes\nEXTRA=keep me\nCLOUDFLARE_CLIENT_ID=dev-client-id\n")
-    values = s.DotEnv(text).values()
+    values = dotenv.DotEnv(text).values()
     assert values["CLOUDFLARE_CLIENT_SECRET"] == "dev-secret-1"
     assert re.fullmatch(r"[0-9a-f]{64}", values["COOKIE_ENCRYPTION_KEY"])
 
@@ -342,12 +343,13 @@ def test_secrets_set_local_writes_dev_vars_and_the_keyring(cli, project, file_ke
     assert again.exit_code == 0, again.output
     report = json.loads(again.stdout)
     assert {x["name"]: x["source"] for x in report["secrets"]} == dict.fromkeys(REQUIRED, "keyring")
-    assert s.DotEnv(dev_vars.read_text()).values() == {
+    assert dotenv.DotEnv(dev_vars.read_text()).values() == {
         "CLOUDFLARE_CLIENT_ID": "dev-client-id",
         "CLOUDFLARE_CLIENT_SECRET": "dev-secret-1",
         "COOKIE_ENCRYPTION_KEY": values["COOKIE_ENCRYPTION_KEY"],
     }
-    assert s.dev_upstream_credentials(Project(project)) == s.DotEnv(dev_vars.read_text()).values()
+    written = dotenv.DotEnv(dev_vars.read_text()).values()
+    assert s.dev_upstream_credentials(Project(project)) == written
 
 
 def test_secrets_set_local_one_value_on_stdin_no_save(cli, project, file_keyring):
@@ -355,7 +357,7 @@ def test_secrets_set_local_one_value_on_stdin_no_save(cli, project, file_keyring
         "secrets", "set", "CLOUDFLARE_CLIENT_SECRET", "--local", "--no-save", input="piped-s3cret\n"
     )
     assert result.exit_code == 0, result.output
-    assert s.DotEnv((project / ".dev.vars").read_text()).values() == {
+    assert dotenv.DotEnv((project / ".dev.vars").read_text()).values() == {
         "CLOUDFLARE_CLIENT_SECRET": "piped-s3cret"
     }
     assert read_keyring(file_keyring.path) == {}
@@ -380,7 +382,7 @@ def test_without_a_keyring_one_notice_and_the_values_are_still_written(cli, proj
     result = cli("secrets", "set", "--local", env=env)
     assert result.exit_code == 0, result.output
     assert result.output.count("keyring backend") == 1
-    assert set(s.DotEnv((project / ".dev.vars").read_text()).values()) == set(REQUIRED)
+    assert set(dotenv.DotEnv((project / ".dev.vars").read_text()).values()) == set(REQUIRED)
 
 
 def test_a_short_cookie_key_is_refused_before_anything_is_stored(cli, project, file_keyring):

@@ -52,7 +52,7 @@ def run_dev(
             raise UsageError(f"{flag} {number} is not a port number.")
     if signin_port is not None and signin_port == port:
         raise UsageError("--signin-port must differ from --port.")
-    from cfmcp.dev.local_oauth import email_problem
+    from cfmcp.dev.identity import email_problem
 
     problem = email_problem(user)
     if problem:
@@ -81,24 +81,18 @@ def run_dev(
     started = threading.Event()
     lock = threading.Lock()
 
-    colour = console.err_console().is_terminal
+    from cfmcp.wrangler import strip_ansi
+
+    colour = console.err_console().color_system is not None
 
     def worker_line(line: str) -> None:
-        if not colour:
-            from cfmcp.wrangler import strip_ansi
-
-            line = strip_ansi(line)
         if started.is_set() and line.strip():
             with lock:
-                console.err_console().print(
-                    f"[cyan]worker[/cyan] │ {console.escape(line)}", soft_wrap=True
-                )
+                console.labelled_line("worker", "cyan", line if colour else strip_ansi(line))
 
     def signin_event(message: str) -> None:
         with lock:
-            console.err_console().print(
-                f"[magenta]signin[/magenta] │ {console.escape(message)}", soft_wrap=True
-            )
+            console.labelled_line("signin", "magenta", message)
 
     config = DevConfig(
         port=port,
@@ -117,12 +111,8 @@ def run_dev(
     server = None
 
     def tunnel_line(line: str) -> None:
-        from cfmcp.wrangler import strip_ansi
-
         with lock:
-            console.err_console().print(
-                f"[green]tunnel[/green] │ {console.escape(strip_ansi(line))}", soft_wrap=True
-            )
+            console.labelled_line("tunnel", "green", strip_ansi(line))
 
     what = "a tunnel and the Worker" if tunnel else "the Worker"
     try:

@@ -18,6 +18,7 @@ from cfmcp.dev.local_oauth import LocalOAuth
 
 class LocalCloudflare(LocalOAuth):
     PROVIDER: ClassVar[str] = "Cloudflare"
+    SPEC_NAME: ClassVar[str] = "cloudflare"
     AUTHORIZE_PATH: ClassVar[str] = "/oauth2/auth"
     TOKEN_PATH: ClassVar[str] = "/oauth2/token"
 
@@ -27,14 +28,6 @@ class LocalCloudflare(LocalOAuth):
             Route("/client/v4/user", self.user, methods=["GET"]),
             Route("/client/v4/accounts", self.accounts, methods=["GET"]),
         ]
-
-    @classmethod
-    def dev_values(cls, base_url: str) -> dict[str, str]:
-        """The Worker vars that point it at this stand-in served on `base_url`."""
-        return {
-            "CLOUDFLARE_OAUTH_URL": f"{base_url}/oauth2",
-            "CLOUDFLARE_API_URL": f"{base_url}/client/v4",
-        }
 
     async def user(self, request: Request) -> Response:
         identity = self._bearer_identity(request)

@@ -26,7 +26,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from cfmcp.dev.local_oauth import DevIdentity, LocalOAuth, _Grant
+from cfmcp.dev.identity import DevIdentity
+from cfmcp.dev.local_oauth import LocalOAuth, _Grant
 
 SCOPE = "read:user,user:email"  # how GitHub echoes the scopes it granted
 NO_EXPIRY = float("inf")
@@ -39,6 +40,7 @@ def github_id(identity: DevIdentity) -> int:
 
 class LocalGitHub(LocalOAuth):
     PROVIDER: ClassVar[str] = "GitHub"
+    SPEC_NAME: ClassVar[str] = "github"
     AUTHORIZE_PATH: ClassVar[str] = "/login/oauth/authorize"
     TOKEN_PATH: ClassVar[str] = "/login/oauth/access_token"
     IMPLIED_GRANT_TYPE: ClassVar[str] = "authorization_code"  # a code exchange names none
@@ -48,10 +50,6 @@ class LocalGitHub(LocalOAuth):
             Route("/user", self.user, methods=["GET"]),
             Route("/user/emails", self.emails, methods=["GET"]),
         ]
-
-    @classmethod
-    def dev_values(cls, base_url: str) -> dict[str, str]:
-        return {"GITHUB_OAUTH_URL": f"{base_url}/login/oauth", "GITHUB_API_URL": base_url}
 
     def _check_authorize_request(self, params: Any) -> tuple[dict[str, str], Response | None]:
         # GitHub needs no response_type; the checks that follow are the same.

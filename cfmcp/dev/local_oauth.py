@@ -21,7 +21,6 @@ import base64
 import hashlib
 import hmac
 import html
-import re
 import secrets
 import threading
 import time
@@ -35,6 +34,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from cfmcp.dev.identity import MAX_EMAIL_LENGTH, DevIdentity, email_problem
+
 CSRF_COOKIE = "cfmcp_signin_csrf"
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
@@ -44,45 +45,6 @@ PAGE_HEADERS = {
 LOOPBACK_NAMES = ("127.0.0.1", "localhost")
 CODE_TTL_SECONDS = 60
 DEFAULT_ACCESS_TOKEN_TTL = 3600
-MAX_EMAIL_LENGTH = 254
-_EMAIL = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+")
-
-
-@dataclass(frozen=True)
-class DevIdentity:
-    email: str = "dev@localhost"
-
-    @property
-    def user_id(self) -> str:
-        return hashlib.sha256(self.email.encode()).hexdigest()[:32]
-
-    @property
-    def account_id(self) -> str:
-        return hashlib.sha256(f"account:{self.email}".encode()).hexdigest()[:32]
-
-    def user(self) -> dict[str, Any]:
-        local = self.email.split("@", 1)[0]
-        return {
-            "id": self.user_id,
-            "email": self.email,
-            "first_name": local.capitalize(),
-            "last_name": "(local dev)",
-            "username": local,
-            "two_factor_authentication_enabled": False,
-            "suspended": False,
-        }
-
-    def accounts(self) -> list[dict[str, Any]]:
-        return [{"id": self.account_id, "name": f"{self.email}'s Account", "type": "standard"}]
-
-
-def email_problem(email: str) -> str | None:
-    """Why `email` cannot be a local sign-in identity, or None."""
-    if len(email) > MAX_EMAIL_LENGTH:
-        return f"An email address has at most {MAX_EMAIL_LENGTH} characters."
-    if not _EMAIL.fullmatch(email):
-        return "Enter an email address, like ada@example.com."
-    return None
 
 
 @dataclass
@@ -110,6 +72,7 @@ class LocalOAuth:
     routes (`provider_routes`) and the vars that point the Worker there (`dev_values`)."""
 
     PROVIDER: ClassVar[str] = "an OAuth provider"
+    SPEC_NAME: ClassVar[str] = ""  # its provider's name in cfmcp.providers
     AUTHORIZE_PATH: ClassVar[str] = "/authorize"
     TOKEN_PATH: ClassVar[str] = "/token"
     # The grant a token request without `grant_type` means ("": none, it is refused).
@@ -152,8 +115,11 @@ class LocalOAuth:
 
     @classmethod
     def dev_values(cls, base_url: str) -> dict[str, str]:
-        """The Worker vars that point it at this stand-in served on `base_url`."""
-        raise NotImplementedError
+        """The Worker vars that point it at this stand-in served on `base_url`: its provider's
+        spec says where (`cfmcp dev` needs them before it loads this module)."""
+        from cfmcp.providers import PROVIDERS
+
+        return PROVIDERS[cls.SPEC_NAME].stand_in_values(base_url)
 
     # --- sign-in ----------------------------------------------------------------------------
 

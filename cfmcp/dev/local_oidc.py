@@ -26,7 +26,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from cfmcp.dev.local_oauth import DevIdentity, LocalOAuth
+from cfmcp.dev.identity import DevIdentity
+from cfmcp.dev.local_oauth import LocalOAuth
 
 ID_TOKEN_SECONDS = 3600
 
@@ -34,12 +35,12 @@ ID_TOKEN_SECONDS = 3600
 @dataclass
 class LocalOIDC(LocalOAuth):
     PROVIDER: ClassVar[str] = "OpenID Connect"
+    SPEC_NAME: ClassVar[str] = "oidc"
     AUTHORIZE_PATH: ClassVar[str] = "/authorize"
     EXTRA_PARAMS: ClassVar[tuple[str, ...]] = ("nonce",)
     TOKEN_PATH: ClassVar[str] = "/token"
     USERINFO_PATH: ClassVar[str] = "/userinfo"
     JWKS_PATH: ClassVar[str] = "/jwks"
-    ISSUER_VAR: ClassVar[str] = "OIDC_ISSUER"
 
     def provider_routes(self) -> list[Route]:
         return [
@@ -47,10 +48,6 @@ class LocalOIDC(LocalOAuth):
             Route(self.JWKS_PATH, self.jwks, methods=["GET"]),
             Route(self.USERINFO_PATH, self.userinfo, methods=["GET"]),
         ]
-
-    @classmethod
-    def dev_values(cls, base_url: str) -> dict[str, str]:
-        return {cls.ISSUER_VAR: base_url}
 
     @classmethod
     def subject(cls, identity: DevIdentity) -> str:
@@ -145,11 +142,11 @@ class LocalGoogle(LocalOIDC):
     them; `sub` a number, as Google's are."""
 
     PROVIDER: ClassVar[str] = "Google"
+    SPEC_NAME: ClassVar[str] = "google"
     AUTHORIZE_PATH: ClassVar[str] = "/o/oauth2/v2/auth"
     TOKEN_PATH: ClassVar[str] = "/token"
     USERINFO_PATH: ClassVar[str] = "/v1/userinfo"
     JWKS_PATH: ClassVar[str] = "/oauth2/v3/certs"
-    ISSUER_VAR: ClassVar[str] = "GOOGLE_ISSUER"
     # Google's own: access_type=offline asks for a refresh token, prompt=consent for a new one.
     EXTRA_PARAMS: ClassVar[tuple[str, ...]] = ("nonce", "access_type", "prompt")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import re
@@ -97,6 +96,7 @@ class DevServer:
     build: BuildState = field(default_factory=BuildState)
     record_written: bool = False
     _reader: threading.Thread | None = None
+    _signin_socket: socket.socket | None = None  # bound before wrangler starts
 
     @property
     def url(self) -> str:
@@ -132,6 +132,8 @@ class DevServer:
             self.tunnel.stop()
         if self.signin is not None:
             self.signin.stop()
+        elif self._signin_socket is not None:
+            self._signin_socket.close()
         if self.env_file is not None:
             self.env_file.remove()
         _remove_runtime_record(self.project, self.config.port, self.process.pid)
@@ -220,7 +222,7 @@ _FIRST_ENV_FD = 40
 def _env_text(values: dict[str, str]) -> str:
     """wrangler expands `$NAME` in --env-file files (it does not in .dev.vars), so every `$` is
     escaped: values arrive exactly as written."""
-    from cfmcp.secrets import quote_dotenv
+    from cfmcp.dotenv import quote_dotenv
 
     lines = []
     for key, value in values.items():
@@ -261,13 +263,12 @@ def start(
 
     For the local upstream, the provider's stand-in and throwaway credentials are made here;
     for the real one, `upstream_values` carries the developer's client id and secret.
-    wrangler starts first: the sign-in server comes up while workerd boots.
+    wrangler starts first; the sign-in server comes up once the Worker answers.
     """
     preflight(project, config)
     remove_stale_scratch()
     env_file = None
     signin_socket = None
-    signin = None
     process = None
     tunnel = None
     from cfmcp.providers import COOKIE_KEY, provider_of
@@ -279,17 +280,16 @@ def start(
         values = dict(upstream_values or {})
         if config.upstream == "local" and not provider.public:
             signin_socket = _bind_signin(config.signin_port)
-            signin_url = f"http://127.0.0.1:{signin_socket.getsockname()[1]}"
             values = {
                 provider.client_id: "cfmcp-dev-" + secrets.token_hex(6),
                 provider.client_secret: secrets.token_urlsafe(32),
                 COOKIE_KEY: secrets.token_hex(32),
-                **provider.stand_in_class().dev_values(signin_url),
+                **provider.stand_in_values(_socket_url(signin_socket)),
             }
         if tunnel is not None:
             values[TUNNEL_VAR] = tunnel.url
         # The developer's .dev.vars stays in force for their own secrets; ours win.
-        from cfmcp.secrets import read_dev_vars
+        from cfmcp.dotenv import read_dev_vars
 
         merged = {**read_dev_vars(project), **values}
         env_file = write_env_file(merged) if merged else None
@@ -300,31 +300,38 @@ def start(
             env_files=[Path(env_file.path)] if env_file else [],
             pass_fds=env_file.pass_fds if env_file else (),
         )
-        if signin_socket is not None:
-            signin = _start_signin(config, provider, values, signin_socket, on_signin_event, tunnel)
     except BaseException:
         if process is not None:
             stop_process(process)
         if tunnel is not None:
             tunnel.stop()
-        if signin is not None:
-            signin.stop()
-        elif signin_socket is not None:
+        if signin_socket is not None:
             signin_socket.close()
         if env_file is not None:
             env_file.remove()
         raise
-    signin_url = signin.url if signin is not None else None
-    server = DevServer(project, config, process, env_file, signin, signin_url, tunnel)
+    signin_url = _socket_url(signin_socket) if signin_socket is not None else None
+    server = DevServer(project, config, process, env_file, None, signin_url, tunnel)
+    server._signin_socket = signin_socket
     server._reader = threading.Thread(target=_pump, args=(server, on_worker_line), daemon=True)
     try:
         server._reader.start()
         _wait_ready(server)
+        # The stand-in starts once the Worker answers, so it does not slow wrangler's start;
+        # its socket, bound already, holds an early connection until then.
+        if signin_socket is not None:
+            server.signin = _start_signin(
+                config, provider, values, signin_socket, on_signin_event, tunnel
+            )
         _write_runtime_record(server)
     except BaseException:  # a Ctrl-C while starting included: leave nothing behind
         server.stop()
         raise
     return server
+
+
+def _socket_url(sock: socket.socket) -> str:
+    return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 def _open_tunnel(project: Project, config: DevConfig) -> Tunnel:
@@ -373,7 +380,7 @@ def _start_signin(
     log: LineSink,
     tunnel: Tunnel | None = None,
 ) -> BackgroundServer:
-    from cfmcp.dev.local_oauth import DevIdentity
+    from cfmcp.dev.identity import DevIdentity
     from cfmcp.dev.server import BackgroundServer
 
     callbacks = [
@@ -436,6 +443,8 @@ def _wait_ready(server: DevServer) -> None:
 
 def _answers(port: int) -> bool:
     """Whether something answers HTTP on the port (any status will do)."""
+    import http.client  # here, not at the top: wrangler is already starting by now
+
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
     try:
         connection.request("GET", "/")

@@ -36,6 +36,14 @@ class ProviderSpec:
     register_steps: str = ""
     # No sign-in at all: a public server, with no secrets, no OAUTH_KV and no stand-in.
     public: bool = False
+    # Where each of url_vars points on the local stand-in, after its base URL.
+    stand_in_paths: tuple[str, ...] = ()
+
+    def stand_in_values(self, base_url: str) -> dict[str, str]:
+        """The vars that point the Worker at the local stand-in served on `base_url` (known
+        here, so `cfmcp dev` starts wrangler before it loads the stand-in's web framework)."""
+        paths = zip(self.url_vars, self.stand_in_paths, strict=True)
+        return {name: f"{base_url}{path}" for name, path in paths}
 
     @property
     def secrets(self) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ SPEC = ProviderSpec(
     client_id="GITHUB_CLIENT_ID",
     client_secret="GITHUB_CLIENT_SECRET",
     url_vars=("GITHUB_OAUTH_URL", "GITHUB_API_URL"),
+    stand_in_paths=("/login/oauth", ""),
     stand_in="cfmcp.dev.local_github:LocalGitHub",
     client_id_prompt="GITHUB_CLIENT_ID (your GitHub OAuth app's client id)",
     client_secret_prompt="GITHUB_CLIENT_SECRET (its client secret; not shown as you type)",

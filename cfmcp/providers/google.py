@@ -9,6 +9,7 @@ SPEC = ProviderSpec(
     client_id="GOOGLE_CLIENT_ID",
     client_secret="GOOGLE_CLIENT_SECRET",
     url_vars=("GOOGLE_ISSUER",),
+    stand_in_paths=("",),
     stand_in="cfmcp.dev.local_oidc:LocalGoogle",
     client_id_prompt="GOOGLE_CLIENT_ID (your Google OAuth client's id)",
     client_secret_prompt="GOOGLE_CLIENT_SECRET (its client secret; not shown as you type)",

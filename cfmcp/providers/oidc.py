@@ -9,6 +9,7 @@ SPEC = ProviderSpec(
     client_id="OIDC_CLIENT_ID",
     client_secret="OIDC_CLIENT_SECRET",
     url_vars=("OIDC_ISSUER",),
+    stand_in_paths=("",),
     stand_in="cfmcp.dev.local_oidc:LocalOIDC",
     client_id_prompt="OIDC_CLIENT_ID (your OpenID Connect client's id)",
     client_secret_prompt="OIDC_CLIENT_SECRET (its client secret; not shown as you type)",

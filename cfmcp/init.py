@@ -238,7 +238,11 @@ def _write_project(plan: InitPlan) -> InitResult:
     project.write_state(
         {
             "cfmcp": __version__,
-            "template": {"name": plan.template.name, "version": plan.template.version},
+            "template": {
+                "name": plan.template.name,
+                "version": plan.template.version,
+                "toolchain": plan.toolchain.as_context(),
+            },
             "created_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
             "options": {
                 "name": plan.name,
@@ -247,6 +251,9 @@ def _write_project(plan: InitPlan) -> InitResult:
                 "git": plan.git,
             },
             "environments": previous.get("environments", {}),
+            # What cfmcp wrote, file by file (git blob ids): `cfmcp upgrade` tells the files
+            # their owner changed from the ones it may replace.
+            "files": {path.as_posix(): blob for path, blob in sorted(written.items())},
         }
     )
     files = sorted(str(p) for p in [*written, Path("cfmcp.json")])

@@ -17,6 +17,7 @@ source for every variant, switches instead of copies.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -193,10 +194,11 @@ def render_template(
     context: dict[str, Any],
     *,
     set_aside: list[Path] | None = None,
-) -> list[Path]:
+) -> dict[Path, str]:
     """Write every template file for `options` under `destination`; returns the relative paths
-    written. A file already there (or a symlink: never written through) is renamed to a
-    `.bak` beside it first, and the new name appended to `set_aside`."""
+    written, each with the git blob id of what was written there (`blob_id`). A file already
+    there (or a symlink: never written through) is renamed to a `.bak` beside it first, and the
+    new name appended to `set_aside`."""
     from jinja2 import Environment, StrictUndefined
 
     from cfmcp.fsutil import set_aside as rename_aside
@@ -210,7 +212,7 @@ def render_template(
     items = template.files(options)
     for item in items:  # all checked before anything is written
         _refuse_linked_folders(destination, item.target.parent)
-    written = []
+    written: dict[Path, str] = {}
     for item in items:
         target = destination / item.target
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -224,8 +226,15 @@ def render_template(
             if set_aside is not None:
                 set_aside.append(moved.relative_to(destination))
         write_new_file(target, data)
-        written.append(item.target)
+        written[item.target] = blob_id(data)
     return written
+
+
+def blob_id(data: bytes) -> str:
+    """The id git gives `data` as a file's content (`git hash-object`). cfmcp.json records it
+    for every file cfmcp writes: a file whose content still has that id is as cfmcp wrote it,
+    and the project's git history gives back what cfmcp wrote by it."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def _refuse_linked_folders(root: Path, relative: Path) -> None:

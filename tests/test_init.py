@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import tomlkit
 
-from cfmcp.scaffold import load_template
+from cfmcp.scaffold import blob_id, load_template
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -165,7 +165,12 @@ def test_init_records_what_was_generated(cli, tmp_path):
     assert result.exit_code == 0, result.output
     state = json.loads((tmp_path / "p" / "cfmcp.json").read_text())
     template = load_template()
-    assert state["template"] == {"name": "cloudflare", "version": template.version}
+    toolchain = template.toolchains["node20"].as_context()
+    assert state["template"] == {
+        "name": "cloudflare",
+        "version": template.version,
+        "toolchain": toolchain,
+    }
     assert state["options"] == {
         "name": "rec-test",
         "variant": "stateless",
@@ -175,6 +180,15 @@ def test_init_records_what_was_generated(cli, tmp_path):
         "git": False,
     }
     assert state["environments"] == {}
+    # Every file cfmcp wrote, and what it wrote there (git's blob id of the content).
+    written = {
+        path.relative_to(tmp_path / "p").as_posix()
+        for path in (tmp_path / "p").rglob("*")
+        if path.is_file() and path.name != "cfmcp.json"
+    }
+    assert set(state["files"]) == written
+    for name, blob in state["files"].items():
+        assert blob == blob_id((tmp_path / "p" / name).read_bytes()), name
     # The older set is named once, with the way up.
     assert "Node 20 is end-of-life" in " ".join(result.stderr.split())
 
@@ -342,6 +356,13 @@ def test_git_outside_a_repository_is_recorded_as_it_went(cli, tmp_path, monkeypa
         ["git", "status", "--porcelain"], cwd=committed, capture_output=True, text=True
     )
     assert status.stdout == "", "the first commit holds cfmcp.json as it stays"
+    # The recorded ids are git's own: the first commit gives back what cfmcp wrote.
+    tree = subprocess.run(
+        ["git", "ls-tree", "-r", "HEAD"], cwd=committed, capture_output=True, text=True
+    ).stdout
+    committed_blobs = {line.split("\t")[1]: line.split()[2] for line in tree.splitlines()}
+    recorded = json.loads((committed / "cfmcp.json").read_text())["files"]
+    assert recorded and all(committed_blobs[name] == blob for name, blob in recorded.items())
     inside = committed / "nested"  # inside that repository: git skipped
     assert cli("init", str(inside), "--no-install", "--git").exit_code == 0
     assert json.loads((inside / "cfmcp.json").read_text())["options"]["git"] is False

@@ -79,6 +79,15 @@ def figures(summary: dict) -> tuple[float, float, float]:
     return summary["throughput"], latency["p50"], latency["p99"]
 
 
+def refuse_unless_stateless_signed_in(project: Path) -> None:
+    """The bare Worker is this project's own server without its sign-in: it exists for a
+    stateless project with sign-in only (no sessions, no public server)."""
+    state_path = project / "cfmcp.json"
+    options = json.loads(state_path.read_text()).get("options", {}) if state_path.is_file() else {}
+    if options.get("variant", "stateless") != "stateless" or options.get("auth") == "none":
+        raise SystemExit(f"{project}: not a stateless project with sign-in; this bench needs one.")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, default=10)
@@ -92,6 +101,8 @@ def main() -> None:
     processes = []
     try:
         projects = options.project or [new_project(scratch)]
+        for project in projects:
+            refuse_unless_stateless_signed_in(project)
         plain = scratch / "plain-mcp"
         shutil.copytree(
             projects[0], plain, symlinks=True, ignore=shutil.ignore_patterns(".wrangler")

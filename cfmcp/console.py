@@ -152,16 +152,19 @@ def print_result(data: dict[str, Any], *, error: CfmcpError | None = None) -> No
 
 
 _LABEL_COLOURS = {"cyan": "36", "magenta": "35", "green": "32"}
+# Control characters a logged value could use to rewrite the terminal's line (\r, \b, ...):
+# dropped. ESC stays, for the colours wrangler writes; callers strip those off a non-terminal.
+_CONTROLS = dict.fromkeys([*range(0x09), *range(0x0A, 0x1B), *range(0x1C, 0x20), 0x7F])
 
 
 def labelled_line(label: str, colour: str, line: str) -> None:
     """One line of another program's output under a coloured label (`worker │ …`), written as
-    it is: rich's markup and layout cost more than the rest of `cfmcp dev`'s work per line, and
-    wrangler writes a line for every request."""
+    it is (control characters aside): rich's markup and layout cost more than the rest of
+    `cfmcp dev`'s work per line, and wrangler writes a line for every request."""
     console = err_console()
     if console.color_system is not None:
         label = f"\x1b[{_LABEL_COLOURS[colour]}m{label}\x1b[0m"
-    console.file.write(f"{label} │ {line}\n")
+    console.file.write(f"{label} │ {line.translate(_CONTROLS)}\n")
     console.file.flush()
 
 

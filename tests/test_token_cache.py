@@ -38,6 +38,9 @@ def revoke(base: str, client_id: str, token: str, hint: str):  # type: ignore[no
 def test_a_revoked_access_token_is_refused_at_once(variant_dev):
     base = variant_dev.url
     tokens = used_twice(base)
+    intruder = tokens_for(base)["client_id"]  # another client may not revoke it (RFC 7009 2.1)
+    assert revoke(base, intruder, tokens["access_token"], "access_token").status_code == 200
+    assert works(base, tokens["access_token"])
     assert (
         revoke(base, tokens["client_id"], tokens["access_token"], "access_token").status_code == 200
     )

@@ -396,7 +396,7 @@ def _start_signin(
         identity=DevIdentity(config.user),
         access_token_ttl=config.access_token_ttl,
         log=log,
-        base_url=f"http://127.0.0.1:{sock.getsockname()[1]}",
+        base_url=_socket_url(sock),
     )
     return BackgroundServer(local.app(), sock=sock).start()
 

@@ -14,7 +14,14 @@ from pathlib import Path
 def atomic_write_text(
     path: Path, text: str, *, mode: int | None = None, owner: tuple[int, int] | None = None
 ) -> None:
-    """Replace `path` with `text` in one step: readers see the old file or the new one.
+    """`atomic_write_bytes` of `text` in UTF-8."""
+    atomic_write_bytes(path, text.encode("utf-8"), mode=mode, owner=owner)
+
+
+def atomic_write_bytes(
+    path: Path, data: bytes, *, mode: int | None = None, owner: tuple[int, int] | None = None
+) -> None:
+    """Replace `path` with `data` in one step: readers see the old file or the new one.
 
     The file keeps its current permission bits unless `mode` is given; a new file gets `mode`
     or the usual 0644 (less the umask). `owner` (uid, gid) is given to the new file before it
@@ -34,8 +41,8 @@ def atomic_write_text(
         os.fchmod(fd, mode)
         if owner is not None:
             os.fchown(fd, *owner)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)

@@ -8,6 +8,7 @@ import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from cfmcp import __version__
 from cfmcp.errors import CfmcpError, UsageError
@@ -202,6 +203,35 @@ def ratelimit_namespace(worker_name: str) -> int:
     return 100_000 + int.from_bytes(digest[:4], "big") % 800_000 * 2  # even: this id and the next
 
 
+def template_context(
+    template: Template, *, name: str, variant: str, auth: str, issuer: str, toolchain: Toolchain
+) -> dict[str, Any]:
+    """What the template's `.j2` files are rendered with (init and upgrade alike)."""
+    return {
+        "worker_name": name,
+        "compatibility_date": toolchain.compatibility_date,
+        "cfmcp_version": __version__,
+        "template_name": template.name,
+        "template_version": template.version,
+        "variant": variant,
+        "stateful": variant == "stateful",
+        "auth": auth,
+        "issuer": issuer,
+        "toolchain": toolchain.as_context(),
+        "toolchains": {key: t.as_context() for key, t in template.toolchains.items()},
+        "ratelimit_namespace": ratelimit_namespace(name),
+    }
+
+
+def template_record(template: Template, toolchain: Toolchain) -> dict[str, Any]:
+    """cfmcp.json's "template": which template, its version, and the toolchain set's pins."""
+    return {
+        "name": template.name,
+        "version": template.version,
+        "toolchain": toolchain.as_context(),
+    }
+
+
 def write_project(plan: InitPlan) -> InitResult:
     try:
         return _write_project(plan)
@@ -215,20 +245,14 @@ def write_project(plan: InitPlan) -> InitResult:
 
 def _write_project(plan: InitPlan) -> InitResult:
     plan.root.mkdir(parents=True, exist_ok=True)
-    context = {
-        "worker_name": plan.name,
-        "compatibility_date": plan.toolchain.compatibility_date,
-        "cfmcp_version": __version__,
-        "template_name": plan.template.name,
-        "template_version": plan.template.version,
-        "variant": plan.variant,
-        "stateful": plan.variant == "stateful",
-        "auth": plan.auth,
-        "issuer": plan.issuer,
-        "toolchain": plan.toolchain.as_context(),
-        "toolchains": {name: t.as_context() for name, t in plan.template.toolchains.items()},
-        "ratelimit_namespace": ratelimit_namespace(plan.name),
-    }
+    context = template_context(
+        plan.template,
+        name=plan.name,
+        variant=plan.variant,
+        auth=plan.auth,
+        issuer=plan.issuer,
+        toolchain=plan.toolchain,
+    )
     backups: list[Path] = []
     written = render_template(plan.template, plan.root, plan.options, context, set_aside=backups)
     project = Project(plan.root)
@@ -238,11 +262,7 @@ def _write_project(plan: InitPlan) -> InitResult:
     project.write_state(
         {
             "cfmcp": __version__,
-            "template": {
-                "name": plan.template.name,
-                "version": plan.template.version,
-                "toolchain": plan.toolchain.as_context(),
-            },
+            "template": template_record(plan.template, plan.toolchain),
             "created_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
             "options": {
                 "name": plan.name,

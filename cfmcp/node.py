@@ -144,6 +144,12 @@ def pick_toolchain(template: Template, version: tuple[int, int, int] | None) -> 
 
 def npm_ci(project_root: Path, node: NodeInstall) -> None:
     """`npm ci` in the project: exact versions from package-lock.json."""
+    run_npm(project_root, node, "ci")
+
+
+def run_npm(project_root: Path, node: NodeInstall, command: str) -> None:
+    """`npm ci` or `npm install` in the project, quietly; a CfmcpError with npm's last lines
+    when it fails."""
     env = dict(os.environ)
     env.setdefault("npm_config_fund", "false")
     env.setdefault("npm_config_audit", "false")
@@ -153,11 +159,13 @@ def npm_ci(project_root: Path, node: NodeInstall) -> None:
     from cfmcp.process import run_group
 
     started = time.perf_counter()
-    result = run_group([node.npm, "ci", "--no-fund", "--no-audit"], cwd=project_root, env=env)
-    console.trace(f"$ npm ci  (exit {result.returncode}, {time.perf_counter() - started:.2f} s)")
+    result = run_group([node.npm, command, "--no-fund", "--no-audit"], cwd=project_root, env=env)
+    console.trace(
+        f"$ npm {command}  (exit {result.returncode}, {time.perf_counter() - started:.2f} s)"
+    )
     if result.returncode != 0:
         tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-12:])
         raise CfmcpError(
-            f"npm ci failed in {project_root} (exit {result.returncode}):\n{tail}",
-            hint=f"Fix the cause above, then run `npm ci` in {project_root}.",
+            f"npm {command} failed in {project_root} (exit {result.returncode}):\n{tail}",
+            hint=f"Fix the cause above, then run `npm {command}` in {project_root}.",
         )

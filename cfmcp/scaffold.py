@@ -105,6 +105,9 @@ class Template:
     toolchains: dict[str, Toolchain]  # newest first
     # target -> option -> value (or "*") -> source, None (no such file), or a nested choice
     choices: dict[str, Choice]
+    # Files earlier versions of the template wrote and this one does not: `cfmcp upgrade`
+    # removes them when their owner never changed them.
+    retired: tuple[str, ...] = ()
 
     def files(self, options: dict[str, str]) -> list[TemplateFile]:
         """The files to write for `options` (each option named in "choose" -> its value)."""
@@ -184,7 +187,29 @@ def load_template(name: str = DEFAULT_TEMPLATE) -> Template:
             sorted(toolchains.items(), key=lambda item: item[1].min_node, reverse=True)
         ),
         choices=meta.get("choose", {}),
+        retired=tuple(meta.get("retired", ())),
     )
+
+
+def render_files(
+    template: Template, options: dict[str, str], context: dict[str, Any]
+) -> dict[Path, bytes]:
+    """The content of every template file for `options`, by path relative to the project."""
+    from jinja2 import Environment, StrictUndefined
+
+    environment = Environment(
+        keep_trailing_newline=True,
+        undefined=StrictUndefined,
+        autoescape=False,
+    )
+    rendered: dict[Path, bytes] = {}
+    for item in template.files(options):
+        if item.render:
+            text = item.source.read_text(encoding="utf-8")
+            rendered[item.target] = environment.from_string(text).render(**context).encode()
+        else:
+            rendered[item.target] = item.source.read_bytes()
+    return rendered
 
 
 def render_template(
@@ -199,34 +224,22 @@ def render_template(
     written, each with the git blob id of what was written there (`blob_id`). A file already
     there (or a symlink: never written through) is renamed to a `.bak` beside it first, and the
     new name appended to `set_aside`."""
-    from jinja2 import Environment, StrictUndefined
-
     from cfmcp.fsutil import set_aside as rename_aside
     from cfmcp.fsutil import write_new_file
 
-    environment = Environment(
-        keep_trailing_newline=True,
-        undefined=StrictUndefined,
-        autoescape=False,
-    )
-    items = template.files(options)
-    for item in items:  # all checked before anything is written
-        _refuse_linked_folders(destination, item.target.parent)
+    rendered = render_files(template, options, context)
+    for relative in rendered:  # all checked before anything is written
+        refuse_linked_folders(destination, relative.parent)
     written: dict[Path, str] = {}
-    for item in items:
-        target = destination / item.target
+    for relative, data in rendered.items():
+        target = destination / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        if item.render:
-            text = item.source.read_text(encoding="utf-8")
-            data = environment.from_string(text).render(**context).encode("utf-8")
-        else:
-            data = item.source.read_bytes()
         if target.exists() or target.is_symlink():
             moved = rename_aside(target)
             if set_aside is not None:
                 set_aside.append(moved.relative_to(destination))
         write_new_file(target, data)
-        written[item.target] = blob_id(data)
+        written[relative] = blob_id(data)
     return written
 
 
@@ -237,14 +250,14 @@ def blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
-def _refuse_linked_folders(root: Path, relative: Path) -> None:
+def refuse_linked_folders(root: Path, relative: Path, *, command: str = "cfmcp init") -> None:
     """The project's files go into the project's own folders, not wherever a link points."""
     folder = root
     for part in relative.parts:
         folder = folder / part
         if folder.is_symlink():
             raise CfmcpError(
-                f"{folder} is a symlink (to {os.readlink(folder)}); cfmcp init writes only into "
+                f"{folder} is a symlink (to {os.readlink(folder)}); {command} writes only into "
                 "the project's own folders, so nothing was written.",
-                hint="Remove the link or pick another folder, then run cfmcp init again.",
+                hint=f"Remove the link or pick another folder, then run {command} again.",
             )

@@ -8,6 +8,7 @@ command so that `cfmcp --help` stays fast.
 # isort: skip_file
 # Importing a command's module registers the command: the order below is the order of --help.
 from cfmcp.cli import init  # noqa: F401
+from cfmcp.cli import upgrade  # noqa: F401
 from cfmcp.cli import kv  # noqa: F401
 from cfmcp.cli import secrets  # noqa: F401
 from cfmcp.cli import deploy  # noqa: F401

@@ -1,0 +1,137 @@
+"""`cfmcp upgrade`."""
+
+from __future__ import annotations
+
+import typer
+
+from cfmcp.cli.app import JSON_OPTION, app, can_ask, complete_from
+
+_MARKS = {
+    "add": ("+", "green"),
+    "replace": ("↻", "cyan"),
+    "merge": ("⇄", "cyan"),
+    "conflict": ("✗", "red"),
+    "beside": ("→", "yellow"),
+    "remove": ("-", "magenta"),
+    "keep": ("=", "dim"),
+    "skip": ("!", "yellow"),
+}
+
+
+@app.command(
+    epilog="Example: [bold]cfmcp upgrade --dry-run[/bold]   then   [bold]cfmcp upgrade[/bold]",
+    rich_help_panel="Start",
+)
+def upgrade(
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Show what would change, file by file; write nothing."
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Run even with uncommitted changes in the project's git."
+    ),
+    install: bool = typer.Option(
+        True, "--install/--no-install", help="Run npm ci (npm install) when the packages change."
+    ),
+    toolchain: str | None = typer.Option(
+        None,
+        "--toolchain",
+        metavar="SET",
+        help="Move to this toolchain set (current: Node 22.12+; node20). Default: the project's.",
+        autocompletion=complete_from("current", "node20"),
+    ),
+    to: str | None = typer.Option(
+        None,
+        "--to",
+        metavar="VARIANT",
+        help="Move to this design: stateless (the default) or stateful. Default: the project's.",
+        autocompletion=complete_from("stateless", "stateful"),
+    ),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Answer yes to the one question."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Take the project to this cfmcp's template and toolchain, keeping your changes.
+
+    File by file: one you never changed is replaced; one only you changed is kept; one both
+    changed is merged (git's conflict markers where the two collide, listed, exit 1 until
+    resolved). wrangler.toml is merged by key (your vars, bindings and routes stay) and
+    package.json by package (the template's pins, your packages). Commit first: it refuses
+    uncommitted changes unless --force, so you can always diff and revert.
+    """
+    from cfmcp import console
+    from cfmcp.errors import CfmcpError
+    from cfmcp.project import find_project
+    from cfmcp.upgrade import apply_upgrade, finish, plan_upgrade, sessions_end
+
+    project = find_project()
+    with console.spinner("Comparing the project with the current template…"):
+        plan = plan_upgrade(project.root, toolchain=toolchain, to=to, force=force, dry_run=dry_run)
+    question = sessions_end(plan)
+    if question and not dry_run and not yes:
+        if not can_ask(as_json):
+            raise CfmcpError(question, hint="Pass --yes to go ahead.")
+        console.warn(question)
+        if not typer.confirm("Go ahead?", default=False):
+            raise CfmcpError("Nothing was changed.", exit_code=1)
+    if dry_run:
+        result = finish(plan, dry_run=True)
+    else:
+        with console.spinner("Writing the upgrade…"):
+            apply_upgrade(plan)
+        installed = None
+        if install and plan.packages_changed and project.has_node_modules:
+            from cfmcp.upgrade import install_packages
+
+            with console.spinner("Installing the new package set…"):
+                installed = install_packages(plan)
+        result = finish(plan, dry_run=False, installed=installed)
+    problem = result.problem()
+    if as_json:
+        console.print_result(result.to_json(), error=problem)
+        if problem:
+            raise typer.Exit(problem.exit_code)
+        return
+    _render(result)
+    if problem:
+        raise problem
+
+
+def _render(result) -> None:  # type: ignore[no-untyped-def]
+    from rich.markup import escape
+
+    from cfmcp import console
+
+    plan = result.plan
+    out = console.err_console()
+    out.print(
+        f"[bold]cfmcp upgrade[/bold]: template v{plan.from_version} → v{plan.template.version}, "
+        f"toolchain {plan.from_toolchain} → {plan.toolchain.name}, {plan.variant}, sign-in "
+        f"{plan.auth}  [dim](base: {escape(plan.base_source)})[/dim]"
+    )
+    shown = [step for step in plan.steps if step.action != "unchanged"]
+    for step in shown:
+        mark, colour = _MARKS[step.action]
+        lines = ""
+        if step.added_lines or step.removed_lines:
+            lines = f" [green]+{step.added_lines}[/green] [red]-{step.removed_lines}[/red]"
+        out.print(
+            f"  [{colour}]{mark}[/{colour}] {escape(step.path)}{lines}  "
+            f"[dim]{escape(step.describe())}[/dim]"
+        )
+        for note in step.notes:
+            out.print(f"      [dim]{escape(note)}[/dim]")
+    if not shown:
+        out.print("  Nothing to change: the project is on the current template.")
+    for note in plan.notes:
+        console.info(note)
+    if result.installed:
+        console.success(f"Installed the new package set ({result.installed})")
+    elif plan.packages_changed and not result.dry_run:
+        console.info("The packages changed: run npm install in the project.")
+    if not result.dry_run and plan.changes:
+        console.success(
+            f"Upgraded: {len(plan.changes)} file{'s' if len(plan.changes) != 1 else ''} "
+            "changed. Review with git diff, then run npm test."
+        )
+    elif result.dry_run and plan.changes:
+        count = len(plan.changes)
+        console.info(f"Nothing written (--dry-run): cfmcp upgrade would change {count} files.")

@@ -1,0 +1,379 @@
+"""Three-way merges for `cfmcp upgrade`: base (what cfmcp wrote), ours (the file as its owner
+has it now), theirs (what the current template writes).
+
+Text goes through `git merge-file`, the merge git itself does, with the same conflict markers
+a developer already knows. `wrangler.toml` is merged by key with tomlkit, so the owner's vars,
+bindings, routes, `[env.*]` and comments stay; arrays of tables (bindings, migrations) are
+matched by their name, not their place. `package.json` is merged by key too, and by
+dependency: the template's pins win for the packages it owns, the owner's own packages stay.
+
+A key both sides changed keeps the owner's value and says so in a note: a Worker's settings are
+the owner's to decide, and a conflict marker would leave wrangler.toml unreadable.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cfmcp.errors import CfmcpError
+
+DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
+# The fields that name an array-of-tables entry in wrangler.toml, in order of preference.
+_IDENTITY_KEYS = ("binding", "name", "class_name", "pattern")
+_MIGRATION_CLASS_KEYS = (
+    "new_classes",
+    "new_sqlite_classes",
+    "deleted_classes",
+    "renamed_classes",
+    "transferred_classes",
+)
+_MISSING = object()
+
+
+@dataclass
+class Merged:
+    data: bytes
+    conflicts: int = 0  # conflict regions left in the text
+    notes: list[str] = field(default_factory=list)  # where the owner's value was kept
+    own_packages: list[str] = field(default_factory=list)  # package.json: the owner's additions
+
+
+class MergeUnavailable(Exception):
+    """No git on PATH to merge text with."""
+
+
+def merge_text(base: bytes, ours: bytes, theirs: bytes, *, labels: tuple[str, str, str]) -> Merged:
+    """git's own three-way merge; conflicts are left as <<<<<<< / ======= / >>>>>>> regions."""
+    git = shutil.which("git")
+    if git is None:
+        raise MergeUnavailable
+    with tempfile.TemporaryDirectory(prefix="cfmcp-merge-") as folder:
+        paths = []
+        for name, data in (("ours", ours), ("base", base), ("theirs", theirs)):
+            path = Path(folder) / name
+            path.write_bytes(data)
+            paths.append(str(path))
+        ours_label, base_label, theirs_label = labels
+        result = subprocess.run(
+            [git, "merge-file", "-p", "-L", ours_label, "-L", base_label, "-L", theirs_label,
+             *paths],
+            capture_output=True, check=False, timeout=60,
+        )  # fmt: skip
+    if result.returncode < 0 or result.returncode > 127:
+        raise MergeUnavailable
+    return Merged(result.stdout, conflicts=result.returncode)
+
+
+def conflict_regions(data: bytes) -> int:
+    """How many conflict regions (`<<<<<<< ` lines) a file still has."""
+    return sum(1 for line in data.splitlines() if line.startswith(b"<<<<<<< "))
+
+
+# --- wrangler.toml ---------------------------------------------------------------------------
+
+
+def merge_toml(
+    base: str | None,
+    ours: str,
+    theirs: str,
+    *,
+    name: str = "wrangler.toml",
+    delete_classes: list[str] | None = None,
+) -> Merged:
+    """`ours` with the template's changes since `base` (None: unknown, so every value the owner
+    has is kept and only keys new to them are added). Raises CfmcpError when `ours` is not
+    TOML."""
+    import tomlkit
+    from tomlkit.exceptions import ParseError
+
+    try:
+        document = tomlkit.parse(ours)
+    except ParseError as exc:
+        raise CfmcpError(
+            f"{name} is not valid TOML ({exc}); cfmcp upgrade changed nothing.",
+            hint=f"Fix {name}, then run cfmcp upgrade again.",
+        ) from exc
+    base_values = tomlkit.parse(base).unwrap() if base is not None else None
+    notes: list[str] = []
+    _merge_mapping(document, base_values, tomlkit.parse(theirs), "", notes)
+    for class_name in delete_classes or ():
+        _delete_class(document, class_name, notes)
+    return Merged(tomlkit.dumps(document).encode("utf-8"), notes=notes)
+
+
+def _plain(value: Any) -> Any:
+    return value.unwrap() if hasattr(value, "unwrap") else value
+
+
+def _is_table(value: Any) -> bool:
+    """A table merged key by key: a [table] or a JSON object (an inline table is one value)."""
+    from tomlkit.items import InlineTable
+
+    return isinstance(value, MutableMapping) and not isinstance(value, InlineTable)
+
+
+def _is_table_array(value: Any) -> bool:
+    from tomlkit.items import AoT
+
+    return isinstance(value, AoT)
+
+
+def _merge_mapping(
+    ours: MutableMapping, base: Any, theirs: MutableMapping, path: str, notes: list[str]
+) -> None:
+    base_map = base if isinstance(base, dict) else None
+    for key, their_value in theirs.items():
+        where = f"{path}.{key}" if path else str(key)
+        base_value = base_map.get(key, _MISSING) if base_map is not None else _MISSING
+        if key not in ours:
+            if base_value is _MISSING:
+                ours[key] = _without_trailing_comments(their_value)  # new in the template
+            elif _plain(their_value) != base_value:
+                notes.append(f"{where}: you removed it; the template changed it, left out")
+            continue
+        our_value = ours[key]
+        if _is_table(our_value) and _is_table(their_value):
+            _merge_mapping(our_value, base_value, their_value, where, notes)
+        elif _is_table_array(our_value) and _is_table_array(their_value):
+            _merge_table_array(our_value, base_value, their_value, where, notes)
+        else:
+            _merge_value(ours, key, base_value, their_value, where, notes)
+    if base_map is None:
+        return
+    for key in [k for k in ours if k not in theirs and k in base_map]:
+        if _plain(ours[key]) == base_map[key]:
+            del ours[key]  # the template dropped it and its owner never changed it
+
+
+def _merge_value(
+    ours: MutableMapping, key: str, base: Any, theirs: Any, where: str, notes: list[str]
+) -> None:
+    mine, new = _plain(ours[key]), _plain(theirs)
+    if mine == new:
+        return
+    if base is not _MISSING and mine == base:
+        ours[key] = theirs
+    elif base is _MISSING or new != base:
+        notes.append(f"{where}: kept yours ({_short(mine)}); the template has {_short(new)}")
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _identity(table: Any) -> tuple[str, Any] | None:
+    for key in _IDENTITY_KEYS:
+        if key in table:
+            return key, _plain(table[key])
+    return None
+
+
+def _merge_table_array(ours: Any, base: Any, theirs: Any, where: str, notes: list[str]) -> None:
+    if where == "migrations":
+        _merge_migrations(ours, theirs, notes)
+        return
+    base_items = [item for item in base if isinstance(item, dict)] if isinstance(base, list) else []
+
+    def find(items: Any, identity: tuple[str, Any] | None) -> Any:
+        if identity is None:
+            return None
+        key, value = identity
+        return next((item for item in items if _plain(item.get(key)) == value), None)
+
+    for their_item in theirs:
+        identity = _identity(their_item)
+        label = f"{where}[{identity[1]}]" if identity else where
+        mine = find(ours, identity)
+        base_item = find(base_items, identity)
+        if mine is not None:
+            _merge_mapping(mine, base_item, their_item, label, notes)
+        elif base_item is None:
+            _append_table(ours, their_item)
+        else:
+            notes.append(f"{label}: you removed it; left out")
+    for index in reversed(range(len(ours))):
+        identity = _identity(ours[index])
+        if find(theirs, identity) is None and _plain(ours[index]) in base_items:
+            del ours[index]
+
+
+def _without_trailing_comments(value: Any) -> Any:
+    """A table taken from the template, without the comment lines at its end: tomlkit keeps
+    there the comments that introduce the template's next section, which is not next here."""
+    from tomlkit.items import AoT, Comment, Table, Whitespace
+
+    tables = list(value) if isinstance(value, AoT) else [value] if isinstance(value, Table) else []
+    for table in tables:
+        body = table.value.body
+        while body and body[-1][0] is None and isinstance(body[-1][1], Comment | Whitespace):
+            body.pop()
+        if isinstance(value, Table):
+            import tomlkit
+
+            table.add(tomlkit.nl())
+    return value
+
+
+def _append_table(tables: Any, new: Any) -> None:
+    """Append `new` to an array of tables the way a person would: after a blank line, with the
+    comment lines that introduced the next section (tomlkit keeps them at the end of the last
+    table) moved below it, so they stay above that section."""
+    import tomlkit
+    from tomlkit.items import Comment, Whitespace
+
+    body = tables[-1].value.body
+    end = len(body)
+    while end and body[end - 1][0] is None and isinstance(body[end - 1][1], Comment | Whitespace):
+        end -= 1
+    first_comment = next(
+        (i for i in range(end, len(body)) if isinstance(body[i][1], Comment)), len(body)
+    )
+    moved = body[first_comment:]
+    del body[first_comment:]
+    if first_comment == end:  # no blank line after the last table yet
+        tables[-1].add(tomlkit.nl())
+    if moved:
+        new.add(tomlkit.nl())
+        new.value.body.extend(moved)
+    tables.append(new)
+
+
+def _merge_migrations(ours: Any, theirs: Any, notes: list[str]) -> None:
+    """Durable Object migrations run once each, in order, by tag: never change or reorder the
+    owner's. A template migration whose classes no migration of the owner's names yet is
+    appended, under its own tag when that is free, else the next unused `vN`."""
+    from tomlkit import table
+
+    def classes(item: Any) -> set[tuple[str, str]]:
+        found = set()
+        for key in _MIGRATION_CLASS_KEYS:
+            for value in _plain(item.get(key, [])):
+                found.add((key, json.dumps(value, sort_keys=True)))
+        return found
+
+    known = set().union(*(classes(item) for item in ours)) if len(ours) else set()
+    tags = {str(_plain(item.get("tag"))) for item in ours}
+    for their_item in theirs:
+        if classes(their_item) <= known:
+            continue
+        tag = str(_plain(their_item.get("tag")))
+        if tag in tags:
+            number = len(tags) + 1
+            while f"v{number}" in tags:
+                number += 1
+            tag = f"v{number}"
+        added = table()
+        added["tag"] = tag
+        for key, value in their_item.items():
+            if key != "tag":
+                added[key] = value
+        _append_table(ours, added)
+        tags.add(tag)
+        notes.append(f"migrations: added {tag} ({', '.join(sorted(n for _, n in classes(added)))})")
+
+
+def _delete_class(document: Any, class_name: str, notes: list[str]) -> None:
+    """A migration that deletes `class_name` (and its objects' storage) at the next deploy,
+    when a migration made it, none deleted it yet, and no binding still uses it."""
+    from tomlkit import table
+
+    migrations = document.get("migrations")
+    if migrations is None or not _is_table_array(migrations):
+        return
+    made = any(class_name in _plain(m.get(k, [])) for m in migrations
+               for k in ("new_classes", "new_sqlite_classes"))  # fmt: skip
+    gone = any(class_name in _plain(m.get("deleted_classes", [])) for m in migrations)
+    bindings = _plain(document.get("durable_objects", {})).get("bindings", [])
+    if any(b.get("class_name") == class_name for b in bindings):
+        notes.append(f"{class_name}: a binding still uses it, so no migration deletes it")
+        return
+    if not made or gone:
+        return
+    tags = {str(_plain(m.get("tag"))) for m in migrations}
+    number = len(tags) + 1
+    while f"v{number}" in tags:
+        number += 1
+    added = table()
+    added["tag"] = f"v{number}"
+    added["deleted_classes"] = [class_name]
+    _append_table(migrations, added)
+    notes.append(f"migrations: added v{number}, deleting {class_name} (its sessions end)")
+
+
+def same_migrations(ours: bytes, theirs: bytes) -> bool:
+    """Whether two wrangler.toml files list the same Durable Object migrations."""
+    import tomlkit
+
+    def migrations(data: bytes) -> Any:
+        return tomlkit.parse(data.decode("utf-8", "replace")).unwrap().get("migrations", [])
+
+    return bool(migrations(ours) == migrations(theirs))
+
+
+# --- package.json ----------------------------------------------------------------------------
+
+
+def parse_json_object(text: str, name: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CfmcpError(
+            f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}); cfmcp upgrade "
+            "changed nothing.",
+            hint=f"Fix {name}, then run cfmcp upgrade again.",
+        ) from exc
+    if not isinstance(value, dict):
+        raise CfmcpError(
+            f"{name} is not a JSON object; cfmcp upgrade changed nothing.",
+            hint=f"Fix {name}, then run cfmcp upgrade again.",
+        )
+    return value
+
+
+def merge_package_json(base: str | None, ours: str, theirs: str) -> Merged:
+    """Keys merged as in wrangler.toml; dependencies by package: a package the template lists
+    (now or at `base`) gets the template's pin, or goes when the template dropped it; the
+    owner's own packages stay as they are."""
+    mine = parse_json_object(ours, "package.json")
+    template = parse_json_object(theirs, "package.json (template)")
+    before = parse_json_object(base, "package.json (as cfmcp wrote it)") if base else None
+    owned = {
+        package
+        for source in (template, before or {})
+        for section in DEPENDENCY_FIELDS
+        for package in (source.get(section) or {})
+    }
+    notes: list[str] = []
+    rest_mine = {k: v for k, v in mine.items() if k not in DEPENDENCY_FIELDS}
+    rest_template = {k: v for k, v in template.items() if k not in DEPENDENCY_FIELDS}
+    rest_base = {k: v for k, v in before.items() if k not in DEPENDENCY_FIELDS} if before else None
+    _merge_mapping(rest_mine, rest_base, rest_template, "", notes)
+    merged: dict[str, Any] = {}
+    for key in mine:  # the owner's order of keys, dependency sections in their place
+        if key in DEPENDENCY_FIELDS or key in rest_mine:
+            merged[key] = rest_mine.get(key)
+    for key, value in rest_mine.items():
+        merged.setdefault(key, value)  # keys new in the template
+    own_packages: list[str] = []
+    for section in DEPENDENCY_FIELDS:
+        packages = {
+            package: version
+            for package, version in (mine.get(section) or {}).items()
+            if package not in owned
+        }
+        own_packages += packages
+        packages.update(template.get(section) or {})
+        if packages:
+            merged[section] = dict(sorted(packages.items()))
+        else:
+            merged.pop(section, None)
+    text = json.dumps(merged, indent=2, ensure_ascii=False) + "\n"
+    return Merged(text.encode("utf-8"), notes=notes, own_packages=sorted(own_packages))

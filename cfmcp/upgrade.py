@@ -1,0 +1,683 @@
+"""`cfmcp upgrade`: take a project forward to the current template and toolchain set, keeping
+every change its owner made.
+
+The base of every merge is what cfmcp wrote: cfmcp.json's "files" names it by git blob id, and
+the project's git history holds it (cfmcp's first commit; `upgrade` writes what it renders
+into git's object store too, so the next upgrade finds its base even for a merged file).
+Projects made before that record get their base from the commit that added cfmcp.json.
+
+Like copier's `update`: a file its owner never changed is replaced; a file only its owner
+changed is kept; a file both changed is merged, conflicts left as git's markers and listed,
+and the command exits non-zero while any remain. Unlike copier, which refuses to start without
+git, a project without history gets a two-way plan: `FILE.cfmcp-new` beside each file it
+cannot merge, never overwriting a changed file.
+
+Every file is replaced in one step (old or new content, never half). A journal in cfmcp.json,
+written before the first file, names what each file becomes: an interrupted run, run again,
+counts the files it already wrote as done and finishes the rest.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from cfmcp import __version__
+from cfmcp.errors import CfmcpError, UsageError
+from cfmcp.project import STATE_FILE, WRANGLER_FILE, Project
+from cfmcp.scaffold import DEFAULT_PROVIDER, Template, Toolchain, blob_id
+
+PACKAGE_JSON = "package.json"
+LOCKFILE = "package-lock.json"
+NEW_SUFFIX = ".cfmcp-new"
+_BLOB = re.compile(r"^[0-9a-f]{40}$")
+
+# What happens to a file, in the order the summary lists them.
+ACTIONS = {
+    "add": "new in the template",
+    "replace": "you never changed it: the template's new version",
+    "merge": "changed on both sides: merged",
+    "conflict": "changed on both sides: conflicts to resolve",
+    "beside": f"changed by you, no base to merge with: the template's version is in {NEW_SUFFIX}",
+    "remove": "gone from the template, never changed: removed",
+    "keep": "kept as it is",
+    "skip": "left alone",
+    "unchanged": "already current",
+}
+
+
+@dataclass
+class FileStep:
+    path: str
+    action: str
+    reason: str = ""
+    data: bytes | None = None  # what the file becomes (None: written elsewhere, or removed)
+    conflicts: int = 0
+    notes: list[str] = field(default_factory=list)
+    added_lines: int = 0
+    removed_lines: int = 0
+
+    def describe(self) -> str:
+        if self.action == "conflict":
+            return f"{self.conflicts} conflict{'s' if self.conflicts != 1 else ''} to resolve"
+        return self.reason or ACTIONS[self.action]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "action": self.action,
+            "reason": self.describe(),
+            "conflicts": self.conflicts,
+            "notes": self.notes,
+            "lines": {"added": self.added_lines, "removed": self.removed_lines},
+        }
+
+
+@dataclass
+class UpgradePlan:
+    project: Project
+    template: Template
+    from_version: str
+    variant: str
+    auth: str
+    toolchain: Toolchain
+    from_toolchain: str
+    base_source: str  # where the base came from, in words
+    steps: list[FileStep]
+    rendered: dict[str, bytes]  # path -> what the template writes now
+    own_packages: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    git: str | None = None  # git executable, when the project is in a repository
+    deleted_classes: list[str] = field(default_factory=list)  # Durable Objects a move deletes
+
+    @property
+    def changes(self) -> list[FileStep]:
+        return [s for s in self.steps if s.action not in ("keep", "unchanged", "skip")]
+
+    @property
+    def conflicts(self) -> list[FileStep]:
+        return [s for s in self.steps if s.action == "conflict"]
+
+    @property
+    def packages_changed(self) -> bool:
+        return any(s.path in (PACKAGE_JSON, LOCKFILE) for s in self.changes)
+
+
+@dataclass
+class UpgradeResult:
+    plan: UpgradePlan
+    dry_run: bool
+    installed: str | None = None  # "npm ci" / "npm install" when it ran
+    unresolved: list[str] = field(default_factory=list)  # earlier conflicts still marked
+
+    @property
+    def conflicts(self) -> list[str]:
+        return [s.path for s in self.plan.conflicts] + self.unresolved
+
+    def problem(self) -> CfmcpError | None:
+        """Why the command exits non-zero: conflicts left, or files it had to leave alone."""
+        if self.conflicts:
+            listed = ", ".join(self.conflicts)
+            return CfmcpError(
+                f"Conflicts to resolve in {listed}"
+                + (" (nothing written: --dry-run)." if self.dry_run else "."),
+                hint="Edit each <<<<<<< … >>>>>>> region to what it should be (yours above "
+                "=======, the template's below), then run cfmcp upgrade again to check.",
+            )
+        skipped = [s.path for s in self.plan.steps if s.action == "skip"]
+        if skipped:
+            return CfmcpError(
+                f"Left alone: {', '.join(skipped)} (symlinks or not regular files).",
+                hint="Replace each with a regular file inside the project, then run cfmcp "
+                "upgrade again.",
+            )
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        plan = self.plan
+        return {
+            "root": str(plan.project.root),
+            "dry_run": self.dry_run,
+            "template": {"from": plan.from_version, "to": plan.template.version},
+            "toolchain": {"from": plan.from_toolchain, "to": plan.toolchain.name},
+            "variant": plan.variant,
+            "auth": plan.auth,
+            "base": plan.base_source,
+            "files": [step.to_json() for step in plan.steps if step.action != "unchanged"],
+            "conflicts": self.conflicts,
+            "own_packages": plan.own_packages,
+            "installed": self.installed,
+            "notes": plan.notes,
+        }
+
+
+# --- reading the project ---------------------------------------------------------------------
+
+
+def _read_record(project: Project) -> dict[str, Any]:
+    if not project.state_path.is_file():
+        raise CfmcpError(
+            f"No {STATE_FILE} in {project.root}: cfmcp upgrade works on a project cfmcp init made.",
+            hint="Run it in the project's folder (or pass -C DIR).",
+        )
+    state = project.read_state()
+    template = state.get("template")
+    options = state.get("options", {})
+    files = state.get("files", {})
+    if (
+        not isinstance(template, dict)
+        or not isinstance(template.get("version"), str | int)
+        or not isinstance(options, dict)
+        or not isinstance(files, dict)
+        or not all(isinstance(v, str) and _BLOB.match(v) for v in files.values())
+    ):
+        raise CfmcpError(
+            f'{project.state_path} is not what cfmcp writes: "template" needs a version, '
+            '"options" and "files" objects, and "files" maps paths to git blob ids.',
+            hint=f"Restore {STATE_FILE} from git (git checkout -- {STATE_FILE}), then try again.",
+        )
+    for path in files:
+        _check_relative(path, project)
+    return state
+
+
+def _check_relative(path: str, project: Project) -> None:
+    pure = PurePosixPath(path)
+    if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in path:
+        raise CfmcpError(
+            f"{project.state_path} lists {path!r}, which is outside the project; nothing was "
+            "changed.",
+            hint=f"Restore {STATE_FILE} from git (git checkout -- {STATE_FILE}), then try again.",
+        )
+
+
+def _version_number(text: str | int, project: Project) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise CfmcpError(
+            f"{project.state_path} says template version {text!r}, which is not a number.",
+            hint=f"Restore {STATE_FILE} from git, then try again.",
+        ) from None
+
+
+def _git(project: Project) -> str | None:
+    """git, when the project is inside a work tree."""
+    git = shutil.which("git")
+    if git is None:
+        return None
+    inside = _run_git(git, project, "rev-parse", "--is-inside-work-tree")
+    return git if inside.returncode == 0 and inside.stdout.strip() == b"true" else None
+
+
+def _run_git(
+    git: str, project: Project, *args: str, input: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [git, *args], cwd=project.root, input=input, capture_output=True, check=False, timeout=60
+    )
+
+
+def uncommitted_changes(project: Project) -> list[str]:
+    """The project's files git sees as changed or new (empty outside a repository)."""
+    git = _git(project)
+    if git is None:
+        return []
+    status = _run_git(git, project, "status", "--porcelain", "--untracked-files=all", "--", ".")
+    return [line[3:] for line in status.stdout.decode(errors="replace").splitlines() if line]
+
+
+def _first_commit_blobs(git: str, project: Project) -> tuple[str, dict[str, str]] | None:
+    """The commit that added cfmcp.json (cfmcp init's own), and its files' blob ids."""
+    log = _run_git(git, project, "log", "--format=%H", "--diff-filter=A", "--", STATE_FILE)
+    commits = log.stdout.decode().split()
+    if log.returncode != 0 or not commits:
+        return None
+    commit = commits[-1]
+    tree = _run_git(git, project, "ls-tree", "-r", "-z", commit, "--", ".")
+    blobs = {}
+    for entry in tree.stdout.decode(errors="replace").split("\0"):
+        meta, _, path = entry.partition("\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == "blob":
+            blobs[path] = parts[2]
+    return commit[:12], blobs
+
+
+# --- planning --------------------------------------------------------------------------------
+
+
+def plan_upgrade(
+    root: Path,
+    *,
+    toolchain: str | None = None,
+    to: str | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+) -> UpgradePlan:
+    """Read the project, render the current template with its options and decide, file by
+    file, what happens; nothing is written."""
+    from cfmcp.init import template_context
+    from cfmcp.scaffold import load_template, render_files
+
+    project = Project(root.resolve())
+    state = _read_record(project)
+    template = load_template()
+    from_version = str(state["template"]["version"])
+    if _version_number(from_version, project) > _version_number(template.version, project):
+        raise CfmcpError(
+            f"This project uses template version {from_version}, newer than this cfmcp's "
+            f"({template.version}, cfmcp {__version__}); nothing was changed.",
+            hint="Upgrade cfmcp itself first: pip install --upgrade cfmcp",
+        )
+    if not dry_run and not force:
+        changed = uncommitted_changes(project)
+        if changed:
+            shown = ", ".join(changed[:5]) + (" …" if len(changed) > 5 else "")
+            raise CfmcpError(
+                f"The project has uncommitted changes ({shown}); nothing was changed.",
+                hint="Commit or stash them first, so you can diff and revert the upgrade "
+                "(git diff, git checkout -- .), or pass --force.",
+            )
+    options = state.get("options", {})
+    wrangler = _read_wrangler(project)
+    name = str(options.get("name") or wrangler.get("name") or project.root.name)
+    auth = str(options.get("auth") or DEFAULT_PROVIDER)
+    if auth not in template.providers:
+        raise CfmcpError(
+            f"{STATE_FILE} names sign-in provider {auth!r}, which this cfmcp does not know.",
+            hint="Fix options.auth in cfmcp.json (" + ", ".join(template.providers) + ").",
+        )
+    # Template version 1 had one design: McpAgent, a Durable Object per session (stateful).
+    variant = str(options.get("variant") or "stateful")
+    if to is not None:
+        variant = _check_variant(to, template, auth)
+    elif variant not in template.variants:
+        raise CfmcpError(f"{STATE_FILE} names variant {variant!r}, which this cfmcp does not know.")
+    from_toolchain = str(options.get("toolchain") or _toolchain_of(project, template))
+    chosen, toolchain_notes = _choose_toolchain(template, from_toolchain, toolchain)
+    issuer = str(wrangler.get("vars", {}).get("OIDC_ISSUER", "")) if auth == "oidc" else ""
+    context = template_context(
+        template, name=name, variant=variant, auth=auth, issuer=issuer, toolchain=chosen
+    )
+    rendered = render_files(template, {"variant": variant, "auth": auth, "toolchain": chosen.name},
+                            context)  # fmt: skip
+    git = _git(project)
+    was = str(options.get("variant") or "stateful")
+    deleted = ["MyMCP"] if was == "stateful" and variant == "stateless" else []
+    base, base_source, read_base = _find_base(project, template, state, git)
+    journal = state.get("upgrading") if isinstance(state.get("upgrading"), dict) else {}
+    done = journal.get("files", {}) if journal.get("template") == template.version else {}
+    plan = UpgradePlan(
+        project=project,
+        template=template,
+        from_version=from_version,
+        variant=variant,
+        auth=auth,
+        toolchain=chosen,
+        from_toolchain=from_toolchain,
+        base_source=base_source,
+        steps=[],
+        rendered={p.as_posix(): data for p, data in rendered.items()},
+        notes=toolchain_notes,
+        git=git,
+        deleted_classes=deleted,
+    )
+    owned = {p.as_posix() for p in rendered} | set(base) | set(template.retired)
+    labels = ("yours", f"cfmcp template v{from_version}", f"cfmcp template v{template.version}")
+    for path in sorted(owned):
+        new = rendered.get(Path(path))
+        if new is None and path not in base and path not in template.retired:
+            continue  # in the first commit, but never a template file: the owner's
+        step = _plan_file(project, path, base.get(path), new, read_base, labels, done, plan)
+        if step is not None:
+            _count_lines(project, step)
+            plan.steps.append(step)
+    if variant != str(options.get("variant") or "stateful"):
+        plan.notes.append(f"The project moves from the {options.get('variant') or 'McpAgent'} "
+                          f"design to {variant}.")  # fmt: skip
+    return plan
+
+
+def _read_wrangler(project: Project) -> dict[str, Any]:
+    if not project.wrangler_toml.is_file():
+        return {}
+    try:
+        return project.load_wrangler().unwrap()
+    except Exception:  # the merge reports a broken wrangler.toml, with its line
+        return {}
+
+
+def _check_variant(to: str, template: Template, auth: str) -> str:
+    if to not in template.variants:
+        known = ", ".join(template.variants)
+        raise UsageError(f"Unknown --to {to!r}.", hint=f"Use one of: {known}.")
+    if to == "stateful" and auth == "none":
+        raise UsageError("A public server (--auth none) is stateless; --to stateful needs sign-in.")
+    return to
+
+
+def _toolchain_of(project: Project, template: Template) -> str:
+    """For a record without a toolchain (template version 1): the set whose wrangler pin the
+    project's package.json has, else the oldest set."""
+    import json
+
+    try:
+        package = json.loads((project.root / PACKAGE_JSON).read_text(encoding="utf-8"))
+        pinned = package.get("devDependencies", {}).get("wrangler")
+    except (OSError, ValueError, AttributeError):
+        pinned = None
+    for toolchain in template.toolchains.values():
+        if toolchain.wrangler == pinned:
+            return toolchain.name
+    return list(template.toolchains)[-1]
+
+
+def _choose_toolchain(
+    template: Template, current: str, wanted: str | None
+) -> tuple[Toolchain, list[str]]:
+    from cfmcp.node import find_node, node_version
+
+    newest = next(iter(template.toolchains.values()))
+    if wanted is not None and wanted not in template.toolchains:
+        raise UsageError(
+            f"Unknown --toolchain {wanted!r}.", hint="Use one of: " + ", ".join(template.toolchains)
+        )
+    name = wanted or (current if current in template.toolchains else newest.name)
+    chosen = template.toolchains[name]
+    notes = []
+    if wanted is not None and wanted != current:
+        find_node(chosen.min_node, needed_by=f"the {wanted} toolchain set (wrangler "
+                  f"{chosen.wrangler})")  # fmt: skip
+    elif chosen is not newest:
+        node = shutil.which("node")
+        version = node_version(node) if node else None
+        if version is not None and version >= newest.min_node:
+            notes.append(
+                f"This Node ({'.'.join(map(str, version))}) runs the current toolchain set "
+                f"(wrangler {newest.wrangler}): cfmcp upgrade --toolchain {newest.name}"
+            )
+        else:
+            notes.append(
+                f"The project stays on the {chosen.name} set (wrangler {chosen.wrangler}): "
+                f"Node.js {newest.min_node_text}+ brings wrangler {newest.wrangler} "
+                f"(then cfmcp upgrade --toolchain {newest.name})."
+            )
+    return chosen, notes
+
+
+def template_targets(template: Template) -> set[str]:
+    """Every path the template writes for some choice of options, and the ones it retired."""
+    from itertools import product
+
+    targets = set(template.retired)
+    for variant, auth, toolchain in product(template.variants, template.providers,
+                                            template.toolchains):  # fmt: skip
+        options = {"variant": variant, "auth": auth, "toolchain": toolchain}
+        targets |= {f.target.as_posix() for f in template.files(options)}
+    return targets
+
+
+def _find_base(
+    project: Project, template: Template, state: dict[str, Any], git: str | None
+) -> tuple[dict[str, str], str, Callable[[str], bytes | None]]:
+    def from_git(blob: str) -> bytes | None:
+        if git is None:
+            return None
+        shown = _run_git(git, project, "cat-file", "blob", blob)
+        return shown.stdout if shown.returncode == 0 else None
+
+    recorded = state.get("files") or {}
+    if recorded:
+        where = "cfmcp.json's record" + ("" if git else " (no git history to merge from)")
+        return dict(recorded), where, from_git
+    if git is not None:
+        found = _first_commit_blobs(git, project)
+        if found:
+            commit, blobs = found
+            known = template_targets(template)
+            blobs = {path: blob for path, blob in blobs.items() if path in known}
+            return blobs, f"git commit {commit} (the one that added {STATE_FILE})", from_git
+    return {}, "none: no record and no git history (a two-way plan)", from_git
+
+
+def _plan_file(
+    project: Project,
+    path: str,
+    base_blob: str | None,
+    new: bytes | None,
+    read_base: Callable[[str], bytes | None],
+    labels: tuple[str, str, str],
+    done: dict[str, str],
+    plan: UpgradePlan,
+) -> FileStep | None:
+    from cfmcp import merge
+
+    target = project.root / path
+    link = _linked(project.root, path)
+    if link is not None:
+        return FileStep(path, "skip", f"{link} is a symlink; cfmcp upgrade does not write "
+                        "through links")  # fmt: skip
+    exists = target.is_file()
+    if target.exists() and not exists:
+        return FileStep(path, "skip", "not a regular file")
+    ours = target.read_bytes() if exists else None
+    ours_blob = blob_id(ours) if ours is not None else None
+    if ours_blob is not None and done.get(path) == ours_blob:
+        return FileStep(path, "unchanged", "written by the interrupted run")
+    if new is None:
+        if ours is None:
+            return None
+        if base_blob is not None and ours_blob == base_blob:
+            return FileStep(path, "remove")
+        why = "you changed it" if base_blob is not None else "cfmcp cannot tell if you changed it"
+        return FileStep(path, "keep", f"gone from the template, but {why}: delete it if unused")
+    if ours is None:
+        if base_blob is not None and path != LOCKFILE:
+            return FileStep(path, "keep", "you deleted it; the template still has it (restore "
+                            "it with cfmcp init in a scratch folder)")  # fmt: skip
+        return FileStep(path, "add", data=new)
+    if ours == new:
+        return FileStep(path, "unchanged")
+    base = read_base(base_blob) if base_blob is not None else None
+    if path == LOCKFILE:  # the template's set; npm install adds the owner's packages to it
+        return FileStep(path, "replace", "the template's package set", data=new)
+    if path == WRANGLER_FILE:
+        # By key even when untouched: the Durable Object migrations already deployed must stay
+        # as they are, in their order, whatever the template's list says now.
+        merged = merge.merge_toml(_text(base), ours.decode("utf-8", "replace"), new.decode(),
+                                  delete_classes=plan.deleted_classes)  # fmt: skip
+        if ours_blob == base_blob and merge.same_migrations(merged.data, new):
+            return FileStep(path, "replace", data=new)
+        return _merged_step(path, merged, ours, by_key=True)
+    if base_blob is not None and ours_blob == base_blob:
+        return FileStep(path, "replace", data=new)
+    if path == PACKAGE_JSON:
+        merged = merge.merge_package_json(_text(base), ours.decode("utf-8", "replace"),
+                                          new.decode())  # fmt: skip
+        plan.own_packages = merged.own_packages
+        return _merged_step(path, merged, ours, by_key=True)
+    if base_blob is not None and blob_id(new) == base_blob:
+        return FileStep(path, "keep", "you changed it; the template did not")
+    if base is not None:
+        try:
+            merged = merge.merge_text(base, ours, new, labels=labels)
+        except merge.MergeUnavailable:
+            merged = None
+        if merged is not None:
+            step = _merged_step(path, merged, ours)
+            if merged.conflicts:
+                step.action, step.conflicts = "conflict", merged.conflicts
+            return step
+    return FileStep(path, "beside", data=new)
+
+
+def _merged_step(path: str, merged: Any, ours: bytes, *, by_key: bool = False) -> FileStep:
+    if merged.data == ours:
+        return FileStep(path, "keep", "you changed it; none of the template's changes apply",
+                        notes=merged.notes)  # fmt: skip
+    reason = "merged by key: your values kept, the template's new ones added" if by_key else ""
+    return FileStep(path, "merge", reason, data=merged.data, notes=merged.notes)
+
+
+def _text(data: bytes | None) -> str | None:
+    return data.decode("utf-8", "replace") if data is not None else None
+
+
+def _linked(root: Path, path: str) -> str | None:
+    """The first part of `path` under `root` that is a symlink, if any."""
+    current = root
+    for part in PurePosixPath(path).parts:
+        current = current / part
+        if current.is_symlink():
+            return str(current.relative_to(root))
+    return None
+
+
+def _count_lines(project: Project, step: FileStep) -> None:
+    target = project.root / step.path
+    old = target.read_bytes() if step.action in ("replace", "merge", "conflict", "remove") else b""
+    new = step.data if step.action != "remove" and step.data is not None else b""
+    if step.action in ("keep", "unchanged", "skip", "beside"):
+        return
+    old_lines = old.decode("utf-8", "replace").splitlines()
+    new_lines = new.decode("utf-8", "replace").splitlines()
+    for line in difflib.unified_diff(old_lines, new_lines, lineterm="", n=0):
+        if line.startswith("+") and not line.startswith("+++"):
+            step.added_lines += 1
+        elif line.startswith("-") and not line.startswith("---"):
+            step.removed_lines += 1
+
+
+# --- applying --------------------------------------------------------------------------------
+
+
+def apply_upgrade(plan: UpgradePlan) -> None:
+    """Write the plan: the journal first, then each file in one step, cfmcp.json's new record
+    last. npm is `install_packages`, after."""
+    from cfmcp.fsutil import atomic_write_bytes
+
+    project = plan.project
+    state = project.read_state()
+    writes = [s for s in plan.changes if s.data is not None and s.action != "beside"]
+    journal = {"template": plan.template.version, "files": {s.path: blob_id(s.data or b"")
+                                                             for s in writes}}  # fmt: skip
+    if plan.changes:
+        project.write_state({**state, "upgrading": journal})
+    _store_blobs(plan)
+    for step in plan.changes:
+        target = project.root / step.path
+        if step.action == "remove":
+            target.unlink(missing_ok=True)
+            continue
+        if step.action == "beside":
+            target = target.with_name(target.name + NEW_SUFFIX)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        mode = (target.stat().st_mode & 0o7777) if target.is_file() else None
+        atomic_write_bytes(target, step.data or b"", mode=mode)
+    state = {key: value for key, value in state.items() if key != "upgrading"}
+    _record(state, plan)
+    project.write_state(state)
+
+
+def _record(state: dict[str, Any], plan: UpgradePlan) -> None:
+    from cfmcp.init import template_record
+
+    options = state.setdefault("options", {})
+    options.update(variant=plan.variant, auth=plan.auth, toolchain=plan.toolchain.name)
+    state["cfmcp"] = __version__
+    state["template"] = template_record(plan.template, plan.toolchain)
+    state["files"] = {path: blob_id(data) for path, data in sorted(plan.rendered.items())}
+    state["conflicts"] = sorted(
+        {s.path for s in plan.conflicts}
+        | {p for p in state.get("conflicts", []) if isinstance(p, str) and _still_marked(plan, p)}
+    )
+    if not state["conflicts"]:
+        del state["conflicts"]
+
+
+def _still_marked(plan: UpgradePlan, path: str) -> bool:
+    from cfmcp.merge import conflict_regions
+
+    try:
+        _check_relative(path, plan.project)
+        return conflict_regions((plan.project.root / path).read_bytes()) > 0
+    except (OSError, CfmcpError):
+        return False
+
+
+def _store_blobs(plan: UpgradePlan) -> None:
+    """Put what the template writes now into git's object store, so the next upgrade reads
+    its base by blob id even for a file that was merged, or changed before it was committed."""
+    if plan.git is None or not plan.rendered:
+        return
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="cfmcp-blobs-") as folder:
+        paths = []
+        for index, data in enumerate(plan.rendered.values()):
+            path = Path(folder) / str(index)
+            path.write_bytes(data)
+            paths.append(str(path))
+        _run_git(plan.git, plan.project, "hash-object", "-w", "--no-filters", "--stdin-paths",
+                 input="\n".join(paths).encode())  # fmt: skip
+
+
+def install_packages(plan: UpgradePlan) -> str:
+    """npm ci with the template's lockfile, or npm install when the owner added packages of
+    their own (npm adds them to the template's set)."""
+    from cfmcp.node import find_node, run_npm
+
+    node = find_node(plan.toolchain.min_node, needed_by=f"wrangler {plan.toolchain.wrangler}")
+    command = "install" if plan.own_packages else "ci"
+    run_npm(plan.project.root, node, command)
+    return f"npm {command}"
+
+
+def sessions_end(plan: UpgradePlan) -> str | None:
+    """The one question an upgrade asks: moving off the stateful design deletes its Durable
+    Object class, and with it every open session."""
+    if not plan.deleted_classes:
+        return None
+    return (
+        f"Moving to {plan.variant} deletes the Durable Object class "
+        f"{', '.join(plan.deleted_classes)} when you next deploy: open MCP sessions end (clients "
+        "reconnect and sign in again) and the data those objects kept is gone."
+    )
+
+
+def finish(plan: UpgradePlan, *, dry_run: bool, installed: str | None = None) -> UpgradeResult:
+    """The result, with the conflicts an earlier upgrade left that are still marked."""
+    result = UpgradeResult(plan, dry_run=dry_run, installed=installed)
+    listed = plan.project.read_state().get("conflicts", [])
+    fresh = {s.path for s in plan.conflicts}
+    result.unresolved = [
+        p for p in listed if isinstance(p, str) and p not in fresh and _still_marked(plan, p)
+    ]
+    return result
+
+
+def upgrade(
+    root: Path,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    install: bool = True,
+    toolchain: str | None = None,
+    to: str | None = None,
+) -> UpgradeResult:
+    """Plan and (unless `dry_run`) apply, then install: the whole command without questions."""
+    plan = plan_upgrade(root, toolchain=toolchain, to=to, force=force, dry_run=dry_run)
+    if dry_run:
+        return finish(plan, dry_run=True)
+    apply_upgrade(plan)
+    installed = None
+    if install and plan.packages_changed and plan.project.has_node_modules:
+        installed = install_packages(plan)
+    return finish(plan, dry_run=False, installed=installed)

@@ -1,0 +1,439 @@
+"""`cfmcp upgrade` on projects as earlier cfmcp versions made them (tests/fixtures/upgrade/,
+each a tree `cfmcp init --no-install` wrote, without its lockfile; a leading `_` stands for a
+dot), with the edits their owners typically make, committed on top of cfmcp's first commit."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import tomlkit
+
+from cfmcp.scaffold import blob_id
+from tests.conftest import run_cfmcp
+
+FIXTURES = Path(__file__).parent / "fixtures" / "upgrade"
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Dev",
+    "GIT_AUTHOR_EMAIL": "dev@example.dev",
+    "GIT_COMMITTER_NAME": "Dev",
+    "GIT_COMMITTER_EMAIL": "dev@example.dev",
+}
+MY_TOOL = """
+  server.registerTool(
+    "shout",
+    { description: "Say it louder.", inputSchema: z.object({ text: z.string() }) },
+    async ({ text }) => ({ content: [{ type: "text", text: text.toUpperCase() }] }),
+  );
+}
+"""
+MY_NOTES = "\n## Our notes\n\nThis server belongs to the demo team.\n"
+MY_KV_ID = "0123456789abcdef0123456789abcdef"
+
+
+def git(root: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", *args], cwd=root, capture_output=True, text=True, check=True,
+        env={**os.environ, **GIT_ENV},
+    )  # fmt: skip
+    return result.stdout
+
+
+def generated(name: str, destination: Path, *, with_git: bool = True) -> Path:
+    """The fixture `name` as cfmcp's first commit in a repository at `destination`."""
+    shutil.copytree(FIXTURES / name, destination)
+    for path in list(destination.rglob("_*")):
+        path.rename(path.with_name("." + path.name[1:]))
+    if with_git:
+        git(destination, "init", "-q")
+        git(destination, "add", "-A")
+        git(destination, "commit", "-qm", "Initial commit from cfmcp init")
+    return destination
+
+
+def edit_as_owner(root: Path, *, conflict: bool = True, commit: bool = True) -> None:
+    """What owners do: a tool of their own and a reworded one, a var and a KV binding of their
+    own, an npm package, a README paragraph; and (`conflict`) a line the template changed too."""
+    tools = root / "src" / "tools.ts"
+    text = tools.read_text().replace('"Add two numbers."', '"Add two numbers together."')
+    tools.write_text(text.rstrip()[:-1] + MY_TOOL)
+    wrangler = root / "wrangler.toml"
+    text = wrangler.read_text().replace('PUBLIC_URL = ""', 'PUBLIC_URL = ""\nGREETING = "hello"')
+    wrangler.write_text(text + f'\n[[kv_namespaces]]\nbinding = "CACHE"\nid = "{MY_KV_ID}"\n')
+    package = json.loads((root / "package.json").read_text())
+    package["dependencies"]["is-odd"] = "3.0.1"
+    (root / "package.json").write_text(json.dumps(package, indent=2) + "\n")
+    (root / "README.md").write_text((root / "README.md").read_text() + MY_NOTES)
+    if conflict:
+        server = root / "src" / "server.ts"
+        text = server.read_text()
+        old = "new McpServer({ name: SERVER_NAME, version: SERVER_VERSION });"
+        assert old in text
+        server.write_text(
+            text.replace(old, 'new McpServer({ name: SERVER_NAME, version: "2.0.0" });')
+        )
+    if commit:
+        git(root, "commit", "-qam", "Our changes")
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(root).parts
+    }
+
+
+def upgrade(root: Path, *args: str):
+    result = run_cfmcp("-C", str(root), "upgrade", "--no-install", "--json", *args, timeout=120)
+    return result, json.loads(result.stdout) if result.stdout.strip() else None
+
+
+def resolve_taking_template(path: Path) -> None:
+    """Resolve every conflict region of `path` with the template's side."""
+    lines, keep = [], True
+    for line in path.read_text().splitlines(keepends=True):
+        if line.startswith("<<<<<<< "):
+            keep = False
+        elif (line.startswith("=======") and not keep) or line.startswith(">>>>>>> "):
+            keep = True
+        elif keep:
+            lines.append(line)
+    path.write_text("".join(lines))
+
+
+def actions(report: dict) -> dict[str, str]:
+    return {entry["path"]: entry["action"] for entry in report["files"]}
+
+
+# --- the plan and the merge ------------------------------------------------------------------
+
+
+def test_dry_run_shows_the_plan_and_writes_nothing(tmp_path):
+    root = generated("v4-github", tmp_path / "legacy")
+    edit_as_owner(root)
+    before = tree(root)
+    result, report = upgrade(root, "--dry-run")
+    assert result.returncode == 1, result.stderr  # a conflict would remain
+    assert tree(root) == before
+    assert report["ok"] is False and report["dry_run"] is True
+    assert report["conflicts"] == ["src/server.ts"]
+    plan = actions(report)
+    assert plan["src/tools.ts"] == "keep"
+    assert plan["src/refresh-gate.ts"] == "add"
+    assert plan["src/oauth.ts"] == "replace"
+    assert plan["wrangler.toml"] == "merge"
+    assert plan["README.md"] == "merge"
+    text = run_cfmcp("-C", str(root), "upgrade", "--dry-run").stderr
+    assert "template v4 → v7" in text and "src/server.ts" in text and "nothing written" in text
+
+
+def test_upgrade_keeps_the_owners_work_and_marks_the_conflict(tmp_path):
+    root = generated("v4-github", tmp_path / "legacy")
+    edit_as_owner(root)
+    result, report = upgrade(root)
+    assert result.returncode == 1, result.stderr
+    assert report["conflicts"] == ["src/server.ts"]
+    assert report["template"] == {"from": "4", "to": "7"}
+    server = (root / "src" / "server.ts").read_text()
+    assert "<<<<<<< yours" in server and ">>>>>>> cfmcp template v7" in server
+
+    tools = (root / "src" / "tools.ts").read_text()
+    assert '"shout"' in tools and "Add two numbers together." in tools
+    config = tomlkit.parse((root / "wrangler.toml").read_text()).unwrap()
+    assert config["vars"]["GREETING"] == "hello"
+    assert {"binding": "CACHE", "id": MY_KV_ID} in config["kv_namespaces"]
+    assert {"name": "REFRESH_GATE", "class_name": "RefreshGate"} in (
+        config["durable_objects"]["bindings"]
+    )
+    assert config["migrations"] == [{"tag": "v1", "new_sqlite_classes": ["RefreshGate"]}]
+    assert config["vars"]["ALLOWED_ORIGINS"] == ""  # new in the template
+    package = json.loads((root / "package.json").read_text())
+    assert package["dependencies"]["is-odd"] == "3.0.1"
+    assert report["own_packages"] == ["is-odd"]
+    readme = (root / "README.md").read_text()
+    assert MY_NOTES.strip() in readme and "Revocation" in readme  # theirs and ours
+    for added in ("src/refresh-gate.ts", "src/token-cache.ts", "package-lock.json"):
+        assert (root / added).is_file()
+
+    state = json.loads((root / "cfmcp.json").read_text())
+    assert state["template"]["version"] == "7"
+    assert state["conflicts"] == ["src/server.ts"]
+    assert "upgrading" not in state
+    # What the record names is in git's object store: the next upgrade's base.
+    blob = state["files"]["src/server.ts"]
+    assert git(root, "cat-file", "-t", blob).strip() == "blob"
+
+    # Until the markers go, the command says so (and exits 1).
+    result, report = upgrade(root, "--dry-run")
+    assert result.returncode == 1 and report["conflicts"] == ["src/server.ts"]
+
+    resolve_taking_template(root / "src" / "server.ts")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "Upgraded")
+    result, report = upgrade(root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert set(actions(report).values()) <= {"keep"}
+    git(root, "commit", "-qam", "Conflicts resolved", "--allow-empty")
+    # A second run changes nothing.
+    before = tree(root)
+    result, report = upgrade(root)
+    assert result.returncode == 0 and tree(root) == before
+    assert git(root, "status", "--porcelain") == ""
+
+
+def test_a_project_without_the_owners_edits_is_the_current_template(tmp_path):
+    """Untouched, a v2 stateful project becomes what cfmcp init writes today, byte for byte
+    (but for wrangler.toml, whose deployed migrations stay as they were: here the same)."""
+    root = generated("v2-stateful", tmp_path / "legacy-mcp")
+    result, _ = upgrade(root)
+    assert result.returncode == 0, result.stderr
+    fresh = tmp_path / "fresh" / "legacy-mcp"
+    made = run_cfmcp("init", str(fresh), "--stateful", "--no-install", "--no-git", "--yes",
+                     "--toolchain", "current", "--json")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    ours, theirs = tree(root), tree(fresh)
+    ours.pop("cfmcp.json"), theirs.pop("cfmcp.json")
+    assert ours == theirs
+    state = json.loads((root / "cfmcp.json").read_text())
+    fresh_state = json.loads((fresh / "cfmcp.json").read_text())
+    assert state["files"] == fresh_state["files"]
+    assert state["template"] == fresh_state["template"]
+
+
+def test_an_mcpagent_project_moves_to_the_stateful_design(tmp_path, current_node):
+    root = generated("v1", tmp_path / "legacy-mcp")
+    result, report = upgrade(root, "--toolchain", "current")
+    assert result.returncode == 0, result.stderr
+    plan = actions(report)
+    for retired in ("src/cloudflare-handler.ts", "src/cloudflare-upstream.ts"):
+        assert plan[retired] == "remove" and not (root / retired).exists()
+    config = tomlkit.parse((root / "wrangler.toml").read_text()).unwrap()
+    assert config["durable_objects"]["bindings"][0] == {"name": "MCP_OBJECT", "class_name": "MyMCP"}
+    assert config["migrations"] == [
+        {"tag": "v1", "new_sqlite_classes": ["MyMCP"]},
+        {"tag": "v2", "new_sqlite_classes": ["RefreshGate"]},
+    ]
+    state = json.loads((root / "cfmcp.json").read_text())
+    assert state["options"]["variant"] == "stateful"
+    assert state["template"]["toolchain"]["name"] == "current"
+
+
+def test_to_stateless_asks_once_then_deletes_the_session_class(tmp_path, current_node):
+    root = generated("v1", tmp_path / "legacy-mcp")
+    before = tree(root)
+    result, _ = upgrade(root, "--to", "stateless", "--toolchain", "current")
+    assert result.returncode == 1
+    assert "open MCP sessions end" in result.stdout and "--yes" in result.stdout
+    assert tree(root) == before
+    result, report = upgrade(root, "--to", "stateless", "--toolchain", "current", "--yes")
+    assert result.returncode == 0, result.stderr
+    config = tomlkit.parse((root / "wrangler.toml").read_text()).unwrap()
+    assert config["durable_objects"]["bindings"] == [
+        {"name": "REFRESH_GATE", "class_name": "RefreshGate"}
+    ]
+    assert config["migrations"] == [
+        {"tag": "v1", "new_sqlite_classes": ["MyMCP"]},
+        {"tag": "v2", "new_sqlite_classes": ["RefreshGate"]},
+        {"tag": "v3", "deleted_classes": ["MyMCP"]},
+    ]
+    assert report["variant"] == "stateless"
+    assert not (root / "test" / "sessions.test.ts").exists()
+
+
+def test_without_git_a_changed_file_gets_the_template_beside_it(tmp_path):
+    root = generated("v4-github", tmp_path / "legacy", with_git=False)
+    edit_as_owner(root, commit=False)
+    mine = (root / "src" / "tools.ts").read_bytes()
+    result, report = upgrade(root)
+    assert result.returncode == 0, result.stderr
+    assert report["base"].startswith("none")
+    assert (root / "src" / "tools.ts").read_bytes() == mine  # never overwritten
+    assert actions(report)["src/oauth.ts"] == "beside"
+    assert (root / "src" / "oauth.ts.cfmcp-new").is_file()
+    assert actions(report)["src/refresh-gate.ts"] == "add"
+
+
+def test_a_recorded_project_follows_a_template_change(tmp_path, monkeypatch):
+    """The record cfmcp init writes: a file the owner never touched follows the template, one
+    both changed is merged without conflict, one only the owner changed stays."""
+    from cfmcp import scaffold
+    from cfmcp.upgrade import upgrade as run_upgrade
+
+    root = tmp_path / "fresh-mcp"
+    made = run_cfmcp("init", str(root), "--no-install", "--yes", "--toolchain", "current")
+    assert made.returncode == 0, made.stderr
+    tools = root / "src" / "tools.ts"
+    tools.write_text(tools.read_text().rstrip()[:-1] + MY_TOOL)
+    (root / "src" / "guards.ts").write_text((root / "src" / "guards.ts").read_text() + "// mine\n")
+    git(root, "commit", "-qam", "Our tool")
+
+    templates = tmp_path / "templates"
+    shutil.copytree(scaffold.templates_root(), templates)
+    source = templates / "cloudflare"
+    meta = json.loads((source / "template.json").read_text())
+    meta["version"] = "8"
+    (source / "template.json").write_text(json.dumps(meta))
+    text = (source / "src" / "tools.ts").read_text()
+    (source / "src" / "tools.ts").write_text("// Version 8 of the tools.\n" + text)
+    (source / "src" / "server.ts").write_text((source / "src" / "server.ts").read_text() + "\n")
+    monkeypatch.setattr(scaffold, "templates_root", lambda: templates)
+
+    result = run_upgrade(root, install=False)
+    plan = {step.path: step.action for step in result.plan.steps}
+    assert plan["src/tools.ts"] == "merge" and plan["src/server.ts"] == "replace"
+    assert plan["src/guards.ts"] == "keep"
+    merged = tools.read_text()
+    assert merged.startswith("// Version 8 of the tools.\n") and '"shout"' in merged
+    assert result.problem() is None
+    assert json.loads((root / "cfmcp.json").read_text())["template"]["version"] == "8"
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+
+def test_bad_projects_are_refused_with_nothing_changed(tmp_path):
+    result, report = upgrade(tmp_path)
+    assert result.returncode == 1 and "No wrangler.toml" in report["error"]
+    (tmp_path / "wrangler.toml").write_text('name = "by-hand"\n')
+    result, report = upgrade(tmp_path)
+    assert result.returncode == 1 and "No cfmcp.json" in report["error"]
+
+    root = generated("v4-github", tmp_path / "legacy")
+    state_path = root / "cfmcp.json"
+    original = state_path.read_text()
+    cases = {
+        "{not json": "not valid JSON",
+        json.dumps({**json.loads(original), "files": {"../../etc/passwd": "0" * 40}}): "outside",
+        json.dumps({**json.loads(original), "template": {"version": "99"}}): "newer than",
+        json.dumps({**json.loads(original), "template": {"version": "seven"}}): "not a number",
+        json.dumps({**json.loads(original), "files": {"x": "not-a-blob"}}): "blob ids",
+    }
+    for text, message in cases.items():
+        state_path.write_text(text)
+        git(root, "commit", "-qam", "hand edit")
+        before = tree(root)
+        result, report = upgrade(root)
+        assert result.returncode == 1, (text, result.stdout)
+        assert message in report["error"], report
+        assert tree(root) == before
+
+    state_path.write_text(original)
+    git(root, "commit", "-qam", "restored")
+    (root / "wrangler.toml").write_text("name = \n")
+    git(root, "commit", "-qam", "broken toml")
+    before = tree(root)
+    result, report = upgrade(root)
+    assert result.returncode == 1 and "not valid TOML" in report["error"]
+    assert tree(root) == before
+
+
+def test_uncommitted_changes_need_force(tmp_path):
+    root = generated("v4-github", tmp_path / "legacy")
+    (root / "src" / "tools.ts").write_text("// half done\n")
+    before = tree(root)
+    result, report = upgrade(root)
+    assert result.returncode == 1
+    assert "uncommitted changes (src/tools.ts)" in report["error"] and "--force" in report["hint"]
+    assert tree(root) == before
+    result, report = upgrade(root, "--force")
+    assert result.returncode == 0, result.stderr
+    assert (root / "src" / "tools.ts").read_text() == "// half done\n"
+
+
+def test_a_symlinked_file_is_left_alone(tmp_path):
+    root = generated("v4-github", tmp_path / "legacy")
+    outside = tmp_path / "elsewhere.ts"
+    outside.write_text("// not the project's\n")
+    (root / "src" / "oauth.ts").unlink()
+    (root / "src" / "oauth.ts").symlink_to(outside)
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "linked")
+    result, report = upgrade(root)
+    assert result.returncode == 1
+    assert actions(report)["src/oauth.ts"] == "skip"
+    assert "symlink" in report["error"] or "symlinks" in report["error"]
+    assert outside.read_text() == "// not the project's\n"
+    assert (root / "src" / "oauth.ts").is_symlink()
+
+
+def test_an_interrupted_upgrade_leaves_whole_files_and_finishes_when_run_again(tmp_path):
+    from cfmcp import fsutil
+    from cfmcp.upgrade import apply_upgrade, plan_upgrade
+    from cfmcp.upgrade import upgrade as run_upgrade
+
+    done = generated("v4-github", tmp_path / "done")
+    edit_as_owner(done)
+    run_upgrade(done, install=False)
+    finished = tree(done)
+
+    root = generated("v4-github", tmp_path / "cut")
+    edit_as_owner(root)
+    before = tree(root)
+    real_write = fsutil.atomic_write_bytes
+    writes = []
+
+    def write_then_stop(path, data, **kwargs):
+        if len(writes) == 6:
+            raise KeyboardInterrupt
+        writes.append(path)
+        real_write(path, data, **kwargs)
+
+    plan = plan_upgrade(root, force=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fsutil, "atomic_write_bytes", write_then_stop)
+        with pytest.raises(KeyboardInterrupt):
+            apply_upgrade(plan)
+    now = tree(root)
+    assert len(writes) == 6
+    for path, data in now.items():
+        if path != "cfmcp.json":
+            assert data in (before.get(path), finished.get(path)), path
+
+    run_upgrade(root, install=False, force=True)
+    after = tree(root)
+    assert {p: d for p, d in after.items() if p != "cfmcp.json"} == {
+        p: d for p, d in finished.items() if p != "cfmcp.json"
+    }
+    record = json.loads(after["cfmcp.json"])
+    assert record["files"] == json.loads(finished["cfmcp.json"])["files"]
+    assert record["conflicts"] == ["src/server.ts"] and "upgrading" not in record
+    assert blob_id(after["src/server.ts"]) != record["files"]["src/server.ts"]
+
+
+# --- the upgraded project works ----------------------------------------------------------------
+
+
+@pytest.mark.integration
+def test_the_upgraded_project_builds_tests_itself_and_serves_the_owners_tool(
+    tmp_path, worker_project
+):
+    from tests.devserver import cfmcp_dev
+    from tests.test_project_tests import npm_test
+
+    root = generated("v4-github", tmp_path / "legacy-mcp")
+    edit_as_owner(root)
+    result, _ = upgrade(root)
+    assert result.returncode == 1
+    resolve_taking_template(root / "src" / "server.ts")
+    (root / "node_modules").symlink_to(worker_project / "node_modules", target_is_directory=True)
+
+    tsc = subprocess.run(["npm", "run", "typecheck"], cwd=root, capture_output=True, text=True,
+                         timeout=300)  # fmt: skip
+    assert tsc.returncode == 0, tsc.stdout + tsc.stderr
+    bundle = run_cfmcp("-C", str(root), "deploy", "--dry-run", "--json", timeout=300)
+    assert bundle.returncode == 0, bundle.stdout + bundle.stderr
+    code, output = npm_test(root, offline=True)
+    assert code == 0, output
+
+    with cfmcp_dev(root, "--user", "ada@example.dev") as running:
+        check = run_cfmcp(
+            "check", running.url, "--headless", "--json", "--era", "both",
+            "--tool", "shout", "--args", '{"text": "hi"}', "--expect", "HI", timeout=120,
+        )  # fmt: skip
+        assert check.returncode == 0, check.stdout + check.stderr
+        assert json.loads(check.stdout)["ok"] is True

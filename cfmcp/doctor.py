@@ -91,6 +91,7 @@ def run_doctor(
     elif document is not None and not _public(project):
         checks.append(check_kv(document, env))
     checks.append(check_state(project))
+    checks.append(check_template(project))
     checks.append(check_provider(project))
     checks.append(check_api_token())
 
@@ -215,7 +216,8 @@ def check_toolchain(project: Project) -> Check:
         f"{name}: wrangler {toolchain.wrangler}, the newest for a Node older than "
         f"{current.min_node_text} (Node 20 is end-of-life); Node {current.min_node_text}+ runs "
         f"wrangler {current.wrangler}",
-        f"With Node {current.min_node_text} or newer, {how}.",
+        f"With Node {current.min_node_text} or newer: cfmcp upgrade --toolchain {newest} "
+        f"(or by hand: {how}).",
     )
 
 
@@ -330,6 +332,41 @@ def check_state(project: Project) -> Check:
     except CfmcpError as error:
         return Check("cfmcp.json", FAIL, error.message, error.hint)
     return Check("cfmcp.json", PASS, "readable" if project.state_path.exists() else "none yet")
+
+
+def check_template(project: Project) -> Check:
+    """Whether the project is on this cfmcp's template and pins: `cfmcp upgrade` moves it."""
+    from cfmcp.scaffold import load_template
+
+    try:
+        state = project.read_state()
+    except CfmcpError:
+        return Check("template", SKIP, "skipped: cfmcp.json is unreadable")
+    recorded = state.get("template") if isinstance(state.get("template"), dict) else {}
+    version = str(recorded.get("version", ""))
+    template = load_template()
+    fix = "See what would change: cfmcp upgrade --dry-run (then cfmcp upgrade)."
+    if not version.isdigit():
+        return Check("template", SKIP, "no template version in cfmcp.json")
+    if int(version) > int(template.version):
+        return Check(
+            "template", WARN, f"v{version}, newer than this cfmcp's v{template.version}",
+            "Upgrade cfmcp: pip install --upgrade cfmcp",
+        )  # fmt: skip
+    if int(version) < int(template.version):
+        return Check(
+            "template", WARN, f"v{version}; this cfmcp writes v{template.version}", fix
+        )  # fmt: skip
+    pins = recorded.get("toolchain") if isinstance(recorded.get("toolchain"), dict) else None
+    toolchain = template.toolchains.get(str((pins or {}).get("name")))
+    if pins and toolchain is not None and pins != toolchain.as_context():
+        behind = sorted(
+            key for key, value in toolchain.as_context().items() if pins.get(key) != value
+        )
+        return Check(
+            "template", WARN, f"v{version}; pins behind this cfmcp's ({', '.join(behind)})", fix
+        )
+    return Check("template", PASS, f"v{version}, current")
 
 
 def _public(project: Project) -> bool:

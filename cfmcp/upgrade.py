@@ -20,9 +20,7 @@ counts the files it already wrote as done and finishes the rest.
 from __future__ import annotations
 
 import difflib
-import re
 import shutil
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -31,12 +29,20 @@ from typing import Any
 from cfmcp import __version__
 from cfmcp.errors import CfmcpError, UsageError
 from cfmcp.project import STATE_FILE, WRANGLER_FILE, Project
+from cfmcp.record import (
+    check_relative,
+    find_base,
+    find_git,
+    read_record,
+    store_blobs,
+    uncommitted_changes,
+    version_number,
+)
 from cfmcp.scaffold import DEFAULT_PROVIDER, Template, Toolchain, blob_id
 
 PACKAGE_JSON = "package.json"
 LOCKFILE = "package-lock.json"
 NEW_SUFFIX = ".cfmcp-new"
-_BLOB = re.compile(r"^[0-9a-f]{40}$")
 
 # What happens to a file, in the order the summary lists them.
 ACTIONS = {
@@ -160,96 +166,6 @@ class UpgradeResult:
 # --- reading the project ---------------------------------------------------------------------
 
 
-def _read_record(project: Project) -> dict[str, Any]:
-    if not project.state_path.is_file():
-        raise CfmcpError(
-            f"No {STATE_FILE} in {project.root}: cfmcp upgrade works on a project cfmcp init made.",
-            hint="Run it in the project's folder (or pass -C DIR).",
-        )
-    state = project.read_state()
-    template = state.get("template")
-    options = state.get("options", {})
-    files = state.get("files", {})
-    if (
-        not isinstance(template, dict)
-        or not isinstance(template.get("version"), str | int)
-        or not isinstance(options, dict)
-        or not isinstance(files, dict)
-        or not all(isinstance(v, str) and _BLOB.match(v) for v in files.values())
-    ):
-        raise CfmcpError(
-            f'{project.state_path} is not what cfmcp writes: "template" needs a version, '
-            '"options" and "files" objects, and "files" maps paths to git blob ids.',
-            hint=f"Restore {STATE_FILE} from git (git checkout -- {STATE_FILE}), then try again.",
-        )
-    for path in files:
-        _check_relative(path, project)
-    return state
-
-
-def _check_relative(path: str, project: Project) -> None:
-    pure = PurePosixPath(path)
-    if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in path:
-        raise CfmcpError(
-            f"{project.state_path} lists {path!r}, which is outside the project; nothing was "
-            "changed.",
-            hint=f"Restore {STATE_FILE} from git (git checkout -- {STATE_FILE}), then try again.",
-        )
-
-
-def _version_number(text: str | int, project: Project) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise CfmcpError(
-            f"{project.state_path} says template version {text!r}, which is not a number.",
-            hint=f"Restore {STATE_FILE} from git, then try again.",
-        ) from None
-
-
-def _git(project: Project) -> str | None:
-    """git, when the project is inside a work tree."""
-    git = shutil.which("git")
-    if git is None:
-        return None
-    inside = _run_git(git, project, "rev-parse", "--is-inside-work-tree")
-    return git if inside.returncode == 0 and inside.stdout.strip() == b"true" else None
-
-
-def _run_git(
-    git: str, project: Project, *args: str, input: bytes | None = None
-) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [git, *args], cwd=project.root, input=input, capture_output=True, check=False, timeout=60
-    )
-
-
-def uncommitted_changes(project: Project) -> list[str]:
-    """The project's files git sees as changed or new (empty outside a repository)."""
-    git = _git(project)
-    if git is None:
-        return []
-    status = _run_git(git, project, "status", "--porcelain", "--untracked-files=all", "--", ".")
-    return [line[3:] for line in status.stdout.decode(errors="replace").splitlines() if line]
-
-
-def _first_commit_blobs(git: str, project: Project) -> tuple[str, dict[str, str]] | None:
-    """The commit that added cfmcp.json (cfmcp init's own), and its files' blob ids."""
-    log = _run_git(git, project, "log", "--format=%H", "--diff-filter=A", "--", STATE_FILE)
-    commits = log.stdout.decode().split()
-    if log.returncode != 0 or not commits:
-        return None
-    commit = commits[-1]
-    tree = _run_git(git, project, "ls-tree", "-r", "-z", commit, "--", ".")
-    blobs = {}
-    for entry in tree.stdout.decode(errors="replace").split("\0"):
-        meta, _, path = entry.partition("\t")
-        parts = meta.split()
-        if len(parts) == 3 and parts[1] == "blob":
-            blobs[path] = parts[2]
-    return commit[:12], blobs
-
-
 # --- planning --------------------------------------------------------------------------------
 
 
@@ -267,10 +183,10 @@ def plan_upgrade(
     from cfmcp.scaffold import load_template, render_files
 
     project = Project(root.resolve())
-    state = _read_record(project)
+    state = read_record(project)
     template = load_template()
     from_version = str(state["template"]["version"])
-    if _version_number(from_version, project) > _version_number(template.version, project):
+    if version_number(from_version, project) > version_number(template.version, project):
         raise CfmcpError(
             f"This project uses template version {from_version}, newer than this cfmcp's "
             f"({template.version}, cfmcp {__version__}); nothing was changed.",
@@ -308,10 +224,10 @@ def plan_upgrade(
     )
     rendered = render_files(template, {"variant": variant, "auth": auth, "toolchain": chosen.name},
                             context)  # fmt: skip
-    git = _git(project)
+    git = find_git(project)
     was = str(options.get("variant") or "stateful")
     deleted = ["MyMCP"] if was == "stateful" and variant == "stateless" else []
-    base, base_source, read_base = _find_base(project, template, state, git)
+    base, base_source, read_base = find_base(project, template, state, git)
     journal = state.get("upgrading") if isinstance(state.get("upgrading"), dict) else {}
     done = journal.get("files", {}) if journal.get("template") == template.version else {}
     plan = UpgradePlan(
@@ -412,41 +328,6 @@ def _choose_toolchain(
     return chosen, notes
 
 
-def template_targets(template: Template) -> set[str]:
-    """Every path the template writes for some choice of options, and the ones it retired."""
-    from itertools import product
-
-    targets = set(template.retired)
-    for variant, auth, toolchain in product(template.variants, template.providers,
-                                            template.toolchains):  # fmt: skip
-        options = {"variant": variant, "auth": auth, "toolchain": toolchain}
-        targets |= {f.target.as_posix() for f in template.files(options)}
-    return targets
-
-
-def _find_base(
-    project: Project, template: Template, state: dict[str, Any], git: str | None
-) -> tuple[dict[str, str], str, Callable[[str], bytes | None]]:
-    def from_git(blob: str) -> bytes | None:
-        if git is None:
-            return None
-        shown = _run_git(git, project, "cat-file", "blob", blob)
-        return shown.stdout if shown.returncode == 0 else None
-
-    recorded = state.get("files") or {}
-    if recorded:
-        where = "cfmcp.json's record" + ("" if git else " (no git history to merge from)")
-        return dict(recorded), where, from_git
-    if git is not None:
-        found = _first_commit_blobs(git, project)
-        if found:
-            commit, blobs = found
-            known = template_targets(template)
-            blobs = {path: blob for path, blob in blobs.items() if path in known}
-            return blobs, f"git commit {commit} (the one that added {STATE_FILE})", from_git
-    return {}, "none: no record and no git history (a two-way plan)", from_git
-
-
 def _plan_file(
     project: Project,
     path: str,
@@ -486,12 +367,15 @@ def _plan_file(
     if ours == new:
         return FileStep(path, "unchanged")
     base = read_base(base_blob) if base_blob is not None else None
-    if path == LOCKFILE:  # the template's set; npm install adds the owner's packages to it
+    if path == LOCKFILE:
+        if base_blob is not None and blob_id(new) == base_blob:
+            return FileStep(path, "keep", "the template's package set did not change")
+        # The template's set; npm install adds the owner's own packages to it.
         return FileStep(path, "replace", "the template's package set", data=new)
     if path == WRANGLER_FILE:
         # By key even when untouched: the Durable Object migrations already deployed must stay
         # as they are, in their order, whatever the template's list says now.
-        merged = merge.merge_toml(_text(base), ours.decode("utf-8", "replace"), new.decode(),
+        merged = merge.merge_toml(_text(base), _utf8(ours, path), new.decode(),
                                   delete_classes=plan.deleted_classes)  # fmt: skip
         if ours_blob == base_blob and merge.same_migrations(merged.data, new):
             return FileStep(path, "replace", data=new)
@@ -499,7 +383,7 @@ def _plan_file(
     if base_blob is not None and ours_blob == base_blob:
         return FileStep(path, "replace", data=new)
     if path == PACKAGE_JSON:
-        merged = merge.merge_package_json(_text(base), ours.decode("utf-8", "replace"),
+        merged = merge.merge_package_json(_text(base), _utf8(ours, path),
                                           new.decode())  # fmt: skip
         plan.own_packages = merged.own_packages
         return _merged_step(path, merged, ours, by_key=True)
@@ -524,6 +408,16 @@ def _merged_step(path: str, merged: Any, ours: bytes, *, by_key: bool = False) -
                         notes=merged.notes)  # fmt: skip
     reason = "merged by key: your values kept, the template's new ones added" if by_key else ""
     return FileStep(path, "merge", reason, data=merged.data, notes=merged.notes)
+
+
+def _utf8(data: bytes, path: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CfmcpError(
+            f"{path} is not UTF-8 text (byte {exc.start}); cfmcp upgrade changed nothing.",
+            hint=f"Save {path} as UTF-8, then run cfmcp upgrade again.",
+        ) from None
 
 
 def _text(data: bytes | None) -> str | None:
@@ -570,7 +464,7 @@ def apply_upgrade(plan: UpgradePlan) -> None:
                                                              for s in writes}}  # fmt: skip
     if plan.changes:
         project.write_state({**state, "upgrading": journal})
-    _store_blobs(plan)
+    store_blobs(plan.git, project, list(plan.rendered.values()))
     for step in plan.changes:
         target = project.root / step.path
         if step.action == "remove":
@@ -606,27 +500,10 @@ def _still_marked(plan: UpgradePlan, path: str) -> bool:
     from cfmcp.merge import conflict_regions
 
     try:
-        _check_relative(path, plan.project)
+        check_relative(path, plan.project)
         return conflict_regions((plan.project.root / path).read_bytes()) > 0
     except (OSError, CfmcpError):
         return False
-
-
-def _store_blobs(plan: UpgradePlan) -> None:
-    """Put what the template writes now into git's object store, so the next upgrade reads
-    its base by blob id even for a file that was merged, or changed before it was committed."""
-    if plan.git is None or not plan.rendered:
-        return
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="cfmcp-blobs-") as folder:
-        paths = []
-        for index, data in enumerate(plan.rendered.values()):
-            path = Path(folder) / str(index)
-            path.write_bytes(data)
-            paths.append(str(path))
-        _run_git(plan.git, plan.project, "hash-object", "-w", "--no-filters", "--stdin-paths",
-                 input="\n".join(paths).encode())  # fmt: skip
 
 
 def install_packages(plan: UpgradePlan) -> str:

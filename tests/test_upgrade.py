@@ -330,6 +330,12 @@ def test_bad_projects_are_refused_with_nothing_changed(tmp_path):
     result, report = upgrade(root)
     assert result.returncode == 1 and "not valid TOML" in report["error"]
     assert tree(root) == before
+    (root / "wrangler.toml").write_bytes(b'name = "caf\xe9"\n')  # Latin-1, not UTF-8
+    git(root, "commit", "-qam", "latin-1 toml")
+    before = tree(root)
+    result, report = upgrade(root)
+    assert result.returncode == 1 and "not UTF-8" in report["error"]
+    assert tree(root) == before
 
 
 def test_uncommitted_changes_need_force(tmp_path):
@@ -437,3 +443,57 @@ def test_the_upgraded_project_builds_tests_itself_and_serves_the_owners_tool(
         )  # fmt: skip
         assert check.returncode == 0, check.stdout + check.stderr
         assert json.loads(check.stdout)["ok"] is True
+
+
+def test_doctor_says_when_the_template_is_behind(tmp_path):
+    root = generated("v4-github", tmp_path / "legacy")
+
+    def template_check() -> dict:
+        doctor = run_cfmcp("-C", str(root), "doctor", "--offline", "--json", timeout=120)
+        checks = {check["name"]: check for check in json.loads(doctor.stdout)["checks"]}
+        return checks["template"]
+
+    check = template_check()
+    assert check["status"] == "warn" and "v4; this cfmcp writes v7" in check["message"]
+    assert "cfmcp upgrade --dry-run" in check["fix"]
+    result, _ = upgrade(root)
+    assert result.returncode == 0, result.stderr
+    assert template_check()["status"] == "pass"
+
+    state = json.loads((root / "cfmcp.json").read_text())
+    state["template"]["toolchain"]["wrangler"] = "4.0.0"
+    (root / "cfmcp.json").write_text(json.dumps(state))
+    check = template_check()
+    assert check["status"] == "warn" and "pins behind" in check["message"], check
+    assert "wrangler" in check["message"]
+
+
+@pytest.mark.integration
+def test_an_mcpagent_project_moved_to_stateless_deploys_deleting_its_class(
+    tmp_path, worker_project, api
+):
+    """Deployed as McpAgent (migration v1 made MyMCP), upgraded `--to stateless`: the next
+    deploy creates RefreshGate and deletes MyMCP, after the tag Cloudflare already has."""
+    from tests.fake_cloudflare import isolated_env
+    from tests.test_deploy import SECRET_VALUES, uploads
+
+    root = generated("v1", tmp_path / "legacy-mcp")
+    result, _ = upgrade(root, "--to", "stateless", "--toolchain", "current", "--yes")
+    assert result.returncode == 0, result.stderr
+    (root / "node_modules").symlink_to(worker_project / "node_modules", target_is_directory=True)
+    wrangler = root / "wrangler.toml"
+    wrangler.write_text(wrangler.read_text().replace("REPLACE_WITH_KV_NAMESPACE_ID", "1" * 32))
+    api.namespaces["1" * 32] = "seeded"
+    deployed = api.add_script("legacy-mcp", **SECRET_VALUES)
+    deployed.metadata = {"migrations": {"new_tag": "v1"}}
+
+    result = run_cfmcp("deploy", "--json", cwd=root, env=isolated_env(tmp_path, api), timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    metadata = json.loads(uploads(api, "legacy-mcp")[-1].multipart()["metadata"])
+    assert metadata["migrations"]["old_tag"] == "v1"
+    assert metadata["migrations"]["new_tag"] == "v3"
+    assert metadata["migrations"]["steps"] == [
+        {"new_sqlite_classes": ["RefreshGate"]},
+        {"deleted_classes": ["MyMCP"]},
+    ]
+    assert "MCP_OBJECT" not in {b["name"] for b in metadata["bindings"]}

@@ -31,7 +31,7 @@ MY_TOOL = """
   );
 }
 """
-MY_NOTES = "\n## Our notes\n\nThis server belongs to the demo team.\n"
+MY_NOTES = "\nOur team's server: ask the demo team before changing its tools.\n"
 MY_KV_ID = "0123456789abcdef0123456789abcdef"
 
 
@@ -67,7 +67,8 @@ def edit_as_owner(root: Path, *, conflict: bool = True, commit: bool = True) -> 
     package = json.loads((root / "package.json").read_text())
     package["dependencies"]["is-odd"] = "3.0.1"
     (root / "package.json").write_text(json.dumps(package, indent=2) + "\n")
-    (root / "README.md").write_text((root / "README.md").read_text() + MY_NOTES)
+    title, rest = (root / "README.md").read_text().split("\n", 1)
+    (root / "README.md").write_text(title + "\n" + MY_NOTES + rest)
     if conflict:
         server = root / "src" / "server.ts"
         text = server.read_text()
@@ -132,13 +133,25 @@ def test_dry_run_shows_the_plan_and_writes_nothing(tmp_path):
     assert "template v4 → v7" in text and "src/server.ts" in text and "nothing written" in text
 
 
-def test_upgrade_keeps_the_owners_work_and_marks_the_conflict(tmp_path):
-    root = generated("v4-github", tmp_path / "legacy")
+# (fixture, template version, variant, the toolchain set to move to)
+EDITED = [
+    ("v2-stateful", "2", "stateful", None),
+    ("v4-github", "4", "stateless", None),
+    ("v4-stateful-node20", "4", "stateful", "current"),
+]
+
+
+@pytest.mark.parametrize(("fixture", "version", "variant", "toolchain"), EDITED)
+def test_upgrade_keeps_the_owners_work_and_marks_the_conflict(
+    tmp_path, current_node, fixture, version, variant, toolchain
+):
+    root = generated(fixture, tmp_path / "legacy")
     edit_as_owner(root)
-    result, report = upgrade(root)
+    result, report = upgrade(root, *(["--toolchain", toolchain] if toolchain else []))
     assert result.returncode == 1, result.stderr
     assert report["conflicts"] == ["src/server.ts"]
-    assert report["template"] == {"from": "4", "to": "7"}
+    assert report["template"] == {"from": version, "to": "7"}
+    assert report["toolchain"]["to"] == "current" and report["variant"] == variant
     server = (root / "src" / "server.ts").read_text()
     assert "<<<<<<< yours" in server and ">>>>>>> cfmcp template v7" in server
 
@@ -150,8 +163,13 @@ def test_upgrade_keeps_the_owners_work_and_marks_the_conflict(tmp_path):
     assert {"name": "REFRESH_GATE", "class_name": "RefreshGate"} in (
         config["durable_objects"]["bindings"]
     )
-    assert config["migrations"] == [{"tag": "v1", "new_sqlite_classes": ["RefreshGate"]}]
+    sessions = [{"tag": "v1", "new_sqlite_classes": ["MyMCP"]}] if variant == "stateful" else []
+    assert config["migrations"] == [
+        *sessions,
+        {"tag": f"v{len(sessions) + 1}", "new_sqlite_classes": ["RefreshGate"]},
+    ]
     assert config["vars"]["ALLOWED_ORIGINS"] == ""  # new in the template
+    assert config["compatibility_date"] == "2026-11-24"  # the current set's
     package = json.loads((root / "package.json").read_text())
     assert package["dependencies"]["is-odd"] == "3.0.1"
     assert report["own_packages"] == ["is-odd"]
@@ -415,15 +433,16 @@ def test_an_interrupted_upgrade_leaves_whole_files_and_finishes_when_run_again(t
 
 
 @pytest.mark.integration
+@pytest.mark.parametrize("fixture", ["v4-github", "v4-stateful-node20"])
 def test_the_upgraded_project_builds_tests_itself_and_serves_the_owners_tool(
-    tmp_path, worker_project
+    tmp_path, worker_project, fixture
 ):
     from tests.devserver import cfmcp_dev
     from tests.test_project_tests import npm_test
 
-    root = generated("v4-github", tmp_path / "legacy-mcp")
+    root = generated(fixture, tmp_path / "legacy-mcp")
     edit_as_owner(root)
-    result, _ = upgrade(root)
+    result, _ = upgrade(root, "--toolchain", "current")
     assert result.returncode == 1
     resolve_taking_template(root / "src" / "server.ts")
     (root / "node_modules").symlink_to(worker_project / "node_modules", target_is_directory=True)
@@ -497,3 +516,55 @@ def test_an_mcpagent_project_moved_to_stateless_deploys_deleting_its_class(
         {"deleted_classes": ["MyMCP"]},
     ]
     assert "MCP_OBJECT" not in {b["name"] for b in metadata["bindings"]}
+
+
+@pytest.mark.integration
+def test_the_owners_own_package_joins_the_templates_set(tmp_path, worker_project):
+    """package.json keeps the owner's package; the lockfile is the template's set with it
+    added by npm install (from npm's cache, which the session's npm ci filled: offline)."""
+    root = generated("v4-github", tmp_path / "legacy-mcp")
+    (root / "my-lib").mkdir()
+    (root / "my-lib" / "package.json").write_text('{"name": "my-lib", "version": "1.0.0"}\n')
+    package = json.loads((root / "package.json").read_text())
+    package["dependencies"]["my-lib"] = "file:./my-lib"
+    (root / "package.json").write_text(json.dumps(package, indent=2) + "\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "Our own package")
+    # Installed before: the upgrade installs again (a bare node_modules, as npm would see it).
+    (root / "node_modules" / ".bin").mkdir(parents=True)
+    (root / "node_modules" / ".bin" / "wrangler").write_text("")
+
+    result = run_cfmcp(
+        "-C", str(root), "upgrade", "--json", timeout=600, env={"npm_config_offline": "true"}
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["installed"] == "npm install" and report["own_packages"] == ["my-lib"]
+    lock = json.loads((root / "package-lock.json").read_text())
+    assert lock["packages"]["node_modules/my-lib"]["resolved"] == "my-lib"
+    assert lock["packages"]["node_modules/wrangler"]["version"] == "4.164.0"
+    assert (root / "node_modules" / "my-lib" / "package.json").exists()
+    assert (root / "node_modules" / ".bin" / "wrangler").stat().st_size > 0
+
+
+def test_a_node20_project_moves_up_only_with_a_node_that_runs_the_current_set(
+    tmp_path, current_node
+):
+    from tests import nodes
+
+    root = generated("v1", tmp_path / "legacy-mcp")
+    # Node 24 on PATH: the project stays on its set unless asked, and is told how to move.
+    result, report = upgrade(root, "--dry-run")
+    assert report["toolchain"] == {"from": "node20", "to": "node20"}
+    assert any("cfmcp upgrade --toolchain current" in note for note in report["notes"])
+    # Node 20 on PATH: moving is refused, saying which Node it needs; nothing is written.
+    node20 = {"PATH": nodes.path_with(nodes.bin_dir(nodes.NODE20))}
+    before = tree(root)
+    result = run_cfmcp("-C", str(root), "upgrade", "--toolchain", "current", "--json", env=node20)
+    assert result.returncode == 1
+    error = json.loads(result.stdout)
+    assert "too old" in error["error"] and "22.12" in error["error"]
+    assert tree(root) == before
+    result = run_cfmcp("-C", str(root), "upgrade", "--dry-run", "--json", env=node20)
+    notes = json.loads(result.stdout)["notes"]
+    assert any("stays on the node20 set" in note for note in notes), notes

@@ -163,9 +163,6 @@ class UpgradeResult:
         }
 
 
-# --- reading the project ---------------------------------------------------------------------
-
-
 # --- planning --------------------------------------------------------------------------------
 
 
@@ -192,8 +189,11 @@ def plan_upgrade(
             f"({template.version}, cfmcp {__version__}); nothing was changed.",
             hint="Upgrade cfmcp itself first: pip install --upgrade cfmcp",
         )
+    done, removed = _journal(state, template)
     if not dry_run and not force:
-        changed = uncommitted_changes(project)
+        # An interrupted upgrade's own changes don't count: running again finishes it.
+        its_own = {STATE_FILE, *done, *removed}
+        changed = [path for path in uncommitted_changes(project) if path not in its_own]
         if changed:
             shown = ", ".join(changed[:5]) + (" …" if len(changed) > 5 else "")
             raise CfmcpError(
@@ -218,7 +218,8 @@ def plan_upgrade(
         raise CfmcpError(f"{STATE_FILE} names variant {variant!r}, which this cfmcp does not know.")
     from_toolchain = str(options.get("toolchain") or _toolchain_of(project, template))
     chosen, toolchain_notes = _choose_toolchain(template, from_toolchain, toolchain)
-    issuer = str(wrangler.get("vars", {}).get("OIDC_ISSUER", "")) if auth == "oidc" else ""
+    variables = wrangler.get("vars") if isinstance(wrangler.get("vars"), dict) else {}
+    issuer = str(variables.get("OIDC_ISSUER", "")) if auth == "oidc" else ""
     context = template_context(
         template, name=name, variant=variant, auth=auth, issuer=issuer, toolchain=chosen
     )
@@ -226,10 +227,9 @@ def plan_upgrade(
                             context)  # fmt: skip
     git = find_git(project)
     was = str(options.get("variant") or "stateful")
+    # Off the stateful design, the sessions' Durable Object class goes (after a question).
     deleted = ["MyMCP"] if was == "stateful" and variant == "stateless" else []
     base, base_source, read_base = find_base(project, template, state, git)
-    journal = state.get("upgrading") if isinstance(state.get("upgrading"), dict) else {}
-    done = journal.get("files", {}) if journal.get("template") == template.version else {}
     plan = UpgradePlan(
         project=project,
         template=template,
@@ -255,10 +255,23 @@ def plan_upgrade(
         if step is not None:
             _count_lines(project, step)
             plan.steps.append(step)
-    if variant != str(options.get("variant") or "stateful"):
+    if variant != was:
         plan.notes.append(f"The project moves from the {options.get('variant') or 'McpAgent'} "
                           f"design to {variant}.")  # fmt: skip
     return plan
+
+
+def _journal(state: dict[str, Any], template: Template) -> tuple[dict[str, str], list[str]]:
+    """What an interrupted upgrade to this template version was writing (path -> blob id) and
+    removing; nothing when there was none, or it was for another version."""
+    journal = state.get("upgrading")
+    if not isinstance(journal, dict) or journal.get("template") != template.version:
+        return {}, []
+    files, removed = journal.get("files"), journal.get("removed", [])
+    if not isinstance(files, dict) or not isinstance(removed, list):
+        return {}, []
+    done = {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
+    return done, [path for path in removed if isinstance(path, str)]
 
 
 def _read_wrangler(project: Project) -> dict[str, Any]:
@@ -460,8 +473,11 @@ def apply_upgrade(plan: UpgradePlan) -> None:
     project = plan.project
     state = project.read_state()
     writes = [s for s in plan.changes if s.data is not None and s.action != "beside"]
-    journal = {"template": plan.template.version, "files": {s.path: blob_id(s.data or b"")
-                                                             for s in writes}}  # fmt: skip
+    journal = {
+        "template": plan.template.version,
+        "files": {step.path: blob_id(step.data or b"") for step in writes},
+        "removed": [step.path for step in plan.changes if step.action == "remove"],
+    }
     if plan.changes:
         project.write_state({**state, "upgrading": journal})
     store_blobs(plan.git, project, list(plan.rendered.values()))

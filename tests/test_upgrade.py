@@ -136,6 +136,7 @@ def test_dry_run_shows_the_plan_and_writes_nothing(tmp_path):
 # (fixture, template version, variant, the toolchain set to move to)
 EDITED = [
     ("v2-stateful", "2", "stateful", None),
+    ("v3-stateless", "3", "stateless", None),
     ("v4-github", "4", "stateless", None),
     ("v4-stateful-node20", "4", "stateful", "current"),
 ]
@@ -407,7 +408,7 @@ def test_an_interrupted_upgrade_leaves_whole_files_and_finishes_when_run_again(t
         writes.append(path)
         real_write(path, data, **kwargs)
 
-    plan = plan_upgrade(root, force=True)
+    plan = plan_upgrade(root)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(fsutil, "atomic_write_bytes", write_then_stop)
         with pytest.raises(KeyboardInterrupt):
@@ -418,7 +419,10 @@ def test_an_interrupted_upgrade_leaves_whole_files_and_finishes_when_run_again(t
         if path != "cfmcp.json":
             assert data in (before.get(path), finished.get(path)), path
 
-    run_upgrade(root, install=False, force=True)
+    # Run again, as a user would: the tree is not clean, but only with the upgrade's own work.
+    result, _ = upgrade(root)
+    assert result.returncode == 1, result.stderr  # the conflict, not the uncommitted files
+    assert "uncommitted" not in result.stdout
     after = tree(root)
     assert {p: d for p, d in after.items() if p != "cfmcp.json"} == {
         p: d for p, d in finished.items() if p != "cfmcp.json"

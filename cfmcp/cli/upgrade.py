@@ -17,6 +17,19 @@ _MARKS = {
     "skip": ("!", "yellow"),
 }
 
+# Actions whose mark says it all; the others say why on their line.
+_PLAIN = {"add", "replace", "remove"}
+_LEGEND = {
+    "add": "added",
+    "replace": "replaced (never changed by you)",
+    "merge": "merged",
+    "conflict": "conflicts",
+    "beside": "template's version beside yours",
+    "remove": "removed (gone from the template)",
+    "keep": "kept",
+    "skip": "left alone",
+}
+
 
 @app.command(
     epilog="Example: [bold]cfmcp upgrade --dry-run[/bold]   then   [bold]cfmcp upgrade[/bold]",
@@ -113,20 +126,23 @@ def _render(result) -> None:  # type: ignore[no-untyped-def]
         lines = ""
         if step.added_lines or step.removed_lines:
             lines = f" [green]+{step.added_lines}[/green] [red]-{step.removed_lines}[/red]"
-        out.print(
-            f"  [{colour}]{mark}[/{colour}] {escape(step.path)}{lines}  "
-            f"[dim]{escape(step.describe())}[/dim]"
-        )
+        why = "" if step.action in _PLAIN else f"  [dim]{escape(step.describe())}[/dim]"
+        out.print(f"  [{colour}]{mark}[/{colour}] {escape(step.path)}{lines}{why}")
         for note in step.notes:
             out.print(f"      [dim]{escape(note)}[/dim]")
     if not shown:
         out.print("  Nothing to change: the project is on the current template.")
+    else:
+        used = [a for a in _MARKS if a in {step.action for step in shown}]
+        legend = "  ".join(f"{_MARKS[a][0]} {_LEGEND[a]}" for a in used)
+        out.print(f"  [dim]{legend}[/dim]")
     for note in plan.notes:
         console.info(note)
     if result.installed:
         console.success(f"Installed the new package set ({result.installed})")
     elif plan.packages_changed and not result.dry_run:
-        console.info("The packages changed: run npm install in the project.")
+        npm = "npm install" if plan.own_packages else "npm ci"
+        console.info(f"The packages changed: run {npm} in the project.")
     if not result.dry_run and plan.changes:
         console.success(
             f"Upgraded: {len(plan.changes)} file{'s' if len(plan.changes) != 1 else ''} "

@@ -435,6 +435,30 @@ def installed_wrangler(project: Project) -> WranglerPackage | None:
 
 # --- wrangler dev ---------------------------------------------------------------------------
 
+# The first wrangler cfmcp knows with `--infer-origin-from-routes` (the current set's).
+_KEEPS_LOCAL_ORIGIN = (4, 164, 0)
+
+
+def local_origin_args(project: Project, *, port: int, tunnel: bool) -> list[str]:
+    """With `routes` in wrangler.toml, `wrangler dev` shows the Worker the first route's host
+    (request.url, Host, Origin) instead of localhost, and the Worker refuses every request as
+    addressed to another host (421). These flags keep the origin the client used."""
+    try:
+        document = project.load_wrangler()
+    except CfmcpError:
+        return []  # wrangler says what is wrong with the file
+    if not (document.get("routes") or document.get("route")):
+        return []
+    package = installed_wrangler(project)
+    try:
+        version = tuple(int(part) for part in package.version.split(".")[:3]) if package else ()
+    except ValueError:
+        version = ()
+    if version >= _KEEPS_LOCAL_ORIGIN:
+        return ["--infer-origin-from-routes=false"]
+    # An older wrangler: a fixed origin, which a tunnel's own host would then lose.
+    return [] if tunnel else ["--local-upstream", f"localhost:{port}"]
+
 
 def start_dev(
     project: Project,

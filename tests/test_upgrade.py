@@ -33,6 +33,10 @@ MY_TOOL = """
 """
 MY_NOTES = "\nOur team's server: ask the demo team before changing its tools.\n"
 MY_KV_ID = "0123456789abcdef0123456789abcdef"
+MY_ROUTES = 'routes = [{ pattern = "mcp.example.com", custom_domain = true }]  # ours\n'
+MY_STAGING = (
+    '\n# Staging, ours.\n[env.staging]\nname = "legacy-staging"\nvars = { GREETING = "hi" }\n'
+)
 
 
 def git(root: Path, *args: str) -> str:
@@ -63,7 +67,9 @@ def edit_as_owner(root: Path, *, conflict: bool = True, commit: bool = True) -> 
     tools.write_text(text.rstrip()[:-1] + MY_TOOL)
     wrangler = root / "wrangler.toml"
     text = wrangler.read_text().replace('PUBLIC_URL = ""', 'PUBLIC_URL = ""\nGREETING = "hello"')
-    wrangler.write_text(text + f'\n[[kv_namespaces]]\nbinding = "CACHE"\nid = "{MY_KV_ID}"\n')
+    text = text.replace('main = "src/index.ts"\n', 'main = "src/index.ts"\n' + MY_ROUTES)
+    wrangler.write_text(text + f'\n[[kv_namespaces]]\nbinding = "CACHE"\nid = "{MY_KV_ID}"\n'
+                        + MY_STAGING)  # fmt: skip
     package = json.loads((root / "package.json").read_text())
     package["dependencies"]["is-odd"] = "3.0.1"
     (root / "package.json").write_text(json.dumps(package, indent=2) + "\n")
@@ -160,6 +166,10 @@ def test_upgrade_keeps_the_owners_work_and_marks_the_conflict(
     assert '"shout"' in tools and "Add two numbers together." in tools
     config = tomlkit.parse((root / "wrangler.toml").read_text()).unwrap()
     assert config["vars"]["GREETING"] == "hello"
+    assert config["routes"] == [{"pattern": "mcp.example.com", "custom_domain": True}]
+    assert config["env"]["staging"] == {"name": "legacy-staging", "vars": {"GREETING": "hi"}}
+    text = (root / "wrangler.toml").read_text()
+    assert "# ours" in text and "# Staging, ours." in text
     assert {"binding": "CACHE", "id": MY_KV_ID} in config["kv_namespaces"]
     assert {"name": "REFRESH_GATE", "class_name": "RefreshGate"} in (
         config["durable_objects"]["bindings"]

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from cfmcp.errors import CfmcpError
 from cfmcp.process import stop_process
 from cfmcp.project import Project
-from cfmcp.wrangler import start_dev, strip_ansi
+from cfmcp.wrangler import local_origin_args, start_dev, strip_ansi
 
 if TYPE_CHECKING:
     from cfmcp.dev.server import BackgroundServer
@@ -299,6 +299,7 @@ def start(
             inspector_port=config.inspector_port or free_port(),
             env_files=[Path(env_file.path)] if env_file else [],
             pass_fds=env_file.pass_fds if env_file else (),
+            extra_args=local_origin_args(project, port=config.port, tunnel=tunnel is not None),
         )
     except BaseException:
         if process is not None:

@@ -305,7 +305,9 @@ def git_init(root: Path) -> str:
     # `main` whatever init.defaultBranch says (git before 2.28 has no --initial-branch).
     run("symbolic-ref", "HEAD", "refs/heads/main")
     run("add", "-A")
-    commit = run("commit", "-q", "-m", "Initial commit from cfmcp init")
+    from cfmcp.record import INIT_COMMIT_MESSAGE
+
+    commit = run("commit", "-q", "-m", INIT_COMMIT_MESSAGE)
     if commit.returncode != 0:
         output = (commit.stderr or commit.stdout).strip()
         if "tell me who you are" in output or "auto-detect email" in output:

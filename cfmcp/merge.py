@@ -43,6 +43,16 @@ class Merged:
     conflicts: int = 0  # conflict regions left in the text
     notes: list[str] = field(default_factory=list)  # where the owner's value was kept
     own_packages: list[str] = field(default_factory=list)  # package.json: the owner's additions
+    unresolved: list[str] = field(default_factory=list)  # what could not be merged by key
+
+
+class Notes(list[str]):
+    """What a merge by key kept of the owner's over the template's (the list), and what it
+    could not merge at all (`unresolved`: a table the owner wrote inline, say)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unresolved: list[str] = []
 
 
 class MergeUnavailable(Exception):
@@ -101,11 +111,34 @@ def merge_toml(
             hint=f"Fix {name}, then run cfmcp upgrade again.",
         ) from exc
     base_values = tomlkit.parse(base).unwrap() if base is not None else None
-    notes: list[str] = []
+    notes = Notes()
     _merge_mapping(document, base_values, tomlkit.parse(theirs), "", notes)
+    _merge_environments(document, base_values, theirs, notes)
     for class_name in delete_classes or ():
         _delete_class(document, class_name, notes)
-    return Merged(tomlkit.dumps(document).encode("utf-8"), notes=notes)
+    data = tomlkit.dumps(document).encode("utf-8")
+    return Merged(data, notes=list(notes), unresolved=notes.unresolved)
+
+
+def _merge_environments(document: Any, base: Any, theirs: str, notes: Notes) -> None:
+    """An [env.NAME] holds its own copy of the keys wrangler does not inherit (vars, Durable
+    Object bindings, rate limits): the template's changes reach those copies too, so a
+    staging Worker gets a new binding its code now needs."""
+    import tomlkit
+
+    from cfmcp.project import NON_INHERITED_KEYS
+
+    environments = document.get("env")
+    if not _is_table(environments):
+        return
+    base_map = base if isinstance(base, dict) else None
+    for name, table in environments.items():
+        if not _is_table(table):
+            continue
+        template = tomlkit.parse(theirs)  # a fresh copy: one item cannot sit in two tables
+        keys = [key for key in NON_INHERITED_KEYS if key in table and key in template]
+        base_part = {k: base_map[k] for k in keys if k in base_map} if base_map else None
+        _merge_mapping(table, base_part, {k: template[k] for k in keys}, f"env.{name}", notes)
 
 
 def _plain(value: Any) -> Any:
@@ -126,30 +159,45 @@ def _is_table_array(value: Any) -> bool:
 
 
 def _merge_mapping(
-    ours: MutableMapping, base: Any, theirs: MutableMapping, path: str, notes: list[str]
+    ours: MutableMapping, base: Any, theirs: MutableMapping, path: str, notes: Any
 ) -> None:
     base_map = base if isinstance(base, dict) else None
     for key, their_value in theirs.items():
         where = f"{path}.{key}" if path else str(key)
         base_value = base_map.get(key, _MISSING) if base_map is not None else _MISSING
         if key not in ours:
-            if base_value is _MISSING:
-                ours[key] = _without_trailing_comments(their_value)  # new in the template
+            if base_value is _MISSING:  # new in the template
+                ours[key] = (
+                    _plain(their_value)
+                    if _is_inline(ours)
+                    else _without_trailing_comments(their_value)
+                )
             elif _plain(their_value) != base_value:
                 notes.append(f"{where}: you removed it; the template changed it, left out")
             continue
         our_value = ours[key]
-        if _is_table(our_value) and _is_table(their_value):
+        if isinstance(our_value, MutableMapping) and _is_table(their_value):
             _merge_mapping(our_value, base_value, their_value, where, notes)
         elif _is_table_array(our_value) and _is_table_array(their_value):
             _merge_table_array(our_value, base_value, their_value, where, notes)
         else:
+            if _is_table_array(their_value) and not _is_table_array(our_value):
+                notes.unresolved.append(
+                    f"{where}: yours is written inline, the template's as [tables]; add the "
+                    f"template's entries by hand: {_short(_plain(their_value))}"
+                )
             _merge_value(ours, key, base_value, their_value, where, notes)
     if base_map is None:
         return
     for key in [k for k in ours if k not in theirs and k in base_map]:
         if _plain(ours[key]) == base_map[key]:
             del ours[key]  # the template dropped it and its owner never changed it
+
+
+def _is_inline(value: Any) -> bool:
+    from tomlkit.items import InlineTable
+
+    return isinstance(value, InlineTable)
 
 
 def _merge_value(
@@ -159,7 +207,7 @@ def _merge_value(
     if mine == new:
         return
     if base is not _MISSING and mine == base:
-        ours[key] = theirs
+        ours[key] = new if _is_inline(ours) else theirs
     elif base is _MISSING or new != base:
         notes.append(f"{where}: kept yours ({_short(mine)}); the template has {_short(new)}")
 
@@ -246,38 +294,56 @@ def _append_table(tables: Any, new: Any) -> None:
     tables.append(new)
 
 
+def live_classes(migrations: Any) -> set[str]:
+    """The Durable Object classes that exist once `migrations` ran, in order."""
+    live: set[str] = set()
+    for item in migrations:
+        live |= set(_plain(item.get("new_classes", [])))
+        live |= set(_plain(item.get("new_sqlite_classes", [])))
+        for rename in _plain(item.get("renamed_classes", [])):
+            if isinstance(rename, dict):
+                live.discard(rename.get("from"))
+                live.add(rename.get("to"))
+        for transfer in _plain(item.get("transferred_classes", [])):
+            if isinstance(transfer, dict):
+                live.add(transfer.get("to"))
+        live -= set(_plain(item.get("deleted_classes", [])))
+    return live
+
+
+def _next_tag(tags: set[str], wanted: str | None = None) -> str:
+    """`wanted` when no migration has that tag yet, else the next unused `vN`."""
+    if wanted and wanted not in tags:
+        return wanted
+    number = len(tags) + 1
+    while f"v{number}" in tags:
+        number += 1
+    return f"v{number}"
+
+
 def _merge_migrations(ours: Any, theirs: Any, notes: list[str]) -> None:
     """Durable Object migrations run once each, in order, by tag: never change or reorder the
-    owner's. A template migration whose classes no migration of the owner's names yet is
-    appended, under its own tag when that is free, else the next unused `vN`."""
-    from tomlkit import table
+    owner's. A class the template's migrations make that the owner's do not leave alive (never
+    made, or deleted since) is made by a migration appended under the template's tag when that
+    is free, else the next unused `vN`."""
+    from tomlkit import array, table
 
-    def classes(item: Any) -> set[tuple[str, str]]:
-        found = set()
-        for key in _MIGRATION_CLASS_KEYS:
-            for value in _plain(item.get(key, [])):
-                found.add((key, json.dumps(value, sort_keys=True)))
-        return found
-
-    known = set().union(*(classes(item) for item in ours)) if len(ours) else set()
+    live = live_classes(ours)
     tags = {str(_plain(item.get("tag"))) for item in ours}
     for their_item in theirs:
-        if classes(their_item) <= known:
-            continue
-        tag = str(_plain(their_item.get("tag")))
-        if tag in tags:
-            number = len(tags) + 1
-            while f"v{number}" in tags:
-                number += 1
-            tag = f"v{number}"
-        added = table()
-        added["tag"] = tag
-        for key, value in their_item.items():
-            if key != "tag":
-                added[key] = value
-        _append_table(ours, added)
-        tags.add(tag)
-        notes.append(f"migrations: added {tag} ({', '.join(sorted(n for _, n in classes(added)))})")
+        for key in ("new_sqlite_classes", "new_classes"):
+            missing = [c for c in _plain(their_item.get(key, [])) if c not in live]
+            if not missing:
+                continue
+            tag = _next_tag(tags, str(_plain(their_item.get("tag"))))
+            added = table()
+            added["tag"] = tag
+            added[key] = array()
+            added[key].extend(missing)
+            _append_table(ours, added)
+            tags.add(tag)
+            live |= set(missing)
+            notes.append(f"migrations: added {tag} ({', '.join(missing)})")
 
 
 def _delete_class(document: Any, class_name: str, notes: list[str]) -> None:
@@ -288,24 +354,18 @@ def _delete_class(document: Any, class_name: str, notes: list[str]) -> None:
     migrations = document.get("migrations")
     if migrations is None or not _is_table_array(migrations):
         return
-    made = any(class_name in _plain(m.get(k, [])) for m in migrations
-               for k in ("new_classes", "new_sqlite_classes"))  # fmt: skip
-    gone = any(class_name in _plain(m.get("deleted_classes", [])) for m in migrations)
     bindings = _plain(document.get("durable_objects", {})).get("bindings", [])
     if any(b.get("class_name") == class_name for b in bindings):
         notes.append(f"{class_name}: a binding still uses it, so no migration deletes it")
         return
-    if not made or gone:
-        return
-    tags = {str(_plain(m.get("tag"))) for m in migrations}
-    number = len(tags) + 1
-    while f"v{number}" in tags:
-        number += 1
+    if class_name not in live_classes(migrations):
+        return  # never made, or deleted already
+    tag = _next_tag({str(_plain(m.get("tag"))) for m in migrations})
     added = table()
-    added["tag"] = f"v{number}"
+    added["tag"] = tag
     added["deleted_classes"] = [class_name]
     _append_table(migrations, added)
-    notes.append(f"migrations: added v{number}, deleting {class_name} (its sessions end)")
+    notes.append(f"migrations: added {tag}, deleting {class_name} (its sessions end)")
 
 
 def same_migrations(ours: bytes, theirs: bytes) -> bool:
@@ -343,6 +403,14 @@ def merge_package_json(base: str | None, ours: str, theirs: str) -> Merged:
     (now or at `base`) gets the template's pin, or goes when the template dropped it; the
     owner's own packages stay as they are."""
     mine = parse_json_object(ours, "package.json")
+    for section in DEPENDENCY_FIELDS:
+        if not isinstance(mine.get(section) or {}, dict):
+            raise CfmcpError(
+                f"package.json's {section} is not an object of package names and versions; "
+                "cfmcp upgrade changed nothing.",
+                hint=f"Fix {section} in package.json (npm needs it so too), then run cfmcp "
+                "upgrade again.",
+            )
     template = parse_json_object(theirs, "package.json (template)")
     before = parse_json_object(base, "package.json (as cfmcp wrote it)") if base else None
     owned = {
@@ -370,6 +438,12 @@ def merge_package_json(base: str | None, ours: str, theirs: str) -> Merged:
             if package not in owned
         }
         own_packages += packages
+        earlier = (before or {}).get(section) or {}
+        for package, version in (template.get(section) or {}).items():
+            pinned = (mine.get(section) or {}).get(package)
+            if pinned not in (None, version, earlier.get(package)):
+                notes.append(f"{section}.{package}: your {pinned} replaced by the template's "
+                             f"{version} (cfmcp's packages move together)")  # fmt: skip
         packages.update(template.get(section) or {})
         if packages:
             merged[section] = dict(sorted(packages.items()))

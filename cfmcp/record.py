@@ -53,7 +53,14 @@ def read_record(project: Project) -> dict[str, Any]:
 
 def check_relative(path: str, project: Project) -> None:
     pure = PurePosixPath(path)
-    if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in path:
+    if (
+        pure.is_absolute()
+        or ".." in pure.parts
+        or not pure.parts
+        or "\\" in path
+        or len(path) > 1024
+        or any(len(part) > 255 for part in pure.parts)
+    ):
         raise CfmcpError(
             f"{project.state_path} lists {path!r}, which is outside the project; nothing was "
             "changed.",
@@ -89,21 +96,43 @@ def run_git(
 
 
 def uncommitted_changes(project: Project) -> list[str]:
-    """The project's files git sees as changed or new (empty outside a repository)."""
+    """The project's files git sees as changed or new, relative to the project (empty outside
+    a repository)."""
     git = find_git(project)
     if git is None:
         return []
-    status = run_git(git, project, "status", "--porcelain", "--untracked-files=all", "--", ".")
-    return [line[3:] for line in status.stdout.decode(errors="replace").splitlines() if line]
+    prefix = run_git(git, project, "rev-parse", "--show-prefix").stdout.decode().strip()
+    status = run_git(
+        git, project, "status", "--porcelain", "-z", "--untracked-files=all", "--", "."
+    )
+    entries = status.stdout.decode(errors="replace").split("\0")
+    changed = []
+    index = 0
+    while index < len(entries):
+        entry = entries[index]
+        index += 1
+        if len(entry) < 4:
+            continue
+        if entry[0] in "RC":
+            index += 1  # a rename or copy: the next entry is where it came from
+        path = entry[3:]
+        changed.append(path[len(prefix) :] if path.startswith(prefix) else path)
+    return changed
+
+
+INIT_COMMIT_MESSAGE = "Initial commit from cfmcp init"
 
 
 def first_commit_blobs(git: str, project: Project) -> tuple[str, dict[str, str]] | None:
-    """The commit that added cfmcp.json (cfmcp init's own), and its files' blob ids."""
-    log = run_git(git, project, "log", "--format=%H", "--diff-filter=A", "--", STATE_FILE)
-    commits = log.stdout.decode().split()
-    if log.returncode != 0 or not commits:
+    """cfmcp init's own commit (the one that added cfmcp.json, with cfmcp's message), and its
+    files' blob ids. A first commit someone else made may hold their edits already: no base."""
+    log = run_git(git, project, "log", "--format=%H %s", "--diff-filter=A", "--", STATE_FILE)
+    lines = log.stdout.decode(errors="replace").splitlines()
+    if log.returncode != 0 or not lines:
         return None
-    commit = commits[-1]
+    commit, _, subject = lines[-1].partition(" ")
+    if subject != INIT_COMMIT_MESSAGE:
+        return None
     tree = run_git(git, project, "ls-tree", "-r", "-z", commit, "--", ".")
     blobs = {}
     for entry in tree.stdout.decode(errors="replace").split("\0"):
@@ -135,18 +164,20 @@ def find_base(
         shown = run_git(git, project, "cat-file", "blob", blob)
         return shown.stdout if shown.returncode == 0 else None
 
+    known = template_targets(template)
     recorded = state.get("files") or {}
     if recorded:
+        # Only paths a template writes: a hand-edited record never names a file to remove.
+        blobs = {path: blob for path, blob in recorded.items() if path in known}
         where = "cfmcp.json's record" + ("" if git else " (no git history to merge from)")
-        return dict(recorded), where, from_git
+        return blobs, where, from_git
     if git is not None:
         found = first_commit_blobs(git, project)
         if found:
             commit, blobs = found
-            known = template_targets(template)
             blobs = {path: blob for path, blob in blobs.items() if path in known}
             return blobs, f"git commit {commit} (the one that added {STATE_FILE})", from_git
-    return {}, "none: no record and no git history (a two-way plan)", from_git
+    return {}, "none: no record, and no commit by cfmcp init (a two-way plan)", from_git
 
 
 def store_blobs(git: str | None, project: Project, contents: list[bytes]) -> None:

@@ -20,14 +20,18 @@ counts the files it already wrote as done and finishes the rest.
 from __future__ import annotations
 
 import difflib
+import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from cfmcp import __version__
 from cfmcp.errors import CfmcpError, UsageError
+from cfmcp.merge import conflict_regions
+from cfmcp.names import worker_name_problem
 from cfmcp.project import STATE_FILE, WRANGLER_FILE, Project
 from cfmcp.record import (
     check_relative,
@@ -71,7 +75,8 @@ class FileStep:
 
     def describe(self) -> str:
         if self.action == "conflict":
-            return f"{self.conflicts} conflict{'s' if self.conflicts != 1 else ''} to resolve"
+            count = f"{self.conflicts} conflict{'s' if self.conflicts != 1 else ''} to resolve"
+            return f"{count}: {self.reason}" if self.reason else count
         return self.reason or ACTIONS[self.action]
 
     def to_json(self) -> dict[str, Any]:
@@ -101,6 +106,7 @@ class UpgradePlan:
     notes: list[str] = field(default_factory=list)
     git: str | None = None  # git executable, when the project is in a repository
     deleted_classes: list[str] = field(default_factory=list)  # Durable Objects a move deletes
+    base: dict[str, str] = field(default_factory=dict)  # path -> blob id of what cfmcp wrote
 
     @property
     def changes(self) -> list[FileStep]:
@@ -134,7 +140,8 @@ class UpgradeResult:
                 f"Conflicts to resolve in {listed}"
                 + (" (nothing written: --dry-run)." if self.dry_run else "."),
                 hint="Edit each <<<<<<< … >>>>>>> region to what it should be (yours above "
-                "=======, the template's below), then run cfmcp upgrade again to check.",
+                "=======, the template's below; in wrangler.toml, add what its line names), "
+                "then run cfmcp upgrade again to check.",
             )
         skipped = [s.path for s in self.plan.steps if s.action == "skip"]
         if skipped:
@@ -189,10 +196,10 @@ def plan_upgrade(
             f"({template.version}, cfmcp {__version__}); nothing was changed.",
             hint="Upgrade cfmcp itself first: pip install --upgrade cfmcp",
         )
-    done, removed = _journal(state, template)
+    journal = Journal.read(state, template)
     if not dry_run and not force:
         # An interrupted upgrade's own changes don't count: running again finishes it.
-        its_own = {STATE_FILE, *done, *removed}
+        its_own = {STATE_FILE, *journal.files, *journal.removed}
         changed = [path for path in uncommitted_changes(project) if path not in its_own]
         if changed:
             shown = ", ".join(changed[:5]) + (" …" if len(changed) > 5 else "")
@@ -203,20 +210,31 @@ def plan_upgrade(
             )
     options = state.get("options", {})
     wrangler = _read_wrangler(project)
-    name = str(options.get("name") or wrangler.get("name") or project.root.name)
-    auth = str(options.get("auth") or DEFAULT_PROVIDER)
-    if auth not in template.providers:
+    name = _option(options, "name", None) or str(wrangler.get("name") or "")
+    problem = worker_name_problem(name) if name else "it is missing"
+    if problem:
         raise CfmcpError(
-            f"{STATE_FILE} names sign-in provider {auth!r}, which this cfmcp does not know.",
-            hint="Fix options.auth in cfmcp.json (" + ", ".join(template.providers) + ").",
+            f"{STATE_FILE} names the Worker {name!r}, which cfmcp cannot use: {problem}; "
+            "nothing was changed.",
+            hint=f'Set options.name in {STATE_FILE} to the name in wrangler.toml, e.g. "my-mcp".',
         )
+    auth = _option(options, "auth", template.providers) or DEFAULT_PROVIDER
     # Template version 1 had one design: McpAgent, a Durable Object per session (stateful).
-    variant = str(options.get("variant") or "stateful")
-    if to is not None:
-        variant = _check_variant(to, template, auth)
-    elif variant not in template.variants:
-        raise CfmcpError(f"{STATE_FILE} names variant {variant!r}, which this cfmcp does not know.")
-    from_toolchain = str(options.get("toolchain") or _toolchain_of(project, template))
+    was = _option(options, "variant", template.variants) or "stateful"
+    variant = _check_variant(to, template, auth) if to is not None else was
+    if variant == "stateful" and auth == "none":
+        raise CfmcpError(
+            f"{STATE_FILE} says a stateful server without sign-in, which cfmcp does not make.",
+            hint="Fix options.variant or options.auth in cfmcp.json, or pass --to stateless.",
+        )
+    from_toolchain = _option(options, "toolchain", None) or _toolchain_of(project, template)
+    if from_toolchain not in template.toolchains and toolchain is None:
+        raise CfmcpError(
+            f"{STATE_FILE} names toolchain set {from_toolchain!r}, which this cfmcp does not "
+            "know; nothing was changed.",
+            hint="Pick one: cfmcp upgrade --toolchain "
+            + " or --toolchain ".join(template.toolchains),
+        )
     chosen, toolchain_notes = _choose_toolchain(template, from_toolchain, toolchain)
     variables = wrangler.get("vars") if isinstance(wrangler.get("vars"), dict) else {}
     issuer = str(variables.get("OIDC_ISSUER", "")) if auth == "oidc" else ""
@@ -226,7 +244,6 @@ def plan_upgrade(
     rendered = render_files(template, {"variant": variant, "auth": auth, "toolchain": chosen.name},
                             context)  # fmt: skip
     git = find_git(project)
-    was = str(options.get("variant") or "stateful")
     # Off the stateful design, the sessions' Durable Object class goes (after a question).
     deleted = ["MyMCP"] if was == "stateful" and variant == "stateless" else []
     base, base_source, read_base = find_base(project, template, state, git)
@@ -244,6 +261,7 @@ def plan_upgrade(
         notes=toolchain_notes,
         git=git,
         deleted_classes=deleted,
+        base=base,
     )
     owned = {p.as_posix() for p in rendered} | set(base) | set(template.retired)
     labels = ("yours", f"cfmcp template v{from_version}", f"cfmcp template v{template.version}")
@@ -251,27 +269,59 @@ def plan_upgrade(
         new = rendered.get(Path(path))
         if new is None and path not in base and path not in template.retired:
             continue  # in the first commit, but never a template file: the owner's
-        step = _plan_file(project, path, base.get(path), new, read_base, labels, done, plan)
+        step = _plan_file(project, path, base.get(path), new, read_base, labels, journal, plan)
         if step is not None:
             _count_lines(project, step)
             plan.steps.append(step)
+    if not plan.own_packages and journal.files.get(PACKAGE_JSON):
+        plan.own_packages = journal.own_packages
     if variant != was:
         plan.notes.append(f"The project moves from the {options.get('variant') or 'McpAgent'} "
                           f"design to {variant}.")  # fmt: skip
     return plan
 
 
-def _journal(state: dict[str, Any], template: Template) -> tuple[dict[str, str], list[str]]:
-    """What an interrupted upgrade to this template version was writing (path -> blob id) and
-    removing; nothing when there was none, or it was for another version."""
-    journal = state.get("upgrading")
-    if not isinstance(journal, dict) or journal.get("template") != template.version:
-        return {}, []
-    files, removed = journal.get("files"), journal.get("removed", [])
-    if not isinstance(files, dict) or not isinstance(removed, list):
-        return {}, []
-    done = {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
-    return done, [path for path in removed if isinstance(path, str)]
+@dataclass
+class Journal:
+    """What an interrupted upgrade to this template version was writing (path -> blob id of
+    the new content), removing, and leaving with conflicts."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    own_packages: list[str] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, state: dict[str, Any], template: Template) -> Journal:
+        journal = state.get("upgrading")
+        if not isinstance(journal, dict) or journal.get("template") != template.version:
+            return cls()
+        files = journal.get("files")
+        if not isinstance(files, dict):
+            return cls()
+
+        def strings(key: str) -> list[str]:
+            values = journal.get(key, [])
+            return [v for v in values if isinstance(v, str)] if isinstance(values, list) else []
+
+        done = {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
+        return cls(done, strings("removed"), strings("conflicts"), strings("own_packages"))
+
+
+def _option(options: dict[str, Any], key: str, known: dict[str, str] | None) -> str | None:
+    """options[key] from cfmcp.json: None when absent (an older record), else a string (one
+    of `known`); anything else is a hand edit cfmcp cannot act on."""
+    value = options.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or (known is not None and value not in known):
+        choices = f" (one of: {', '.join(known)})" if known else ""
+        raise CfmcpError(
+            f"{STATE_FILE} has options.{key} = {json.dumps(value)}, which cfmcp does not know; "
+            "nothing was changed.",
+            hint=f"Fix options.{key} in {STATE_FILE}{choices}, or restore it from git.",
+        )
+    return value
 
 
 def _read_wrangler(project: Project) -> dict[str, Any]:
@@ -348,29 +398,64 @@ def _plan_file(
     new: bytes | None,
     read_base: Callable[[str], bytes | None],
     labels: tuple[str, str, str],
-    done: dict[str, str],
+    journal: Journal,
     plan: UpgradePlan,
 ) -> FileStep | None:
-    from cfmcp import merge
-
     target = project.root / path
     link = _linked(project.root, path)
     if link is not None:
         return FileStep(path, "skip", f"{link} is a symlink; cfmcp upgrade does not write "
                         "through links")  # fmt: skip
+    blocked = _file_in_the_way(project.root, path)
+    if blocked is not None:
+        return FileStep(path, "skip", f"{blocked} is a file where the template needs a folder")
     exists = target.is_file()
     if target.exists() and not exists:
         return FileStep(path, "skip", "not a regular file")
-    ours = target.read_bytes() if exists else None
-    ours_blob = blob_id(ours) if ours is not None else None
-    if ours_blob is not None and done.get(path) == ours_blob:
+    raw = target.read_bytes() if exists else None
+    if raw is not None and journal.files.get(path) == blob_id(raw):
+        if path in journal.conflicts:
+            return FileStep(path, "conflict", conflicts=conflict_regions(raw))
         return FileStep(path, "unchanged", "written by the interrupted run")
+    # A checkout with CRLF line endings (git's core.autocrlf on Windows) holds what cfmcp wrote
+    # with LF: compared and merged as LF, written back with CRLF.
+    crlf = raw is not None and b"\r\n" in raw and raw.count(b"\r\n") == raw.count(b"\n")
+    ours = raw.replace(b"\r\n", b"\n") if crlf and raw is not None else raw
+    step = _decide(project, path, base_blob, ours, new, read_base, labels, plan)
+    if step is not None and crlf and step.data is not None:
+        step.data = step.data.replace(b"\n", b"\r\n")
+    return step
+
+
+def _file_in_the_way(root: Path, path: str) -> str | None:
+    current = root
+    for part in PurePosixPath(path).parts[:-1]:
+        current = current / part
+        if current.exists() and not current.is_dir():
+            return str(current.relative_to(root))
+    return None
+
+
+def _decide(
+    project: Project,
+    path: str,
+    base_blob: str | None,
+    ours: bytes | None,
+    new: bytes | None,
+    read_base: Callable[[str], bytes | None],
+    labels: tuple[str, str, str],
+    plan: UpgradePlan,
+) -> FileStep | None:
+    from cfmcp import merge
+
+    ours_blob = blob_id(ours) if ours is not None else None
+    unknown = "cfmcp cannot tell whether you changed it (no record of what it wrote)"
     if new is None:
         if ours is None:
             return None
         if base_blob is not None and ours_blob == base_blob:
             return FileStep(path, "remove")
-        why = "you changed it" if base_blob is not None else "cfmcp cannot tell if you changed it"
+        why = "you changed it" if base_blob is not None else unknown
         return FileStep(path, "keep", f"gone from the template, but {why}: delete it if unused")
     if ours is None:
         if base_blob is not None and path != LOCKFILE:
@@ -402,20 +487,27 @@ def _plan_file(
         return _merged_step(path, merged, ours, by_key=True)
     if base_blob is not None and blob_id(new) == base_blob:
         return FileStep(path, "keep", "you changed it; the template did not")
-    if base is not None:
-        try:
-            merged = merge.merge_text(base, ours, new, labels=labels)
-        except merge.MergeUnavailable:
-            merged = None
-        if merged is not None:
-            step = _merged_step(path, merged, ours)
-            if merged.conflicts:
-                step.action, step.conflicts = "conflict", merged.conflicts
-            return step
-    return FileStep(path, "beside", data=new)
+    if base is None:
+        why = unknown if base_blob is None else "no copy of what cfmcp wrote in git to merge with"
+        return FileStep(path, "beside", f"{why}: the template's version is in {path}{NEW_SUFFIX}",
+                        data=new)  # fmt: skip
+    if b"\0" in ours or b"\0" in new:
+        return FileStep(path, "beside", f"a binary file, changed on both sides: the template's "
+                        f"version is in {path}{NEW_SUFFIX}", data=new)  # fmt: skip
+    try:
+        merged = merge.merge_text(base, ours, new, labels=labels)
+    except merge.MergeUnavailable:
+        return FileStep(path, "beside", data=new)
+    step = _merged_step(path, merged, ours)
+    if merged.conflicts:
+        step.action, step.conflicts = "conflict", merged.conflicts
+    return step
 
 
 def _merged_step(path: str, merged: Any, ours: bytes, *, by_key: bool = False) -> FileStep:
+    if merged.unresolved:
+        return FileStep(path, "conflict", "; ".join(merged.unresolved), data=merged.data,
+                        conflicts=len(merged.unresolved), notes=merged.notes)  # fmt: skip
     if merged.data == ours:
         return FileStep(path, "keep", "you changed it; none of the template's changes apply",
                         notes=merged.notes)  # fmt: skip
@@ -477,6 +569,8 @@ def apply_upgrade(plan: UpgradePlan) -> None:
         "template": plan.template.version,
         "files": {step.path: blob_id(step.data or b"") for step in writes},
         "removed": [step.path for step in plan.changes if step.action == "remove"],
+        "conflicts": [step.path for step in plan.conflicts],
+        "own_packages": plan.own_packages,
     }
     if plan.changes:
         project.write_state({**state, "upgrading": journal})
@@ -486,6 +580,8 @@ def apply_upgrade(plan: UpgradePlan) -> None:
         if step.action == "remove":
             target.unlink(missing_ok=True)
             continue
+        if step.data is None:
+            continue  # written by an interrupted run
         if step.action == "beside":
             target = target.with_name(target.name + NEW_SUFFIX)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -503,7 +599,14 @@ def _record(state: dict[str, Any], plan: UpgradePlan) -> None:
     options.update(variant=plan.variant, auth=plan.auth, toolchain=plan.toolchain.name)
     state["cfmcp"] = __version__
     state["template"] = template_record(plan.template, plan.toolchain)
-    state["files"] = {path: blob_id(data) for path, data in sorted(plan.rendered.items())}
+    files = {path: blob_id(data) for path, data in sorted(plan.rendered.items())}
+    for step in plan.steps:  # not taken: their base stays what it was (or unknown)
+        if step.action in ("beside", "skip") and step.path in files:
+            if step.path in plan.base:
+                files[step.path] = plan.base[step.path]
+            else:
+                del files[step.path]
+    state["files"] = files
     state["conflicts"] = sorted(
         {s.path for s in plan.conflicts}
         | {p for p in state.get("conflicts", []) if isinstance(p, str) and _still_marked(plan, p)}
@@ -520,6 +623,39 @@ def _still_marked(plan: UpgradePlan, path: str) -> bool:
         return conflict_regions((plan.project.root / path).read_bytes()) > 0
     except (OSError, CfmcpError):
         return False
+
+
+@contextmanager
+def upgrade_lock(root: Path) -> Iterator[None]:
+    """One upgrade at a time in a project: a second one, started while the first plans or
+    writes, would merge into files the first has half done. It stops at once instead."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; one terminal at a time
+        yield
+        return
+    import hashlib
+    import os
+    import tempfile
+
+    key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / f"cfmcp-upgrade-{os.getuid()}-{key}.lock"
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except OSError:  # another user's file in the way: go on without the lock
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CfmcpError(
+                "Another cfmcp upgrade is running in this project; nothing was changed.",
+                hint="Let it finish, then run cfmcp upgrade again to see what is left.",
+            ) from None
+        yield
+    finally:
+        os.close(fd)
 
 
 def install_packages(plan: UpgradePlan) -> str:
@@ -566,10 +702,11 @@ def upgrade(
     to: str | None = None,
 ) -> UpgradeResult:
     """Plan and (unless `dry_run`) apply, then install: the whole command without questions."""
-    plan = plan_upgrade(root, toolchain=toolchain, to=to, force=force, dry_run=dry_run)
-    if dry_run:
-        return finish(plan, dry_run=True)
-    apply_upgrade(plan)
+    with upgrade_lock(root):
+        plan = plan_upgrade(root, toolchain=toolchain, to=to, force=force, dry_run=dry_run)
+        if dry_run:
+            return finish(plan, dry_run=True)
+        apply_upgrade(plan)
     installed = None
     if install and plan.packages_changed and plan.project.has_node_modules:
         installed = install_packages(plan)

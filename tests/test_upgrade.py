@@ -167,7 +167,11 @@ def test_upgrade_keeps_the_owners_work_and_marks_the_conflict(
     config = tomlkit.parse((root / "wrangler.toml").read_text()).unwrap()
     assert config["vars"]["GREETING"] == "hello"
     assert config["routes"] == [{"pattern": "mcp.example.com", "custom_domain": True}]
-    assert config["env"]["staging"] == {"name": "legacy-staging", "vars": {"GREETING": "hi"}}
+    staging = config["env"]["staging"]
+    assert staging["name"] == "legacy-staging" and staging["vars"]["GREETING"] == "hi"
+    if "ALLOWED_ORIGINS" not in (FIXTURES / fixture / "wrangler.toml").read_text():
+        # wrangler does not inherit vars: a var new in the template reaches staging's own too
+        assert staging["vars"]["ALLOWED_ORIGINS"] == ""
     text = (root / "wrangler.toml").read_text()
     assert "# ours" in text and "# Staging, ours." in text
     assert {"binding": "CACHE", "id": MY_KV_ID} in config["kv_namespaces"]
@@ -430,9 +434,11 @@ def test_an_interrupted_upgrade_leaves_whole_files_and_finishes_when_run_again(t
             assert data in (before.get(path), finished.get(path)), path
 
     # Run again, as a user would: the tree is not clean, but only with the upgrade's own work.
-    result, _ = upgrade(root)
+    # The conflict the stopped run wrote, and the owner's package, are still reported.
+    result, report = upgrade(root)
     assert result.returncode == 1, result.stderr  # the conflict, not the uncommitted files
     assert "uncommitted" not in result.stdout
+    assert report["conflicts"] == ["src/server.ts"] and report["own_packages"] == ["is-odd"]
     after = tree(root)
     assert {p: d for p, d in after.items() if p != "cfmcp.json"} == {
         p: d for p, d in finished.items() if p != "cfmcp.json"
@@ -582,3 +588,199 @@ def test_a_node20_project_moves_up_only_with_a_node_that_runs_the_current_set(
     result = run_cfmcp("-C", str(root), "upgrade", "--dry-run", "--json", env=node20)
     notes = json.loads(result.stdout)["notes"]
     assert any("stays on the node20 set" in note for note in notes), notes
+
+
+# --- what an attacker or an unlucky user brings ----------------------------------------------
+
+
+def test_a_crlf_checkout_merges_as_lf_and_stays_crlf(tmp_path):
+    """git's core.autocrlf (Windows): the working files have CRLF, git's objects LF."""
+    source = generated("v4-github", tmp_path / "source")
+    edit_as_owner(source)
+    root = tmp_path / "checkout"
+    subprocess.run(["git", "-c", "core.autocrlf=true", "clone", "-q", str(source), str(root)],
+                   check=True, capture_output=True)  # fmt: skip
+    git(root, "config", "core.autocrlf", "true")
+    assert b"\r\n" in (root / "src" / "oauth.ts").read_bytes()
+    result, report = upgrade(root)
+    assert result.returncode == 1, result.stderr
+    assert report["conflicts"] == ["src/server.ts"]  # the one edit that collides, as with LF
+    plan = actions(report)
+    assert plan["src/oauth.ts"] == "replace" and plan["src/tools.ts"] == "keep"
+    oauth = (root / "src" / "oauth.ts").read_bytes()
+    assert oauth.count(b"\n") == oauth.count(b"\r\n")  # written back with CRLF
+    assert git(root, "status", "--porcelain", "--", "src/tools.ts") == ""
+
+
+def test_without_a_base_a_second_run_still_offers_the_template(tmp_path):
+    root = generated("v4-github", tmp_path / "legacy", with_git=False)
+    upgrade(root)
+    for offered in root.rglob("*.cfmcp-new"):
+        offered.unlink()
+    result, report = upgrade(root)
+    assert result.returncode == 0
+    assert actions(report)["src/oauth.ts"] == "beside"
+    assert (
+        "cannot tell whether you changed it"
+        in {e["path"]: e["reason"] for e in report["files"]}["src/oauth.ts"]
+    )
+
+
+def test_a_first_commit_someone_else_made_is_no_base(tmp_path):
+    """init without git, then the owner's edit, then their first commit: that commit holds the
+    edit, so it cannot be what cfmcp wrote."""
+    root = generated("v4-github", tmp_path / "legacy", with_git=False)
+    oauth = root / "src" / "oauth.ts"
+    oauth.write_text("// MY PATCH\n" + oauth.read_text())
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "first")
+    result, report = upgrade(root)
+    assert result.returncode == 0, result.stderr
+    assert report["base"].startswith("none")
+    assert oauth.read_text().startswith("// MY PATCH")
+    assert (root / "src" / "oauth.ts.cfmcp-new").is_file()
+
+
+def test_migrations_follow_the_classes_that_are_alive(tmp_path):
+    from cfmcp.merge import merge_toml
+
+    base = 'name = "x"\n'
+    template = (
+        'name = "x"\n\n[[migrations]]\ntag = "v1"\nnew_sqlite_classes = ["MyMCP"]\n\n'
+        '[[migrations]]\ntag = "v2"\nnew_sqlite_classes = ["RefreshGate"]\n'
+    )
+    # The owner deleted MyMCP (a move to stateless) and comes back: it is made again.
+    ours = (
+        'name = "x"\n\n[[migrations]]\ntag = "v1"\nnew_sqlite_classes = ["MyMCP"]\n\n'
+        '[[migrations]]\ntag = "v2"\nnew_sqlite_classes = ["RefreshGate"]\n\n'
+        '[[migrations]]\ntag = "v3"\ndeleted_classes = ["MyMCP"]\n'
+    )
+    merged = tomlkit.parse(merge_toml(base, ours, template).data.decode()).unwrap()
+    assert merged["migrations"][-1] == {"tag": "v4", "new_sqlite_classes": ["MyMCP"]}
+    # The owner made RefreshGate under a tag of their own: not made twice.
+    ours = 'name = "x"\n\n[[migrations]]\ntag = "add-gate"\nnew_classes = ["RefreshGate"]\n'
+    merged = tomlkit.parse(merge_toml(base, ours, template).data.decode()).unwrap()
+    assert merged["migrations"] == [
+        {"tag": "add-gate", "new_classes": ["RefreshGate"]},
+        {"tag": "v1", "new_sqlite_classes": ["MyMCP"]},
+    ]
+
+
+def test_an_inline_table_the_template_writes_as_tables_is_a_conflict(tmp_path):
+    root = generated("v4-github", tmp_path / "legacy")
+    wrangler = root / "wrangler.toml"
+    inline = 'durable_objects = { bindings = [{ name = "X", class_name = "X" }] }\n'
+    text = wrangler.read_text().replace(
+        'main = "src/index.ts"\n', 'main = "src/index.ts"\n' + inline
+    )
+    wrangler.write_text(text)
+    git(root, "commit", "-qam", "inline bindings")
+    result, report = upgrade(root)
+    assert result.returncode == 1
+    assert "wrangler.toml" in report["conflicts"]
+    reason = {e["path"]: e["reason"] for e in report["files"]}["wrangler.toml"]
+    assert "durable_objects.bindings" in reason and "REFRESH_GATE" in reason
+
+
+def test_a_second_upgrade_at_the_same_time_stops(tmp_path):
+    from cfmcp.upgrade import upgrade_lock
+
+    root = generated("v4-github", tmp_path / "legacy")
+    before = tree(root)
+    with upgrade_lock(root):
+        result, report = upgrade(root)
+    assert result.returncode == 1 and "Another cfmcp upgrade" in report["error"]
+    assert tree(root) == before
+    result, _ = upgrade(root)  # once the first is done, the next one runs
+    assert result.returncode == 0
+
+
+def test_an_interrupted_upgrade_in_a_bigger_repository_finishes(tmp_path):
+    from cfmcp.record import uncommitted_changes
+
+    repository = tmp_path / "monorepo"
+    root = generated("v4-github", repository / "apps" / "mcp", with_git=False)
+    git(repository, "init", "-q")
+    git(repository, "add", "-A")
+    git(repository, "commit", "-qm", "Initial commit from cfmcp init")
+    (root / "src" / "tools.ts").write_text("// changed\n")
+    (root / "new file.ts").write_text("")
+    from cfmcp.project import Project
+
+    assert sorted(uncommitted_changes(Project(root))) == ["new file.ts", "src/tools.ts"]
+
+
+def test_a_file_where_the_template_needs_a_folder_is_left_alone(tmp_path):
+    root = generated("v2-stateful", tmp_path / "legacy")
+    (root / "test").write_text("x\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "a file named test")
+    result, report = upgrade(root)
+    assert result.returncode == 1, result.stdout
+    assert actions(report)["test/harness.ts"] == "skip"
+    assert "a file where the template needs a folder" in result.stdout
+    assert (root / "test").read_text() == "x\n"
+
+
+def test_a_record_naming_other_files_removes_nothing(tmp_path):
+    root = generated("v4-github", tmp_path / "legacy")
+    state = json.loads((root / "cfmcp.json").read_text())
+    config = (root / ".git" / "config").read_bytes()
+    state["files"] = {".git/config": blob_id(config), "src/notes.ts": blob_id(b"mine\n")}
+    (root / "src" / "notes.ts").write_text("mine\n")
+    (root / "cfmcp.json").write_text(json.dumps(state))
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "hand-edited record")
+    result, _ = upgrade(root)
+    assert result.returncode == 0, result.stderr
+    assert (root / ".git" / "config").read_bytes() == config
+    assert (root / "src" / "notes.ts").read_text() == "mine\n"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"name": {"x": 1}}, "options.name"),
+        ({"name": 'my"name'}, "cannot use"),
+        ({"name": "My Server"}, "cannot use"),
+        ({"auth": 0}, "options.auth"),
+        ({"variant": "sideways"}, "options.variant"),
+        ({"toolchain": "bogus"}, "toolchain set 'bogus'"),
+        ({"variant": "stateful", "auth": "none"}, "stateful server without sign-in"),
+    ],
+)
+def test_hand_edited_options_are_refused(tmp_path, options, message):
+    root = generated("v4-github", tmp_path / "legacy")
+    state = json.loads((root / "cfmcp.json").read_text())
+    state["options"].update(options)
+    (root / "cfmcp.json").write_text(json.dumps(state))
+    git(root, "commit", "-qam", "hand edit")
+    before = tree(root)
+    result, report = upgrade(root)
+    assert result.returncode == 1, result.stdout
+    assert message in report["error"], report
+    assert "Traceback" not in result.stderr and tree(root) == before
+
+
+@pytest.mark.parametrize("dependencies", [["hono"], "hono", 3])
+def test_a_package_json_npm_could_not_read_is_refused(tmp_path, dependencies):
+    root = generated("v4-github", tmp_path / "legacy")
+    package = json.loads((root / "package.json").read_text())
+    package["dependencies"] = dependencies
+    (root / "package.json").write_text(json.dumps(package))
+    git(root, "commit", "-qam", "odd dependencies")
+    before = tree(root)
+    result, report = upgrade(root)
+    assert result.returncode == 1 and "not an object of package names" in report["error"]
+    assert tree(root) == before
+
+
+def test_a_very_long_recorded_path_is_refused(tmp_path):
+    root = generated("v4-github", tmp_path / "legacy")
+    state = json.loads((root / "cfmcp.json").read_text())
+    state["files"] = {"a" * 5000: "0" * 40}
+    (root / "cfmcp.json").write_text(json.dumps(state))
+    git(root, "commit", "-qam", "long")
+    result, report = upgrade(root)
+    assert result.returncode == 1 and "outside the project" in report["error"]

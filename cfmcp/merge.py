@@ -136,9 +136,18 @@ def _merge_environments(document: Any, base: Any, theirs: str, notes: Notes) -> 
         if not _is_table(table):
             continue
         template = tomlkit.parse(theirs)  # a fresh copy: one item cannot sit in two tables
+        where = f"env.{name}"
+        for key in NON_INHERITED_KEYS:
+            # A section new in the template (not in the base): the environment needs it too.
+            new_section = base_map is not None and key not in base_map
+            if new_section and key in template and key not in table:
+                table[key] = _without_trailing_comments(template[key])
+                notes.append(f"{where}.{key}: added (new in the template)")
         keys = [key for key in NON_INHERITED_KEYS if key in table and key in template]
         base_part = {k: base_map[k] for k in keys if k in base_map} if base_map else None
-        _merge_mapping(table, base_part, {k: template[k] for k in keys}, f"env.{name}", notes)
+        _merge_mapping(table, base_part, {k: template[k] for k in keys}, where, notes)
+        if _is_table_array(table.get("migrations")) and _is_table_array(template.get("migrations")):
+            _merge_migrations(table["migrations"], template["migrations"], notes)
 
 
 def _plain(value: Any) -> Any:
@@ -181,10 +190,11 @@ def _merge_mapping(
         elif _is_table_array(our_value) and _is_table_array(their_value):
             _merge_table_array(our_value, base_value, their_value, where, notes)
         else:
-            if _is_table_array(their_value) and not _is_table_array(our_value):
+            missing = _missing_entries(our_value, base_value, their_value)
+            if missing:
                 notes.unresolved.append(
-                    f"{where}: yours is written inline, the template's as [tables]; add the "
-                    f"template's entries by hand: {_short(_plain(their_value))}"
+                    f"{where}: yours is written inline, the template's as [[tables]]; add "
+                    f"its new entries by hand: {_short(missing)}"
                 )
             _merge_value(ours, key, base_value, their_value, where, notes)
     if base_map is None:
@@ -192,6 +202,15 @@ def _merge_mapping(
     for key in [k for k in ours if k not in theirs and k in base_map]:
         if _plain(ours[key]) == base_map[key]:
             del ours[key]  # the template dropped it and its owner never changed it
+
+
+def _missing_entries(ours: Any, base: Any, theirs: Any) -> list[Any]:
+    """The template's new [[tables]] entries an inline array of the owner's lacks."""
+    if not _is_table_array(theirs) or _is_table_array(ours):
+        return []
+    mine = _plain(ours) if isinstance(_plain(ours), list) else []
+    before = base if isinstance(base, list) else []
+    return [entry for entry in _plain(theirs) if entry not in mine and entry not in before]
 
 
 def _is_inline(value: Any) -> bool:
@@ -346,7 +365,7 @@ def _merge_migrations(ours: Any, theirs: Any, notes: list[str]) -> None:
             notes.append(f"migrations: added {tag} ({', '.join(missing)})")
 
 
-def _delete_class(document: Any, class_name: str, notes: list[str]) -> None:
+def _delete_class(document: Any, class_name: str, notes: Notes) -> None:
     """A migration that deletes `class_name` (and its objects' storage) at the next deploy,
     when a migration made it, none deleted it yet, and no binding still uses it."""
     from tomlkit import table
@@ -354,9 +373,19 @@ def _delete_class(document: Any, class_name: str, notes: list[str]) -> None:
     migrations = document.get("migrations")
     if migrations is None or not _is_table_array(migrations):
         return
-    bindings = _plain(document.get("durable_objects", {})).get("bindings", [])
+    tables = [document, *(_plain(document.get("env", {})) or {}).values()]
+    bindings = [
+        binding
+        for table in tables
+        if isinstance(table, dict)
+        for binding in (_plain(table.get("durable_objects", {})) or {}).get("bindings", [])
+        if isinstance(binding, dict)
+    ]
     if any(b.get("class_name") == class_name for b in bindings):
-        notes.append(f"{class_name}: a binding still uses it, so no migration deletes it")
+        notes.unresolved.append(
+            f"durable_objects: a binding still uses {class_name} (at the top or in an [env]), "
+            "so no migration deletes it; remove that binding, then run cfmcp upgrade again"
+        )
         return
     if class_name not in live_classes(migrations):
         return  # never made, or deleted already

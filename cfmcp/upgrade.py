@@ -70,6 +70,7 @@ class UpgradePlan:
     git: str | None = None  # git executable, when the project is in a repository
     deleted_classes: list[str] = field(default_factory=list)  # Durable Objects a move deletes
     base: dict[str, str] = field(default_factory=dict)  # path -> blob id of what cfmcp wrote
+    journal: Journal = field(default_factory=Journal)  # an interrupted run's, being finished
 
     @property
     def changes(self) -> list[FileStep]:
@@ -78,6 +79,11 @@ class UpgradePlan:
     @property
     def conflicts(self) -> list[FileStep]:
         return [s for s in self.steps if s.action == "conflict"]
+
+    @property
+    def writes(self) -> list[FileStep]:
+        """The steps that write or remove a file."""
+        return [s for s in self.changes if s.data is not None or s.action == "remove"]
 
     @property
     def packages_changed(self) -> bool:
@@ -160,17 +166,6 @@ def plan_upgrade(
             hint="Upgrade cfmcp itself first: pip install --upgrade cfmcp",
         )
     journal = Journal.read(state, template)
-    if not dry_run and not force:
-        # An interrupted upgrade's own changes don't count: running again finishes it.
-        its_own = {STATE_FILE, *journal.files, *journal.removed}
-        changed = [path for path in uncommitted_changes(project) if path not in its_own]
-        if changed:
-            shown = ", ".join(changed[:5]) + (" …" if len(changed) > 5 else "")
-            raise CfmcpError(
-                f"The project has uncommitted changes ({shown}); nothing was changed.",
-                hint="Commit or stash them first, so you can diff and revert the upgrade "
-                "(git diff, git checkout -- .), or pass --force.",
-            )
     options = state.get("options", {})
     wrangler = _read_wrangler(project)
     name = _option(options, "name", None) or str(wrangler.get("name") or "")
@@ -184,6 +179,10 @@ def plan_upgrade(
     auth = _option(options, "auth", template.providers) or DEFAULT_PROVIDER
     # Template version 1 had one design: McpAgent, a Durable Object per session (stateful).
     was = _option(options, "variant", template.variants) or "stateful"
+    # An interrupted run is finished as it was started (its --to and --toolchain), unless
+    # this run says otherwise: then its journal no longer describes what is written.
+    to = to or journal.options.get("variant")
+    toolchain = toolchain or journal.options.get("toolchain")
     variant = _check_variant(to, template, auth) if to is not None else was
     if variant == "stateful" and auth == "none":
         raise CfmcpError(
@@ -199,6 +198,8 @@ def plan_upgrade(
             + " or --toolchain ".join(template.toolchains),
         )
     chosen, toolchain_notes = _choose_toolchain(template, from_toolchain, toolchain)
+    if journal.options != {"variant": variant, "auth": auth, "toolchain": chosen.name}:
+        journal = Journal()
     variables = wrangler.get("vars") if isinstance(wrangler.get("vars"), dict) else {}
     issuer = str(variables.get("OIDC_ISSUER", "")) if auth == "oidc" else ""
     context = template_context(
@@ -225,6 +226,7 @@ def plan_upgrade(
         git=git,
         deleted_classes=deleted,
         base=base,
+        journal=journal,
     )
     owned = {p.as_posix() for p in rendered} | set(base) | set(template.retired)
     labels = ("yours", f"cfmcp template v{from_version}", f"cfmcp template v{template.version}")
@@ -241,7 +243,28 @@ def plan_upgrade(
     if variant != was:
         plan.notes.append(f"The project moves from the {options.get('variant') or 'McpAgent'} "
                           f"design to {variant}.")  # fmt: skip
+    if not dry_run and not force and plan.writes:
+        _refuse_uncommitted(project, journal)
     return plan
+
+
+def _refuse_uncommitted(project: Project, journal: Journal) -> None:
+    """Changes to write and uncommitted work in git: stop, so `git diff` shows the upgrade
+    alone and undoing it loses nothing. What an interrupted run or an earlier `.cfmcp-new`
+    wrote is the upgrade's own, not the owner's work."""
+    its_own = {STATE_FILE, *journal.its_own}
+    changed = [
+        path
+        for path in uncommitted_changes(project)
+        if path not in its_own and not path.endswith(NEW_SUFFIX)
+    ]
+    if changed:
+        shown = ", ".join(changed[:5]) + (" …" if len(changed) > 5 else "")
+        raise CfmcpError(
+            f"The project has uncommitted changes ({shown}); nothing was changed.",
+            hint="Commit them first (git add -A && git commit), so that git diff shows the "
+            "upgrade alone and git checkout -- . && git clean -fd undoes it; or pass --force.",
+        )
 
 
 def _option(options: dict[str, Any], key: str, known: dict[str, str] | None) -> str | None:
@@ -334,16 +357,26 @@ def apply_upgrade(plan: UpgradePlan) -> None:
 
     project = plan.project
     state = project.read_state()
-    writes = [s for s in plan.changes if s.data is not None and s.action != "beside"]
-    journal = {
-        "template": plan.template.version,
-        "files": {step.path: blob_id(step.data or b"") for step in writes},
-        "removed": [step.path for step in plan.changes if step.action == "remove"],
-        "conflicts": [step.path for step in plan.conflicts],
-        "own_packages": plan.own_packages,
-    }
-    if plan.changes:
-        project.write_state({**state, "upgrading": journal})
+    writes = [s for s in plan.writes if s.action != "remove"]
+    earlier = plan.journal  # an interrupted run's: what it wrote is part of this run's work
+    journal = Journal(
+        options={"variant": plan.variant, "auth": plan.auth, "toolchain": plan.toolchain.name},
+        files={
+            **earlier.files,
+            **{s.path: blob_id(s.data or b"") for s in writes if s.action != "beside"},
+        },
+        beside=sorted(
+            {*earlier.beside, *(s.path + NEW_SUFFIX for s in writes if s.action == "beside")}
+        ),
+        removed=sorted({*earlier.removed, *(s.path for s in plan.writes if s.action == "remove")}),
+        conflicts={
+            **earlier.conflicts,
+            **{s.path: s.reason or "conflicts to resolve" for s in plan.conflicts},
+        },
+        own_packages=plan.own_packages,
+    )
+    if plan.writes:
+        project.write_state({**state, "upgrading": journal.to_json(plan.template)})
     store_blobs(plan.git, project, list(plan.rendered.values()))
     for step in plan.changes:
         target = project.root / step.path
@@ -357,9 +390,10 @@ def apply_upgrade(plan: UpgradePlan) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         mode = (target.stat().st_mode & 0o7777) if target.is_file() else None
         atomic_write_bytes(target, step.data or b"", mode=mode)
-    state = {key: value for key, value in state.items() if key != "upgrading"}
-    _record(state, plan)
-    project.write_state(state)
+    recorded = {key: value for key, value in state.items() if key != "upgrading"}
+    _record(recorded, plan)
+    if recorded != project.read_state():
+        project.write_state(recorded)
 
 
 def _record(state: dict[str, Any], plan: UpgradePlan) -> None:

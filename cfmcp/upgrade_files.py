@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 PACKAGE_JSON = "package.json"
 LOCKFILE = "package-lock.json"
 NEW_SUFFIX = ".cfmcp-new"
+BOM = b"\xef\xbb\xbf"
 
 # What happens to a file, in the order the summary lists them.
 ACTIONS = {
@@ -70,29 +71,54 @@ class FileStep:
 
 @dataclass
 class Journal:
-    """What an interrupted upgrade to this template version was writing (path -> blob id of
-    the new content), removing, and leaving with conflicts."""
+    """What an interrupted upgrade was doing: its target (template version and options), the
+    files it was writing (path -> blob id of the new content), the `.cfmcp-new` files beside
+    them, what it removed, the conflicts it left (path -> why) and the owner's packages."""
 
+    options: dict[str, str] = field(default_factory=dict)  # variant, auth, toolchain
     files: dict[str, str] = field(default_factory=dict)
+    beside: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
-    conflicts: list[str] = field(default_factory=list)
+    conflicts: dict[str, str] = field(default_factory=dict)
     own_packages: list[str] = field(default_factory=list)
+
+    @property
+    def its_own(self) -> set[str]:
+        """The paths an interrupted run changed: not the owner's uncommitted work."""
+        return {*self.files, *self.beside, *self.removed}
+
+    def to_json(self, template: Template) -> dict[str, Any]:
+        return {
+            "template": template.version,
+            "options": self.options,
+            "files": self.files,
+            "beside": self.beside,
+            "removed": self.removed,
+            "conflicts": self.conflicts,
+            "own_packages": self.own_packages,
+        }
 
     @classmethod
     def read(cls, state: dict[str, Any], template: Template) -> Journal:
+        """The journal in cfmcp.json, when it is for this template version (else none)."""
         journal = state.get("upgrading")
         if not isinstance(journal, dict) or journal.get("template") != template.version:
-            return cls()
-        files = journal.get("files")
-        if not isinstance(files, dict):
             return cls()
 
         def strings(key: str) -> list[str]:
             values = journal.get(key, [])
             return [v for v in values if isinstance(v, str)] if isinstance(values, list) else []
 
-        done = {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
-        return cls(done, strings("removed"), strings("conflicts"), strings("own_packages"))
+        def mapping(key: str) -> dict[str, str]:
+            values = journal.get(key, {})
+            if not isinstance(values, dict):
+                return {}
+            return {k: v for k, v in values.items() if isinstance(k, str) and isinstance(v, str)}
+
+        return cls(
+            mapping("options"), mapping("files"), strings("beside"), strings("removed"),
+            mapping("conflicts"), strings("own_packages"),
+        )  # fmt: skip
 
 
 def plan_file(
@@ -119,15 +145,23 @@ def plan_file(
     raw = target.read_bytes() if exists else None
     if raw is not None and journal.files.get(path) == blob_id(raw):
         if path in journal.conflicts:
-            return FileStep(path, "conflict", conflicts=conflict_regions(raw))
+            why = f"{journal.conflicts[path]} (written by the interrupted run)"
+            return FileStep(path, "conflict", why, conflicts=max(1, conflict_regions(raw)))
         return FileStep(path, "unchanged", "written by the interrupted run")
     # A checkout with CRLF line endings (git's core.autocrlf on Windows) holds what cfmcp wrote
-    # with LF: compared and merged as LF, written back with CRLF.
-    crlf = raw is not None and b"\r\n" in raw and raw.count(b"\r\n") == raw.count(b"\n")
-    ours = raw.replace(b"\r\n", b"\n") if crlf and raw is not None else raw
+    # with LF: compared and merged as LF, written back with CRLF (a line or two the owner added
+    # with LF included). A byte-order mark is kept the same way.
+    bom = raw is not None and raw.startswith(BOM)
+    ours = raw[len(BOM) :] if bom and raw is not None else raw
+    crlf = ours is not None and ours.count(b"\r\n") * 2 > ours.count(b"\n")
+    if crlf and ours is not None:
+        ours = ours.replace(b"\r\n", b"\n")
     step = _decide(project, path, base_blob, ours, new, read_base, labels, plan)
-    if step is not None and crlf and step.data is not None:
-        step.data = step.data.replace(b"\n", b"\r\n")
+    if step is not None and step.data is not None:
+        if crlf:
+            step.data = step.data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        if bom:
+            step.data = BOM + step.data
     return step
 
 
@@ -210,7 +244,8 @@ def _decide(
 
 def _merged_step(path: str, merged: Any, ours: bytes, *, by_key: bool = False) -> FileStep:
     if merged.unresolved:
-        return FileStep(path, "conflict", "; ".join(merged.unresolved), data=merged.data,
+        data = merged.data if merged.data != ours else None
+        return FileStep(path, "conflict", "; ".join(merged.unresolved), data=data,
                         conflicts=len(merged.unresolved), notes=merged.notes)  # fmt: skip
     if merged.data == ours:
         return FileStep(path, "keep", "you changed it; none of the template's changes apply",
@@ -244,6 +279,8 @@ def _linked(root: Path, path: str) -> str | None:
 
 
 def count_lines(project: Project, step: FileStep) -> None:
+    if step.data is None and step.action != "remove":
+        return  # nothing to write (an interrupted run wrote it)
     target = project.root / step.path
     old = target.read_bytes() if step.action in ("replace", "merge", "conflict", "remove") else b""
     new = step.data if step.action != "remove" and step.data is not None else b""

@@ -205,13 +205,13 @@ def test_upgrade_keeps_the_owners_work_and_marks_the_conflict(
     result, report = upgrade(root, "--dry-run")
     assert result.returncode == 1 and report["conflicts"] == ["src/server.ts"]
 
+    # Resolved and not yet committed: running again only checks (nothing left to write).
     resolve_taking_template(root / "src" / "server.ts")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "Upgraded")
     result, report = upgrade(root)
     assert result.returncode == 0, result.stdout + result.stderr
     assert set(actions(report).values()) <= {"keep"}
-    git(root, "commit", "-qam", "Conflicts resolved", "--allow-empty")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "Upgraded")
     # A second run changes nothing.
     before = tree(root)
     result, report = upgrade(root)
@@ -602,6 +602,9 @@ def test_a_crlf_checkout_merges_as_lf_and_stays_crlf(tmp_path):
                    check=True, capture_output=True)  # fmt: skip
     git(root, "config", "core.autocrlf", "true")
     assert b"\r\n" in (root / "src" / "oauth.ts").read_bytes()
+    readme = root / "README.md"  # one line added with LF, as some editors do
+    readme.write_bytes(readme.read_bytes() + b"A line of ours.\n")
+    git(root, "commit", "-qam", "a line")
     result, report = upgrade(root)
     assert result.returncode == 1, result.stderr
     assert report["conflicts"] == ["src/server.ts"]  # the one edit that collides, as with LF
@@ -609,6 +612,7 @@ def test_a_crlf_checkout_merges_as_lf_and_stays_crlf(tmp_path):
     assert plan["src/oauth.ts"] == "replace" and plan["src/tools.ts"] == "keep"
     oauth = (root / "src" / "oauth.ts").read_bytes()
     assert oauth.count(b"\n") == oauth.count(b"\r\n")  # written back with CRLF
+    assert plan["README.md"] == "merge" and b"A line of ours.\r\n" in readme.read_bytes()
     assert git(root, "status", "--porcelain", "--", "src/tools.ts") == ""
 
 
@@ -681,6 +685,15 @@ def test_an_inline_table_the_template_writes_as_tables_is_a_conflict(tmp_path):
     assert "wrangler.toml" in report["conflicts"]
     reason = {e["path"]: e["reason"] for e in report["files"]}["wrangler.toml"]
     assert "durable_objects.bindings" in reason and "REFRESH_GATE" in reason
+    # Done as it says, and committed: the next run is content.
+    gate = '{ name = "REFRESH_GATE", class_name = "RefreshGate" }'
+    wrangler.write_text(
+        wrangler.read_text().replace('class_name = "X" }', f'class_name = "X" }}, {gate}')
+    )
+    git(root, "commit", "-qam", "the gate, inline")
+    result, report = upgrade(root)
+    assert result.returncode == 0, result.stdout
+    assert "wrangler.toml" not in report["conflicts"]
 
 
 def test_a_second_upgrade_at_the_same_time_stops(tmp_path):
@@ -784,3 +797,79 @@ def test_a_very_long_recorded_path_is_refused(tmp_path):
     git(root, "commit", "-qam", "long")
     result, report = upgrade(root)
     assert result.returncode == 1 and "outside the project" in report["error"]
+
+
+def test_an_interrupted_move_is_finished_as_it_was_started(tmp_path, current_node):
+    """Stopped half-way through --to stateless, run again without --to: it finishes the move
+    (the journal says where it was going), not half a project of each design."""
+    from cfmcp import fsutil
+    from cfmcp.upgrade import apply_upgrade, plan_upgrade
+
+    root = generated("v2-stateful", tmp_path / "legacy-mcp")
+    plan = plan_upgrade(root, to="stateless")
+    real_write, writes = fsutil.atomic_write_bytes, []
+
+    def write_then_stop(path, data, **kwargs):
+        if len(writes) == 10:
+            raise KeyboardInterrupt
+        writes.append(path)
+        real_write(path, data, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fsutil, "atomic_write_bytes", write_then_stop)
+        with pytest.raises(KeyboardInterrupt):
+            apply_upgrade(plan)
+    result, report = upgrade(root, "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert report["variant"] == "stateless"
+    assert "MyMCP" not in (root / "src" / "index.ts").read_text()
+    config = tomlkit.parse((root / "wrangler.toml").read_text()).unwrap()
+    assert config["migrations"][-1]["deleted_classes"] == ["MyMCP"]
+    assert json.loads((root / "cfmcp.json").read_text())["options"]["variant"] == "stateless"
+
+
+def test_environments_get_what_the_template_adds_and_keep_what_they_bind(tmp_path, current_node):
+    root = generated("v2-stateful", tmp_path / "legacy-mcp")
+    wrangler = root / "wrangler.toml"
+    wrangler.write_text(
+        wrangler.read_text()
+        + '\n[env.staging]\nname = "legacy-staging"\n\n'
+        + '[[env.staging.migrations]]\ntag = "v1"\nnew_sqlite_classes = ["MyMCP"]\n\n'
+        + '[[env.production.durable_objects.bindings]]\nname = "SESSIONS"\nclass_name = "MyMCP"\n'
+    )
+    git(root, "commit", "-qam", "environments")
+    result, _ = upgrade(root, "--dry-run")
+    assert result.returncode == 0, result.stdout
+    result, _ = upgrade(root)
+    assert result.returncode == 0, result.stdout
+    config = tomlkit.parse(wrangler.read_text()).unwrap()
+    staging = config["env"]["staging"]
+    # Rate limits are new since v2 and not inherited: staging gets its own copy.
+    assert [r["name"] for r in staging["ratelimits"]] == [
+        "REGISTRATION_LIMIT", "REGISTRATION_LIMIT_ALL",
+    ]  # fmt: skip
+    # Its own migrations get the gate the code now needs.
+    assert staging["migrations"][-1] == {"tag": "v2", "new_sqlite_classes": ["RefreshGate"]}
+
+    # Moving off the stateful design while production still binds MyMCP: no deletion.
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "upgraded")
+    result, _ = upgrade(root, "--to", "stateless", "--yes")
+    assert result.returncode == 1
+    assert "a binding still uses MyMCP" in result.stdout
+    config = tomlkit.parse(wrangler.read_text()).unwrap()
+    assert not any("deleted_classes" in m for m in config["migrations"])
+
+
+def test_a_byte_order_mark_is_read_and_kept(tmp_path):
+    root = generated("v4-github", tmp_path / "legacy")
+    package = root / "package.json"
+    data = json.loads(package.read_text())
+    data["dependencies"]["is-odd"] = "3.0.1"
+    package.write_bytes(b"\xef\xbb\xbf" + json.dumps(data, indent=2).encode() + b"\n")
+    git(root, "commit", "-qam", "saved with a BOM")
+    result, report = upgrade(root)
+    assert result.returncode == 0, result.stdout
+    assert report["own_packages"] == ["is-odd"]
+    assert package.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert json.loads(package.read_bytes()[3:])["dependencies"]["is-odd"] == "3.0.1"

@@ -151,11 +151,9 @@ def _render(result) -> None:  # type: ignore[no-untyped-def]
     elif plan.packages_changed and not result.dry_run:
         npm = "npm install" if plan.own_packages else "npm ci"
         console.info(f"The packages changed: run {npm} in the project.")
-    if not result.dry_run and plan.changes:
-        console.success(
-            f"Upgraded: {len(plan.changes)} file{'s' if len(plan.changes) != 1 else ''} "
-            "changed. Review with git diff, then run npm test."
-        )
-    elif result.dry_run and plan.changes:
-        count = len(plan.changes)
-        console.info(f"Nothing written (--dry-run): cfmcp upgrade would change {count} files.")
+    count = len(plan.writes)
+    files = f"{count} file{'s' if count != 1 else ''}"
+    if not result.dry_run and count:
+        console.success(f"Upgraded: {files} changed. Review with git diff, then run npm test.")
+    elif result.dry_run and count:
+        console.info(f"Nothing written (--dry-run): cfmcp upgrade would change {files}.")

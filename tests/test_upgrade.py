@@ -100,6 +100,19 @@ def upgrade(root: Path, *args: str):
     return result, json.loads(result.stdout) if result.stdout.strip() else None
 
 
+def assert_refused(root: Path, message: str, *args: str) -> dict:
+    """The owner's last change committed, `cfmcp upgrade` stops with `message`, exit 1, and
+    not a byte of the project changed."""
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "the owner's change", "--allow-empty")
+    before = tree(root)
+    result, report = upgrade(root, *args)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert message in report["error"], report
+    assert "Traceback" not in result.stderr and tree(root) == before
+    return report
+
+
 def resolve_taking_template(path: Path) -> None:
     """Resolve every conflict region of `path` with the template's side."""
     lines, keep = [], True
@@ -348,27 +361,14 @@ def test_bad_projects_are_refused_with_nothing_changed(tmp_path):
     }
     for text, message in cases.items():
         state_path.write_text(text)
-        git(root, "commit", "-qam", "hand edit")
-        before = tree(root)
-        result, report = upgrade(root)
-        assert result.returncode == 1, (text, result.stdout)
-        assert message in report["error"], report
-        assert tree(root) == before
+        assert_refused(root, message)
 
     state_path.write_text(original)
     git(root, "commit", "-qam", "restored")
     (root / "wrangler.toml").write_text("name = \n")
-    git(root, "commit", "-qam", "broken toml")
-    before = tree(root)
-    result, report = upgrade(root)
-    assert result.returncode == 1 and "not valid TOML" in report["error"]
-    assert tree(root) == before
+    assert_refused(root, "not valid TOML")
     (root / "wrangler.toml").write_bytes(b'name = "caf\xe9"\n')  # Latin-1, not UTF-8
-    git(root, "commit", "-qam", "latin-1 toml")
-    before = tree(root)
-    result, report = upgrade(root)
-    assert result.returncode == 1 and "not UTF-8" in report["error"]
-    assert tree(root) == before
+    assert_refused(root, "not UTF-8")
 
 
 def test_uncommitted_changes_need_force(tmp_path):
@@ -768,12 +768,7 @@ def test_hand_edited_options_are_refused(tmp_path, options, message):
     state = json.loads((root / "cfmcp.json").read_text())
     state["options"].update(options)
     (root / "cfmcp.json").write_text(json.dumps(state))
-    git(root, "commit", "-qam", "hand edit")
-    before = tree(root)
-    result, report = upgrade(root)
-    assert result.returncode == 1, result.stdout
-    assert message in report["error"], report
-    assert "Traceback" not in result.stderr and tree(root) == before
+    assert_refused(root, message)
 
 
 @pytest.mark.parametrize("dependencies", [["hono"], "hono", 3])
@@ -782,11 +777,7 @@ def test_a_package_json_npm_could_not_read_is_refused(tmp_path, dependencies):
     package = json.loads((root / "package.json").read_text())
     package["dependencies"] = dependencies
     (root / "package.json").write_text(json.dumps(package))
-    git(root, "commit", "-qam", "odd dependencies")
-    before = tree(root)
-    result, report = upgrade(root)
-    assert result.returncode == 1 and "not an object of package names" in report["error"]
-    assert tree(root) == before
+    assert_refused(root, "not an object of package names")
 
 
 def test_a_very_long_recorded_path_is_refused(tmp_path):
@@ -794,9 +785,7 @@ def test_a_very_long_recorded_path_is_refused(tmp_path):
     state = json.loads((root / "cfmcp.json").read_text())
     state["files"] = {"a" * 5000: "0" * 40}
     (root / "cfmcp.json").write_text(json.dumps(state))
-    git(root, "commit", "-qam", "long")
-    result, report = upgrade(root)
-    assert result.returncode == 1 and "outside the project" in report["error"]
+    assert_refused(root, "outside the project")
 
 
 def test_an_interrupted_move_is_finished_as_it_was_started(tmp_path, current_node):

@@ -91,10 +91,22 @@ def client_config(
         help="List every client: installed or not, its config files, and its entries for this "
         "project's server (deployed and local). Changes nothing.",
     ),
+    link: bool = typer.Option(
+        False,
+        "--link",
+        help="Print the client's one-click install link for this server (cursor, vscode: also "
+        "Insiders, goose) instead of writing its file.",
+    ),
+    links: bool = typer.Option(
+        False,
+        "--links",
+        help="Print every client's install link as Markdown buttons, for a README.",
+    ),
     open_settings: bool = typer.Option(
         False,
         "--open",
-        help="claude-ai, chatgpt: also open the client's connector settings in your browser.",
+        help="With --link: open the link (the client asks before it adds anything). "
+        "claude-ai, chatgpt: open the client's connector settings in your browser.",
     ),
     reset_auth: bool = typer.Option(
         False,
@@ -114,13 +126,44 @@ def client_config(
     • running the command again changes nothing;
     • an entry of the same name with other settings is replaced only with --force or a yes.
 
-    --list shows each client's entries; --reset-auth clears mcp-remote's sign-in for this server.
+    --list shows each client's entries; --reset-auth clears mcp-remote's sign-in for this server;
+    --link (cursor, vscode, goose) and --links print one-click install links instead.
     """
     from cfmcp import clients, console
     from cfmcp.errors import UsageError
 
     if print_entry and dry_run:
         raise UsageError("--print and --dry-run cannot be used together.")
+    if link or links:
+        given = {
+            "--print": print_entry,
+            "--dry-run": dry_run,
+            "--scope": scope is not None,
+            "--bridge": bridge,
+            "--force": force,
+            "--config-path": config_path is not None,
+            "--list": list_clients,
+            "--reset-auth": reset_auth,
+            "--links": link and links,
+            "--open": links and open_settings,
+        }
+        unused = [flag for flag, on in given.items() if on]
+        mode = "--link" if link else "--links"
+        if unused:
+            raise UsageError(f"{', '.join(unused)} does not apply to {mode}.")
+        if link and client is None:
+            raise UsageError(
+                "--link needs a client: cursor, vscode or goose.",
+                hint="cfmcp client-config cursor --link (or --links for all of them)",
+            )
+        if links and client is not None:
+            raise UsageError(
+                "--links prints every client's link; it takes no CLIENT.",
+                hint=f"cfmcp client-config {client} --link",
+            )
+        request = clients.Request(client, url, local, name, None, False, None, env)
+        _show_links(request, open_link=open_settings, markdown=links, as_json=as_json)
+        return
     if list_clients and reset_auth:
         raise UsageError("--list and --reset-auth cannot be used together.")
     if list_clients or reset_auth:
@@ -193,6 +236,34 @@ def client_config(
         )
     else:
         _print_report(plan, result)
+
+
+def _show_links(request, *, open_link: bool, markdown: bool, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    """The links on stdout (one per line, or Markdown buttons); what they add on stderr."""
+    import sys
+
+    from cfmcp import clients, console
+
+    name, url, found = clients.resolve_links(request)
+    opened = []
+    if open_link:
+        import webbrowser
+
+        opened = [item.client for item in found if webbrowser.open(item.link)]
+    if as_json:
+        data = {"name": name, "url": url, "links": [item.to_json() for item in found]}
+        console.print_result({**data, "opened": opened} if open_link else data)
+        return
+    for item in found:
+        if markdown:
+            sys.stdout.write(item.markdown() + "\n")
+            continue
+        console.info(f"{item.title}: adds {name} ({url}), after asking")
+        sys.stdout.write(item.link + "\n")
+        if item.web:
+            console.info(f"  the same through a web page (for a README): {item.web}")
+    if open_link and len(opened) < len(found):
+        console.warn("Could not open a link here: copy it into a browser on this computer.")
 
 
 def _web_client(request, print_entry, dry_run, force, open_settings, as_json) -> None:  # type: ignore[no-untyped-def]

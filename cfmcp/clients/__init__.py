@@ -281,6 +281,38 @@ def resolve_target(request: Request) -> Target:
     return Target(spec, name, url, entry, scope, location, earlier, warning)
 
 
+def resolve_links(request: Request) -> tuple[str, str, list[Any]]:
+    """The one-click install links for `request.client` (every client that has one when
+    None; vscode means VS Code and VS Code Insiders): the name, the URL, the links."""
+    from cfmcp.clients.links import LINK_CLIENTS, install_links
+
+    wanted: tuple[str, ...] = LINK_CLIENTS
+    if request.client is not None:
+        client = request.client.lower()
+        if is_web_client(client):
+            raise UsageError(
+                f"{client} is added in its settings, not by a link.",
+                hint=f"cfmcp client-config {client} prints the URL and the steps.",
+            )
+        if client not in LINK_CLIENTS:
+            spec = get_client(client)  # an unknown name says so, with the nearest one
+            others = ", ".join(c for c in LINK_CLIENTS if c != "vscode-insiders")
+            raise UsageError(
+                f"{spec.title} has no documented install link.",
+                hint=f"Links exist for {others}; cfmcp client-config {spec.name} writes its "
+                "config file instead.",
+            )
+        wanted = ("vscode", "vscode-insiders") if client == "vscode" else (client,)
+    if request.url is not None and request.local:
+        raise UsageError("--url and --local cannot be used together.")
+    project = project_or_none()
+    if project is not None:
+        project.require_env(request.env)
+    url = _endpoints(request, project).mcp
+    name = _name(request, project)
+    return name, url, install_links(name, url, wanted)
+
+
 def _dev_not_running(project: Project | None) -> bool:
     if project is None:
         return True

@@ -91,6 +91,12 @@ def client_config(
         help="List every client: installed or not, its config files, and its entries for this "
         "project's server (deployed and local). Changes nothing.",
     ),
+    all_clients: bool = typer.Option(
+        False,
+        "--all",
+        help="Every client that looks installed here gets the entry (each in its usual file); "
+        "one row per client says what happened. Nothing is created for the others.",
+    ),
     link: bool = typer.Option(
         False,
         "--link",
@@ -127,13 +133,35 @@ def client_config(
     • an entry of the same name with other settings is replaced only with --force or a yes.
 
     --list shows each client's entries; --reset-auth clears mcp-remote's sign-in for this server;
-    --link (cursor, vscode, goose) and --links print one-click install links instead.
+    --link (cursor, vscode, goose) and --links print one-click install links instead; --all
+    adds the server to every client installed here.
     """
     from cfmcp import clients, console
     from cfmcp.errors import UsageError
 
     if print_entry and dry_run:
         raise UsageError("--print and --dry-run cannot be used together.")
+    if all_clients:
+        given = {
+            "CLIENT": client is not None,
+            "--print": print_entry,
+            "--scope": scope is not None,
+            "--config-path": config_path is not None,
+            "--list": list_clients,
+            "--reset-auth": reset_auth,
+            "--link": link,
+            "--links": links,
+            "--open": open_settings,
+        }
+        unused = [flag for flag, on in given.items() if on]
+        if unused:
+            raise UsageError(
+                f"{', '.join(unused)} does not apply to --all.",
+                hint="cfmcp client-config CLIENT for one client, with its own options.",
+            )
+        request = clients.Request(None, url, local, name, None, bridge, None, env)
+        _show_all(clients.configure_all(request, dry_run=dry_run, force=force), as_json)
+        return
     if link or links:
         given = {
             "--print": print_entry,
@@ -236,6 +264,40 @@ def client_config(
         )
     else:
         _print_report(plan, result)
+
+
+def _show_all(rows, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    from rich.markup import escape
+    from rich.table import Table
+
+    from cfmcp import console
+    from cfmcp.errors import CfmcpError
+
+    failed = [row.client for row in rows if row.status == "failed"]
+    problem = None
+    if failed:
+        problem = CfmcpError(
+            f"Could not add the server to {', '.join(failed)}; the other clients are done.",
+            hint="Each failed row says why; cfmcp client-config CLIENT retries one.",
+        )
+    if as_json:
+        console.print_result({"clients": [row.to_json() for row in rows]}, error=problem)
+        if problem:
+            raise typer.Exit(problem.exit_code)
+        return
+    table = Table(box=None, pad_edge=False)
+    for column in ("Client", "Result", "File"):
+        table.add_column(column)
+    colours = {"failed": "red", "skipped": "dim", "unchanged": "dim"}
+    for row in rows:
+        colour = colours.get(row.status, "green")
+        where = str(row.path) if row.path else ""
+        if row.detail:
+            where = f"{where} ({row.detail})" if where else row.detail
+        table.add_row(row.title, f"[{colour}]{escape(row.status)}[/{colour}]", escape(where))
+    console.err_console().print(table, soft_wrap=True)
+    if problem:
+        raise problem
 
 
 def _show_links(request, *, open_link: bool, markdown: bool, as_json: bool) -> None:  # type: ignore[no-untyped-def]

@@ -313,6 +313,13 @@ def resolve_links(request: Request) -> tuple[str, str, list[Any]]:
     return name, url, install_links(name, url, wanted)
 
 
+def configure_all(request: Request, *, dry_run: bool, force: bool) -> list[Any]:
+    """`--all`: see cfmcp/clients/everywhere.py."""
+    from cfmcp.clients.everywhere import configure_all as configure_everywhere
+
+    return configure_everywhere(request, dry_run=dry_run, force=force)
+
+
 def _dev_not_running(project: Project | None) -> bool:
     if project is None:
         return True

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cfmcp.clients import paths
 from cfmcp.clients.base import ClientSpec, Location, Scope
 
 
@@ -35,4 +36,6 @@ SPEC = ClientSpec(
     locate=locate,
     remote_entry=remote_entry,
     scope_hint=scope_hint,
+    # Claude Code keeps its settings and sessions in ~/.claude from its first run.
+    installed=lambda: (paths.home() / ".claude").is_dir(),
 )

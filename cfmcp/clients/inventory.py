@@ -44,6 +44,16 @@ class ClientStatus:
         }
 
 
+def is_installed(spec: ClientSpec, project_root: Path) -> bool | None:
+    """Whether the client looks installed here: its own check, else whether one of its config
+    folders exists (None: nothing tells, e.g. a client with project files only)."""
+    if spec.installed is not None:
+        return spec.installed()
+    dirs = [spec.locate(scope, project_root).install_dir for scope in spec.scopes]
+    known = [folder for folder in dirs if folder is not None]
+    return any(folder.is_dir() for folder in known) if known else None
+
+
 def list_clients(
     specs: list[ClientSpec], project_root: Path, servers: dict[str, Endpoints]
 ) -> list[ClientStatus]:
@@ -51,14 +61,11 @@ def list_clients(
     such as "deployed" or "local", for each server's endpoints)."""
     found = []
     for spec in specs:
-        files = []
-        installed: bool | None = None
-        for scope in spec.scopes:
-            location = spec.locate(scope, project_root)
-            if location.install_dir is not None:
-                installed = bool(installed) or location.install_dir.is_dir()
-            files.append(_file_status(spec, scope, location.path, servers))
-        found.append(ClientStatus(spec, installed, files))
+        files = [
+            _file_status(spec, scope, spec.locate(scope, project_root).path, servers)
+            for scope in spec.scopes
+        ]
+        found.append(ClientStatus(spec, is_installed(spec, project_root), files))
     return found
 
 

@@ -21,7 +21,14 @@ from typing import Any
 
 from cfmcp.errors import CfmcpError
 from cfmcp.kv import KvResult, ensure_kv
-from cfmcp.project import Project, env_key, is_kv_namespace_id, read_kv_id
+from cfmcp.project import (
+    DEFAULT_ENV,
+    MCP_PATH,
+    Project,
+    env_key,
+    is_kv_namespace_id,
+    read_kv_id,
+)
 from cfmcp.secrets import check_env, required_secrets
 
 Progress = Callable[[str], AbstractContextManager[Any]]
@@ -48,6 +55,7 @@ class DeployResult:
     deployed_at: str
     kv: KvResult | None = None  # the namespace, when this deploy had to create or find it
     endpoints: dict[str, str] = field(default_factory=dict)
+    readme: str | None = None  # the README's "Add to your client": "updated" or "unchanged"
 
     @property
     def redirect_uri(self) -> str | None:
@@ -69,6 +77,7 @@ class DeployResult:
             "deployed_at": self.deployed_at,
             "kv": self.kv.to_json() if self.kv else None,
             "inspector": INSPECTOR_COMMAND,
+            "readme": self.readme,
             "next": self.next_steps(),
         }
 
@@ -196,6 +205,11 @@ def deploy(
         version_id=deployed.version_id,
         worker=deployed.worker,
     )
+    if url is not None and env_key(env) == DEFAULT_ENV:
+        from cfmcp.project_readme import fill_client_section
+
+        # The README names the production server only: a staging deploy leaves it as it is.
+        deployed.readme = fill_client_section(project, deployed.worker, f"{url}{MCP_PATH}")
     if url is None:
         notify(
             "wrangler reported no workers.dev URL (workers_dev = false, or only routes): "

@@ -97,6 +97,12 @@ def test_first_deploy_from_a_new_project(project, tmp_path, api):
     assert report["env"] == "production" and report["worker"] == worker
     assert len(report["version_id"]) == 36
     assert report["next"] == ["cfmcp client-config claude", "cfmcp check"]
+    # The README's "Add to your client" now names this server; the rest of it is as it was.
+    assert report["readme"] == "updated"
+    readme = (project / "README.md").read_text()
+    section = readme.split("<!-- cfmcp:add-to-client -->")[1].split("<!-- /cfmcp:add-to-")[0]
+    assert f"codex mcp add {worker} --url {url}/mcp" in section
+    assert "https://cursor.com/en/install-mcp?" in section
 
     # What reached Cloudflare: the real bundle with its KV binding; no session object, only the
     # refresh gate and its migration.
@@ -183,6 +189,8 @@ def test_deploy_an_environment(project, tmp_path, api):
     assert {"OAUTH_KV", "CLOUDFLARE_OAUTH_URL"} <= names
     assert Project(project).env_state("staging")["url"] == report["url"]
     assert Project(project).env_state(None) == {}
+    # The README names the production server only.
+    assert report["readme"] is None and report["url"] not in (project / "README.md").read_text()
 
 
 @pytest.mark.integration

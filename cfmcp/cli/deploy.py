@@ -74,6 +74,8 @@ def _deploy_panel(result) -> None:  # type: ignore[no-untyped-def]
         rows.append(("~", _redirect_note(result)))
         rows.append(("MCP Inspector", result.to_json()["inspector"]))
         rows.append(("", f"→ connect to {result.endpoints['mcp']}"))
+    if result.readme == "updated":
+        rows.append(("README", '"Add to your client": install buttons and commands, filled in'))
     for index, step in enumerate(result.next_steps()):
         rows.append(("Next" if index == 0 else "", step))
     console.panel(f"cfmcp deploy · {result.worker}", rows)

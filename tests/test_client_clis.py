@@ -1,7 +1,11 @@
 """The clients' own CLIs read what `cfmcp client-config` wrote: Codex (`codex mcp get`), Gemini
-CLI (`gemini mcp list`) and OpenCode (`opencode debug config`), each from npm at a pinned
-version, in a scratch home, offline (none of these commands needs an account). Goose ships no
-CLI on npm or PyPI: its file is checked against goose's own rules in test_client_config_more.
+CLI (`gemini mcp list`), OpenCode (`opencode debug config`), GitHub Copilot CLI (`copilot mcp
+get`), Qwen Code (`qwen mcp list`) and Amp (`amp mcp list`), each from npm at a pinned version,
+in a scratch home, offline (none of these commands needs an account; the last three run in a
+network namespace of their own where this machine can make one, as they try to connect). Goose
+ships no CLI on npm or PyPI: its file is checked against goose's own rules in
+test_client_config_more. Crush is left out: it now reads a shell script (`crushrc`), its JSON
+file deprecated, and its package fetches its binary from GitHub at install.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ pytestmark = pytest.mark.integration
 CODEX = "@openai/codex@0.169.0"
 GEMINI = "@google/gemini-cli@0.61.0"
 OPENCODE = "opencode-ai@1.18.33"
+COPILOT = "@github/copilot@1.0.102"
+QWEN = "@qwen-code/qwen-code@0.24.4"
+AMP = "@ampcode/cli@0.0.1790142911-g7618fb"
 URL = "https://demo.example.workers.dev"
 MCP = URL + "/mcp"
 
@@ -87,3 +94,40 @@ def test_opencode_reads_the_entry(home):
     assert result.returncode == 0, result.stderr
     config = json.loads(result.stdout[result.stdout.index("{") :])
     assert config["mcp"]["demo"] == {"type": "remote", "url": MCP, "enabled": True}
+
+
+def offline(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    from tests.test_project_tests import offline_prefix
+
+    return run([*offline_prefix(), *args], env)
+
+
+def test_copilot_cli_reads_the_entry(home):
+    copilot = str(nodes.npm_tools(COPILOT) / "copilot")
+    cfmcp(home, "copilot")
+    result = offline([copilot, "mcp", "list", "--json"], home)
+    assert result.returncode == 0, result.stderr
+    server = json.loads(result.stdout)["mcpServers"]["demo"]
+    assert server == {**server, "type": "http", "url": MCP, "enabled": True, "source": "user"}
+    cfmcp(home, "copilot", "--bridge", "--name", "bridged")
+    bridged = offline([copilot, "mcp", "get", "bridged"], home)
+    assert "Type: local" in bridged.stdout and f"npx -y mcp-remote {MCP}" in bridged.stdout
+
+
+def test_qwen_code_reads_the_entry(home):
+    qwen = str(nodes.npm_tools(QWEN) / "qwen")
+    cfmcp(home, "qwen")
+    result = offline([qwen, "mcp", "list"], {**home, "NO_COLOR": "1"})
+    assert result.returncode == 0, result.stderr
+    # (http): streamable HTTP; an entry Qwen Code reads as SSE would say (sse).
+    assert f"demo: {MCP} (http)" in result.stdout, result.stdout
+
+
+def test_amp_reads_the_entry(home):
+    amp = str(nodes.npm_tools(AMP) / "amp")
+    cfmcp(home, "amp")
+    result = offline([amp, "mcp", "list"], home)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Global ~/.config/amp/settings.json"
+    assert lines[1].split() == ["demo", "url", MCP]

@@ -126,6 +126,48 @@ CASES = [
         lambda e: e.work / ".mcp.json",
         None,
     ),
+    Case(
+        "copilot",
+        "mcpServers",
+        {"type": "http", "url": MCP, "tools": ["*"]},
+        lambda e: e.home / ".copilot" / "mcp-config.json",
+        lambda e: e.home / ".copilot",
+    ),
+    Case(
+        "qwen",
+        "mcpServers",
+        {"httpUrl": MCP},
+        lambda e: e.home / ".qwen" / "settings.json",
+        lambda e: e.home / ".qwen",
+    ),
+    Case(
+        "zed",
+        "context_servers",
+        {"url": MCP},
+        lambda e: e.home / ".config" / "zed" / "settings.json",
+        lambda e: e.home / ".config" / "zed",
+    ),
+    Case(
+        "kiro",
+        "mcpServers",
+        {"url": MCP},
+        lambda e: e.home / ".kiro" / "settings" / "mcp.json",
+        lambda e: e.home / ".kiro",
+    ),
+    Case(
+        "amp",
+        "amp.mcpServers",
+        {"url": MCP},
+        lambda e: e.home / ".config" / "amp" / "settings.json",
+        lambda e: e.home / ".config" / "amp",
+    ),
+    Case(
+        "cline",
+        "mcpServers",
+        {"type": "streamableHttp", "url": MCP},
+        lambda e: e.home / ".cline" / "data" / "settings" / "cline_mcp_settings.json",
+        lambda e: e.home / ".cline",
+    ),
 ]
 ids = [case.client for case in CASES]
 
@@ -238,7 +280,8 @@ def test_an_entry_cfmcp_wrote_for_sse_moves_to_mcp_without_force(run, env, case)
     """Earlier cfmcp pointed the mcp-remote bridge at /sse: writing the bridge again moves it
     to /mcp as cfmcp's own (Claude Desktop always has the bridge; the others with --bridge)."""
     path = installed(case, env)
-    earlier = {"type": "stdio", **EARLIER_BRIDGE} if case.client == "vscode" else EARLIER_BRIDGE
+    stdio_type = cfmcp.clients.CLIENTS[case.client].stdio_type
+    earlier = {"type": stdio_type, **EARLIER_BRIDGE} if stdio_type else EARLIER_BRIDGE
     old_text = json.dumps({"other": 1, case.key: {"demo": earlier, "mine": {"url": "x"}}}, indent=2)
     path.write_text(old_text)
     bridge = () if case.client == "claude" else ("--bridge",)
@@ -589,7 +632,7 @@ def test_claude_code_user_scope_points_to_the_claude_cli(run, env):
 def test_unknown_scope_and_client_are_usage_errors(run, env):
     bad_scope = run("cursor", "--scope", "global", "--url", URL, "--name", "demo")
     assert bad_scope.exit_code == 2
-    bad_client = run("zed", "--url", URL, "--name", "demo")
+    bad_client = run("notepad", "--url", URL, "--name", "demo")
     assert bad_client.exit_code == 2
     for client in cfmcp.clients.CLIENTS:
         assert client in stderr(bad_client)

@@ -109,6 +109,107 @@ CLIENTS = [
         _yaml,
     ),
 ]
+CLIENTS += [
+    Client(
+        "copilot",
+        lambda home: home / ".copilot",
+        "mcp-config.json",
+        {"type": "http", "url": MCP, "tools": ["*"]},
+        "mcpServers",
+        '{\n  // from the docs\n  "mcpServers": {\n    "docs": {"type": "local", "command": "npx", '
+        '"args": ["-y", "docs-mcp"], "tools": ["*"]}\n  }\n}\n',
+        '{\n  "mcpServers": {\n    "docs": \n}\n',
+        "line 4",
+        _jsonc,
+    ),
+    Client(
+        "qwen",
+        lambda home: home / ".qwen",
+        "settings.json",
+        {"httpUrl": MCP},
+        "mcpServers",
+        '{\n  "$version": 4,\n  // quiet, please\n  "ui": {"hideTips": true},\n  "mcpServers": '
+        '{\n    "docs": {"command": "npx", "args": ["-y", "docs-mcp"]}\n  }\n}\n',
+        '{\n  "ui": {"hideTips": true,\n',
+        "line 3",
+        _jsonc,
+    ),
+    Client(
+        "zed",
+        lambda home: home / ".config" / "zed",
+        "settings.json",
+        {"url": MCP},
+        "context_servers",
+        "// Zed settings\n//\n// For information on how to configure Zed, see the Zed\n// "
+        'documentation: https://zed.dev/docs/configuring-zed\n{\n  "ui_font_size": 16,\n  '
+        '"buffer_font_size": 15,  // a little smaller\n  "theme": {\n    "mode": "system",\n'
+        '    "light": "One Light",\n    "dark": "One Dark",\n  },\n  "context_servers": {\n'
+        '    "docs": {"command": "npx", "args": ["-y", "docs-mcp"]},\n  },\n}\n',
+        '{\n  "ui_font_size": 16\n  "theme": "x"\n}\n',
+        "line 3",
+        _jsonc,
+    ),
+    Client(
+        "kiro",
+        lambda home: home / ".kiro",
+        "settings/mcp.json",
+        {"url": MCP},
+        "mcpServers",
+        json.dumps(
+            {
+                "mcpServers": {
+                    "docs": {
+                        "command": "npx",
+                        "args": ["-y", "docs-mcp"],
+                        "disabled": False,
+                        "autoApprove": [],
+                    }
+                }
+            },
+            indent=2,
+        )  # as Kiro writes it: plain JSON, two spaces
+        + "\n",
+        '{\n  "mcpServers": {\n    // a comment Kiro is not documented to read\n  }\n}\n',
+        "line 3",
+        json.loads,
+    ),
+    Client(
+        "amp",
+        lambda home: home / ".config" / "amp",
+        "settings.json",
+        {"url": MCP},
+        "amp.mcpServers",
+        '{\n  // mine\n  "amp.notifications.enabled": false,\n  "amp.mcpServers": {\n    "docs":'
+        ' {"command": "npx", "args": ["-y", "docs-mcp"]},\n  },\n}\n',
+        '{\n  "amp.mcpServers": {\n    "docs": {"url": }\n',
+        "line 3",
+        _jsonc,
+    ),
+    Client(
+        "cline",
+        lambda home: home / ".cline",
+        "data/settings/cline_mcp_settings.json",
+        {"type": "streamableHttp", "url": MCP},
+        "mcpServers",
+        json.dumps(
+            {
+                "mcpServers": {
+                    "docs": {
+                        "type": "stdio",
+                        "command": "npx",
+                        "args": ["-y", "docs-mcp"],
+                        "disabled": False,
+                    }
+                }
+            },
+            indent=2,
+        )  # as Cline writes it (JSON.stringify, two spaces)
+        + "\n",
+        '{\n  "mcpServers": {\n    "docs": {"type": "stdio",}\n  }\n}\n',
+        "line 3",
+        json.loads,
+    ),
+]
 ids = [client.name for client in CLIENTS]
 
 
@@ -119,7 +220,10 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home.mkdir()
     work.mkdir()
     monkeypatch.setenv("HOME", str(home))
-    for variable in ("XDG_CONFIG_HOME", "CODEX_HOME", "GOOSE_PATH_ROOT", "MCP_REMOTE_CONFIG_DIR"):
+    for variable in (
+        "XDG_CONFIG_HOME", "CODEX_HOME", "GOOSE_PATH_ROOT", "MCP_REMOTE_CONFIG_DIR",
+        "COPILOT_HOME", "QWEN_HOME", "CLINE_MCP_SETTINGS_PATH", "CLINE_DATA_DIR", "CLINE_DIR",
+    ):  # fmt: skip
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setattr("cfmcp.clients.paths.current_platform", lambda: "linux")
     monkeypatch.chdir(work)
@@ -136,7 +240,9 @@ def run(cli, client: Client, *extra: str, input: str | None = None):
 def config_file(client: Client, home: Path) -> Path:
     folder = client.folder(home)
     folder.mkdir(parents=True, exist_ok=True)  # the client is installed
-    return folder / client.file
+    path = folder / client.file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def backups(path: Path) -> list[Path]:
@@ -227,6 +333,18 @@ def test_an_invalid_file_is_left_untouched(cli, home, client):
         ("darwin", "gemini", ".gemini/settings.json"),
         ("darwin", "opencode", ".config/opencode/opencode.json"),
         ("darwin", "goose", ".config/goose/config.yaml"),
+        ("windows", "copilot", ".copilot/mcp-config.json"),
+        ("windows", "qwen", ".qwen/settings.json"),
+        ("windows", "zed", "AppData/Roaming/Zed/settings.json"),
+        ("windows", "kiro", ".kiro/settings/mcp.json"),
+        ("windows", "amp", ".config/amp/settings.json"),
+        ("windows", "cline", ".cline/data/settings/cline_mcp_settings.json"),
+        ("darwin", "copilot", ".copilot/mcp-config.json"),
+        ("darwin", "qwen", ".qwen/settings.json"),
+        ("darwin", "zed", ".config/zed/settings.json"),
+        ("darwin", "kiro", ".kiro/settings/mcp.json"),
+        ("darwin", "amp", ".config/amp/settings.json"),
+        ("darwin", "cline", ".cline/data/settings/cline_mcp_settings.json"),
     ],
 )
 def test_paths_on_windows_and_macos(cli, home, monkeypatch, platform, client, where):
@@ -356,6 +474,11 @@ def test_reset_auth_removes_this_servers_files_only(cli, home):
     report = json.loads(dry.stdout)
     assert sorted(report["files"]) == sorted(str(p) for p in files["ours"])
     assert report["removed"] is False
+    # Every client that signs in by itself is told how to clear its sign-in.
+    told = " ".join(entry["client"] for entry in report["other_clients"])
+    for spec in ALL_CLIENTS.values():
+        if spec.name != "claude":  # Claude Desktop's sign-in is mcp-remote's, removed here
+            assert spec.title in told, spec.title
     assert all(path.exists() for path in files["ours"] + files["others"])
 
     result = cli("client-config", "--reset-auth", "--url", URL)
@@ -582,3 +705,21 @@ def test_claude_desktops_npx_runs_the_node_of_its_own_installation(home, monkeyp
     # With npx beside the first node (nvm, a system install), that pair is used.
     monkeypatch.setenv("PATH", f"{system}:{registry_node}")
     assert paths.npx_for_apps() == (str(system / "npx"), f"{system}:/usr/local/bin:/usr/bin:/bin")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "where"),
+    [
+        ("COPILOT_HOME", "elsewhere/copilot", "elsewhere/copilot/mcp-config.json"),
+        ("QWEN_HOME", "elsewhere/qwen", "elsewhere/qwen/settings.json"),
+        ("CLINE_MCP_SETTINGS_PATH", "elsewhere/mcp.json", "elsewhere/mcp.json"),
+        ("CLINE_DIR", "elsewhere/cline", "elsewhere/cline/data/settings/cline_mcp_settings.json"),
+    ],
+)
+def test_folders_the_clients_move_with_a_variable(cli, home, monkeypatch, variable, value, where):
+    monkeypatch.setenv(variable, str(home / value))
+    client = {"COPILOT_HOME": "copilot", "QWEN_HOME": "qwen"}.get(variable, "cline")
+    result = cli("client-config", client, "--url", URL, "--name", "demo", "--dry-run", "--json",
+                 "--force")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["path"] == str(home / where)

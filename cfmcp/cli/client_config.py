@@ -33,7 +33,8 @@ def client_config(
         None,
         metavar="CLIENT",
         help="claude (Claude Desktop), claude-code, cursor, vscode, windsurf, codex, gemini, "
-        "opencode or goose; claude-ai or chatgpt (web clients: the URL and the steps).",
+        "opencode, goose, copilot (GitHub Copilot CLI), qwen (Qwen Code), zed, kiro, amp or "
+        "cline; claude-ai or chatgpt (web clients: the URL and the steps).",
         show_default=False,
         autocompletion=_complete_client,
     ),
@@ -54,7 +55,8 @@ def client_config(
         metavar="user|project",
         autocompletion=_complete_scope,
         help="Which config file: your own or the project's (cursor, vscode, codex, gemini, "
-        "opencode). Default: project for vscode and claude-code, user for the others.",
+        "opencode, qwen, zed, kiro, amp). Default: project for vscode and claude-code, user "
+        "for the others.",
         show_default=False,
     ),
     bridge: bool = typer.Option(
@@ -123,8 +125,8 @@ def client_config(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Add the server to an AI client: Claude Desktop, Claude Code, Cursor, VS Code, Windsurf,
-    Codex, Gemini CLI, OpenCode or Goose; for claude.ai and ChatGPT, which have no config file,
-    print the URL and the steps.
+    Codex, Gemini CLI, OpenCode, Goose, GitHub Copilot CLI, Qwen Code, Zed, Kiro, Amp or Cline;
+    for claude.ai and ChatGPT, which have no config file, print the URL and the steps.
 
     Safe on a config you care about:
     • everything else in the file is kept, comments too (JSONC, TOML, YAML);

@@ -17,19 +17,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cfmcp.clients import (
+    amp,
     claude_code,
     claude_desktop,
+    cline,
     codex,
+    copilot,
     cursor,
     gemini,
     goose,
     inventory,
+    kiro,
     mcp_remote,
     opencode,
     paths,
+    qwen,
     vscode,
     web,
     windsurf,
+    zed,
 )
 from cfmcp.clients.base import (
     SCOPES,
@@ -77,6 +83,12 @@ CLIENTS: dict[str, ClientSpec] = {
         gemini.SPEC,
         opencode.SPEC,
         goose.SPEC,
+        copilot.SPEC,
+        qwen.SPEC,
+        zed.SPEC,
+        kiro.SPEC,
+        amp.SPEC,
+        cline.SPEC,
     )
 }
 LOCAL_URL = "http://localhost:8788"

@@ -37,6 +37,11 @@ OTHER_CLIENTS = (
     ("Gemini CLI", "remove the server's entry from ~/.gemini/mcp-oauth-tokens.json"),
     ("OpenCode", "opencode mcp logout NAME"),
     ("Goose", "delete the keyring entry oauth_creds_NAME"),
+    ("GitHub Copilot CLI", "remove the server's files from ~/.copilot/mcp-oauth-config/"),
+    ("Qwen Code", "remove the server's entry from ~/.qwen/mcp-oauth-tokens.json"),
+    ("Amp", "amp mcp oauth logout NAME"),
+    # Not documented by the client: removing the server and adding it again signs in anew.
+    ("Windsurf, Zed, Kiro, Cline", "remove the server in its MCP settings, then add it again"),
     ("Claude Desktop connectors", "Settings → Connectors → the server → Disconnect"),
 )
 

@@ -379,7 +379,10 @@ def test_a_tunnel_that_does_not_open_is_a_clear_error_with_nothing_left(
 ):
     edge = make_edge(tmp_path / "edge")
     started = time.monotonic()
-    process = start_dev(project, edge, "--tunnel-timeout", "3", FAKE_CLOUDFLARED_MODE=mode)
+    # Only the silent tunnel needs the timeout; the others end by themselves, and a short
+    # timeout would race them on a loaded machine (the wait would end first).
+    timeout = "3" if mode == "silent" else "20"
+    process = start_dev(project, edge, "--tunnel-timeout", timeout, FAKE_CLOUDFLARED_MODE=mode)
     output, _ = process.communicate(timeout=60)
     assert process.returncode == 1, output
     assert says in output

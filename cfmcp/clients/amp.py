@@ -18,17 +18,11 @@ from cfmcp.clients.base import ClientSpec, Location, Scope
 from cfmcp.clients.formats import JSONC
 
 
-def _settings_file(folder: Path) -> Path:
-    jsonc = folder / "settings.jsonc"
-    plain = folder / "settings.json"
-    return jsonc if jsonc.is_file() and not plain.is_file() else plain
-
-
 def locate(scope: Scope, project_root: Path) -> Location:
     if scope == "project":
-        return Location(_settings_file(project_root / ".amp"))
+        return Location(paths.json_or_jsonc(project_root / ".amp", "settings"))
     folder = paths.xdg_config_home() / "amp"
-    return Location(_settings_file(folder), install_dir=folder)
+    return Location(paths.json_or_jsonc(folder, "settings"), install_dir=folder)
 
 
 def remote_entry(url: str) -> dict[str, Any]:

@@ -23,21 +23,11 @@ from cfmcp.clients.formats import JSONC
 SCHEMA = "https://opencode.ai/config.json"
 
 
-def _config_file(folder: Path) -> Path:
-    """opencode.jsonc when that is the one there, else opencode.json."""
-    jsonc = folder / "opencode.jsonc"
-    return (
-        jsonc
-        if jsonc.is_file() and not (folder / "opencode.json").is_file()
-        else (folder / "opencode.json")
-    )
-
-
 def locate(scope: Scope, project_root: Path) -> Location:
     if scope == "project":
-        return Location(_config_file(project_root))
+        return Location(paths.json_or_jsonc(project_root, "opencode"))
     folder = paths.xdg_config_home() / "opencode"
-    return Location(_config_file(folder), install_dir=folder)
+    return Location(paths.json_or_jsonc(folder, "opencode"), install_dir=folder)
 
 
 # https://opencode.ai/v1/docs/mcp-servers/: "Remote" servers, `type` "remote", `url`, `enabled`

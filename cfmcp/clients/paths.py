@@ -98,3 +98,11 @@ def npx_for_apps() -> tuple[str, str] | None:
     folders = [str(Path(node).parent)] if node else []
     folders += [folder for folder in SYSTEM_PATH if folder not in folders]
     return str(Path(npx).absolute()), os.pathsep.join(folders)
+
+
+def json_or_jsonc(folder: Path, stem: str) -> Path:
+    """`STEM.jsonc` when that is the file there (and no `STEM.json`), else `STEM.json`: for
+    clients that read either name."""
+    jsonc = folder / f"{stem}.jsonc"
+    plain = folder / f"{stem}.json"
+    return jsonc if jsonc.is_file() and not plain.is_file() else plain

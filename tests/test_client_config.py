@@ -162,6 +162,27 @@ CASES = [
         lambda e: e.home / ".config" / "amp",
     ),
     Case(
+        "droid",
+        "mcpServers",
+        {"type": "http", "url": MCP},
+        lambda e: e.home / ".factory" / "mcp.json",
+        lambda e: e.home / ".factory",
+    ),
+    Case(
+        "warp",
+        "mcpServers",
+        {"url": MCP},
+        lambda e: e.home / ".warp" / ".mcp.json",
+        lambda e: e.home / ".warp",
+    ),
+    Case(
+        "roo",
+        "mcpServers",
+        {"type": "streamable-http", "url": MCP},
+        lambda e: e.work / ".roo" / "mcp.json",
+        None,
+    ),
+    Case(
         "cline",
         "mcpServers",
         {"type": "streamableHttp", "url": MCP},
@@ -871,3 +892,14 @@ def test_url_and_local_together_is_a_usage_error(run, env):
 def test_print_and_dry_run_together_is_a_usage_error(run, env):
     result = run("cursor", "--url", URL, "--name", "demo", "--print", "--dry-run")
     assert result.exit_code == 2
+
+
+def test_visual_studio_is_for_windows(run, env):
+    linux = run("visualstudio", "--url", URL, "--name", "demo")
+    assert linux.exit_code == 2 and "runs on Windows only" in linux.stderr
+    assert "--config-path" in linux.stderr
+    env.platform("windows")
+    result = run("visualstudio", "--url", URL, "--name", "demo", "--force")
+    assert result.exit_code == 0, result.output
+    written = json.loads((env.home / ".mcp.json").read_text())
+    assert written == {"servers": {"demo": {"type": "http", "url": MCP}}}

@@ -186,6 +186,19 @@ CLIENTS += [
         _jsonc,
     ),
     Client(
+        "kilo",
+        lambda home: home / ".config" / "kilo",
+        "kilo.json",
+        {"type": "remote", "url": MCP, "enabled": True},
+        "mcp",
+        '{\n  "$schema": "https://app.kilo.ai/config.json",\n  // my model\n  "model": "kilo/auto",'
+        '\n  "mcp": {\n    "docs": {"type": "local", "command": ["npx", "-y", "docs-mcp"]},\n  },'
+        "\n}\n",
+        '{\n  "mcp": {\n    "docs": {"type": \n',
+        "line 4",
+        _jsonc,
+    ),
+    Client(
         "cline",
         lambda home: home / ".cline",
         "data/settings/cline_mcp_settings.json",
@@ -345,6 +358,13 @@ def test_an_invalid_file_is_left_untouched(cli, home, client):
         ("darwin", "kiro", ".kiro/settings/mcp.json"),
         ("darwin", "amp", ".config/amp/settings.json"),
         ("darwin", "cline", ".cline/data/settings/cline_mcp_settings.json"),
+        ("windows", "kilo", ".config/kilo/kilo.json"),
+        ("windows", "droid", ".factory/mcp.json"),
+        ("windows", "warp", ".warp/.mcp.json"),
+        ("windows", "visualstudio", ".mcp.json"),
+        ("darwin", "kilo", ".config/kilo/kilo.json"),
+        ("darwin", "droid", ".factory/mcp.json"),
+        ("darwin", "warp", ".warp/.mcp.json"),
     ],
 )
 def test_paths_on_windows_and_macos(cli, home, monkeypatch, platform, client, where):
@@ -670,9 +690,12 @@ def test_list_reads_a_file_with_a_byte_order_mark(cli, home):
 
 @pytest.mark.parametrize("local", [False, True], ids=["deployed", "local"])
 @pytest.mark.parametrize("client", sorted(ALL_CLIENTS))
-def test_every_client_takes_its_name_from_the_project(cli, home, client, local):
+def test_every_client_takes_its_name_from_the_project(cli, home, client, local, monkeypatch):
     """Without --name the name comes from wrangler.toml (read with tomlkit, whose strings YAML
     could not write: Goose failed so) and the URL from the deploy record or the dev server."""
+    systems = ALL_CLIENTS[client].platforms
+    if systems:  # a client of one system only, on that system
+        monkeypatch.setattr("cfmcp.clients.paths.current_platform", lambda: systems[0])
     work = Path.cwd()
     (work / "wrangler.toml").write_text('name = "from-toml"  # the Worker\nmain = "src/index.ts"\n')
     state = {"environments": {"production": {"url": URL}}}

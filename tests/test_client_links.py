@@ -13,7 +13,14 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 
 from cfmcp.clients import cursor, goose, vscode
-from cfmcp.clients.links import cursor_link, goose_link, install_links, vscode_link
+from cfmcp.clients.links import (
+    cursor_link,
+    goose_link,
+    install_links,
+    lmstudio_link,
+    visualstudio_link,
+    vscode_link,
+)
 from tests.conftest import run_cfmcp
 
 URL = "https://demo-mcp.example.workers.dev/mcp"
@@ -53,6 +60,18 @@ def test_every_link_decodes_to_the_entry_the_clients_file_holds(name, url):
         assert link.web is not None
         assert query(link.web) == {"url": link.link}  # VS Code's redirect page, for GitHub
 
+    link = lmstudio_link(name, url)
+    assert link.link.startswith("lmstudio://add_mcp?")
+    fields = query(link.link)
+    assert fields["name"] == name
+    assert json.loads(base64.b64decode(fields["config"], validate=True)) == {"url": url}
+    assert link.web is not None and query(link.web) == fields
+
+    link = visualstudio_link(name, url)
+    scheme, _, rest = link.link.partition(":/install?")
+    assert scheme == "vsweb+mcp" and link.web is None
+    assert json.loads(unquote(rest)) == {"name": name, "type": "http", "url": url}
+
     link = goose_link(name, url)
     fields = query(link.link)
     entry = goose.remote_entry(url)
@@ -84,6 +103,7 @@ def test_links_prints_a_markdown_button_for_every_client():
     lines = result.stdout.splitlines()
     assert [line.split("]")[0] for line in lines] == [
         "[![Add to Cursor", "[![Add to VS Code", "[![Add to VS Code Insiders", "[![Add to Goose",
+        "[![Add to LM Studio", "[![Add to Visual Studio",
     ]  # fmt: skip
     expected = install_links("demo", URL)
     for line, link in zip(lines, expected, strict=True):
@@ -91,7 +111,7 @@ def test_links_prints_a_markdown_button_for_every_client():
     as_json = json.loads(run_cfmcp("client-config", "--links", "--url", URL, "--name", "demo",
                                    "--json").stdout)  # fmt: skip
     assert as_json["url"] == URL and [item["client"] for item in as_json["links"]] == [
-        "cursor", "vscode", "vscode-insiders", "goose",
+        "cursor", "vscode", "vscode-insiders", "goose", "lmstudio", "visualstudio",
     ]  # fmt: skip
 
 
@@ -132,6 +152,7 @@ def test_open_hands_the_link_to_the_browser(tmp_path):
     ("args", "message"),
     [
         (["codex", "--link"], "Codex has no documented install link"),
+        (["lmstudio"], "with a link, not a file"),
         (["claude-ai", "--link"], "added in its settings"),
         (["cursr", "--link"], "Did you mean cursor"),
         (["--link"], "--link needs a client"),

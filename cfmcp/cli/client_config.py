@@ -33,8 +33,9 @@ def client_config(
         None,
         metavar="CLIENT",
         help="claude (Claude Desktop), claude-code, cursor, vscode, windsurf, codex, gemini, "
-        "opencode, goose, copilot (GitHub Copilot CLI), qwen (Qwen Code), zed, kiro, amp or "
-        "cline; claude-ai or chatgpt (web clients: the URL and the steps).",
+        "opencode, goose, copilot (GitHub Copilot CLI), qwen (Qwen Code), zed, kiro, amp, "
+        "cline, kilo (Kilo Code), droid (Factory Droid), warp, roo (Roo Code) or visualstudio; "
+        "claude-ai or chatgpt (web clients: the URL and the steps); lmstudio (--link).",
         show_default=False,
         autocompletion=_complete_client,
     ),
@@ -55,8 +56,8 @@ def client_config(
         metavar="user|project",
         autocompletion=_complete_scope,
         help="Which config file: your own or the project's (cursor, vscode, codex, gemini, "
-        "opencode, qwen, zed, kiro, amp). Default: project for vscode and claude-code, user "
-        "for the others.",
+        "opencode, qwen, zed, kiro, amp, kilo, droid). Default: project for vscode, "
+        "claude-code and roo, user for the others.",
         show_default=False,
     ),
     bridge: bool = typer.Option(
@@ -103,7 +104,7 @@ def client_config(
         False,
         "--link",
         help="Print the client's one-click install link for this server (cursor, vscode: also "
-        "Insiders, goose) instead of writing its file.",
+        "Insiders, goose, lmstudio, visualstudio) instead of writing its file.",
     ),
     links: bool = typer.Option(
         False,
@@ -125,8 +126,9 @@ def client_config(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Add the server to an AI client: Claude Desktop, Claude Code, Cursor, VS Code, Windsurf,
-    Codex, Gemini CLI, OpenCode, Goose, GitHub Copilot CLI, Qwen Code, Zed, Kiro, Amp or Cline;
-    for claude.ai and ChatGPT, which have no config file, print the URL and the steps.
+    Codex, Gemini CLI, OpenCode, Goose, GitHub Copilot CLI, Qwen Code, Zed, Kiro, Amp, Cline,
+    Kilo Code, Factory Droid, Warp, Roo Code or Visual Studio; for claude.ai and ChatGPT, which
+    have no config file, print the URL and the steps.
 
     Safe on a config you care about:
     • everything else in the file is kept, comments too (JSONC, TOML, YAML);
@@ -135,7 +137,8 @@ def client_config(
     • an entry of the same name with other settings is replaced only with --force or a yes.
 
     --list shows each client's entries; --reset-auth clears mcp-remote's sign-in for this server;
-    --link (cursor, vscode, goose) and --links print one-click install links instead; --all
+    --link (cursor, vscode, goose, lmstudio, visualstudio) and --links print one-click install
+    links instead; --all
     adds the server to every client installed here.
     """
     from cfmcp import clients, console
@@ -183,7 +186,7 @@ def client_config(
             raise UsageError(f"{', '.join(unused)} does not apply to {mode}.")
         if link and client is None:
             raise UsageError(
-                "--link needs a client: cursor, vscode or goose.",
+                "--link needs a client: cursor, vscode, goose, lmstudio or visualstudio.",
                 hint="cfmcp client-config cursor --link (or --links for all of them)",
             )
         if links and client is not None:

@@ -24,15 +24,20 @@ from cfmcp.clients import (
     codex,
     copilot,
     cursor,
+    droid,
     gemini,
     goose,
     inventory,
+    kilo,
     kiro,
     mcp_remote,
     opencode,
     paths,
     qwen,
+    roo,
+    visualstudio,
     vscode,
+    warp,
     web,
     windsurf,
     zed,
@@ -89,6 +94,11 @@ CLIENTS: dict[str, ClientSpec] = {
         kiro.SPEC,
         amp.SPEC,
         cline.SPEC,
+        kilo.SPEC,
+        droid.SPEC,
+        warp.SPEC,
+        roo.SPEC,
+        visualstudio.SPEC,
     )
 }
 LOCAL_URL = "http://localhost:8788"
@@ -129,6 +139,13 @@ class Target:
 
 def get_client(name: str) -> ClientSpec:
     spec = CLIENTS.get(name.lower())
+    from cfmcp.clients.links import LINK_ONLY
+
+    if spec is None and name.lower() in LINK_ONLY:
+        raise UsageError(
+            f"cfmcp adds the server to {LINK_ONLY[name.lower()]} with a link, not a file.",
+            hint=f"cfmcp client-config {name.lower()} --link (--open opens it)",
+        )
     if spec is None:
         import difflib
 
@@ -255,6 +272,13 @@ def resolve_target(request: Request) -> Target:
             hint=f"Clients: {choices}. `cfmcp client-config --list` shows what each has.",
         )
     spec = get_client(request.client)
+    elsewhere = spec.platforms is not None and paths.current_platform() not in spec.platforms
+    if elsewhere and request.config_path is None:
+        systems = " and ".join(p.capitalize() for p in spec.platforms or ())
+        raise UsageError(
+            f"{spec.title} runs on {systems} only.",
+            hint="Pass --config-path FILE to write its file anyway (for another computer).",
+        )
     if request.url is not None and request.local:
         raise UsageError("--url and --local cannot be used together.")
     project = project_or_none()

@@ -56,8 +56,10 @@ class ClientSpec:
     scope_hint: Callable[[Scope, str, str], str] | None = None  # (scope, name, url)
     # What to do once the entry is written (project scope?, name): how it signs in, say.
     next_hint: Callable[[bool, str], str] | None = None
-    # Whether the client looks installed here, when its config folders do not tell.
-    installed: Callable[[], bool] | None = None
+    # Whether the client looks installed here, when its config folders do not tell (None from
+    # it: nothing tells).
+    installed: Callable[[], bool | None] | None = None
+    platforms: tuple[str, ...] | None = None  # the systems it runs on (None: every one)
 
     @property
     def default_scope(self) -> Scope:

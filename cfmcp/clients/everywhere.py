@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cfmcp.clients import paths
 from cfmcp.errors import CfmcpError
 
 if TYPE_CHECKING:
@@ -51,6 +52,10 @@ def configure_all(request: Request, *, dry_run: bool, force: bool) -> list[Clien
     root = project.root if project is not None else Path.cwd()
     rows = []
     for spec in clients.CLIENTS.values():
+        if spec.platforms is not None and paths.current_platform() not in spec.platforms:
+            why = f"runs on {' and '.join(p.capitalize() for p in spec.platforms)} only"
+            rows.append(ClientRow(spec.name, spec.title, "skipped", detail=why))
+            continue
         installed = is_installed(spec, root)
         if not installed:
             why = "not installed here" if installed is False else "cannot tell if it is installed"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cfmcp.clients import paths
 from cfmcp.clients.base import ClientSpec, Endpoints
 from cfmcp.clients.formats import FormatError
 
@@ -47,6 +48,8 @@ class ClientStatus:
 def is_installed(spec: ClientSpec, project_root: Path) -> bool | None:
     """Whether the client looks installed here: its own check, else whether one of its config
     folders exists (None: nothing tells, e.g. a client with project files only)."""
+    if spec.platforms is not None and paths.current_platform() not in spec.platforms:
+        return False
     if spec.installed is not None:
         return spec.installed()
     dirs = [spec.locate(scope, project_root).install_dir for scope in spec.scopes]

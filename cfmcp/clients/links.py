@@ -11,6 +11,12 @@ a link and `cfmcp client-config CLIENT` add the same thing:
   `vscode:mcp/install?` + the URL-encoded JSON entry with its `name` (`vscode-insiders:` for
   Insiders); GitHub renders no `vscode:` link, so the web form goes through VS Code's redirect
   `https://insiders.vscode.dev/redirect?url=…`.
+- LM Studio, https://lmstudio.ai/docs/app/mcp/deeplink: `lmstudio://add_mcp?name=NAME&config=
+  BASE64(JSON entry)` (Cursor's notation, `{"url": …}`), and the same query on
+  `https://lmstudio.ai/install-mcp`. cfmcp writes no LM Studio file: where it keeps `mcp.json`
+  differs between its own documentation and its bug tracker, so the link is the way in.
+- Visual Studio, MicrosoftDocs/visualstudio-docs `docs/ide/mcp-servers.md`:
+  `vsweb+mcp:/install?` + the URL-encoded entry with its `name` (no web page).
 - Goose, "Using Extensions" → deep links in Goose's documentation:
   `goose://extension?url=URL&type=streamable_http&id=ID&name=NAME&description=…&timeout=…`,
   `id` the key Goose files the extension under (`goose.entry_key`).
@@ -27,9 +33,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from cfmcp.clients import cursor, goose, vscode
+from cfmcp.clients import cursor, goose, visualstudio, vscode
 
-LINK_CLIENTS = ("cursor", "vscode", "vscode-insiders", "goose")
+LINK_CLIENTS = ("cursor", "vscode", "vscode-insiders", "goose", "lmstudio", "visualstudio")
+# Clients cfmcp reaches only by a link (no file it writes): name -> title.
+LINK_ONLY = {"lmstudio": "LM Studio"}
 CURSOR_BADGE = "https://cursor.com/deeplink/mcp-install-dark.svg"
 
 
@@ -98,6 +106,22 @@ def goose_link(name: str, url: str) -> InstallLink:
     return InstallLink("goose", goose.SPEC.title, f"goose://extension?{query}")
 
 
+def lmstudio_link(name: str, url: str) -> InstallLink:
+    config = base64.b64encode(_compact(cursor.remote_entry(url)).encode()).decode()
+    query = urlencode({"name": name, "config": config}, quote_via=quote)
+    return InstallLink(
+        "lmstudio",
+        LINK_ONLY["lmstudio"],
+        f"lmstudio://add_mcp?{query}",
+        f"https://lmstudio.ai/install-mcp?{query}",
+    )
+
+
+def visualstudio_link(name: str, url: str) -> InstallLink:
+    payload = quote(_compact({"name": name, **visualstudio.remote_entry(url)}), safe="")
+    return InstallLink("visualstudio", visualstudio.SPEC.title, f"vsweb+mcp:/install?{payload}")
+
+
 def install_links(
     name: str, url: str, clients: tuple[str, ...] = LINK_CLIENTS
 ) -> list[InstallLink]:
@@ -107,5 +131,7 @@ def install_links(
         "vscode": lambda: vscode_link(name, url),
         "vscode-insiders": lambda: vscode_link(name, url, insiders=True),
         "goose": lambda: goose_link(name, url),
+        "lmstudio": lambda: lmstudio_link(name, url),
+        "visualstudio": lambda: visualstudio_link(name, url),
     }
     return [makers[client]() for client in LINK_CLIENTS if client in clients]

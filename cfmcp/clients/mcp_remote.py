@@ -40,8 +40,13 @@ OTHER_CLIENTS = (
     ("GitHub Copilot CLI", "remove the server's files from ~/.copilot/mcp-oauth-config/"),
     ("Qwen Code", "remove the server's entry from ~/.qwen/mcp-oauth-tokens.json"),
     ("Amp", "amp mcp oauth logout NAME"),
+    ("Kilo Code", "kilo mcp logout NAME"),
+    ("Factory Droid", "/mcp → the server → Clear Auth"),
     # Not documented by the client: removing the server and adding it again signs in anew.
-    ("Windsurf, Zed, Kiro, Cline", "remove the server in its MCP settings, then add it again"),
+    (
+        "Windsurf, Zed, Kiro, Cline, Warp, Roo Code, Visual Studio",
+        "remove the server in its MCP settings, then add it again",
+    ),
     ("Claude Desktop connectors", "Settings → Connectors → the server → Disconnect"),
 )
 

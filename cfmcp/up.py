@@ -145,6 +145,9 @@ def up(
         result.url = deployed.url
         result.endpoints = deployed.endpoints
         done(Step("Deploy", "done", deployed.url or "no workers.dev URL"))
+        if deployed.readme is not None:
+            status = "done" if deployed.readme == "updated" else "skipped"
+            done(Step("README", status, '"Add to your client": install buttons and commands'))
 
         if deployed.url and provider.name == "cloudflare":
             synced = oauth_client.sync(project, api, env=env)

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,12 @@ from cfmcp.upgrade_files import (
     count_lines,
     plan_file,
 )
+
+Progress = Callable[[str], AbstractContextManager[Any]]
+
+
+def _quiet(message: str) -> AbstractContextManager[Any]:
+    return nullcontext()
 
 
 @dataclass
@@ -503,14 +509,26 @@ def upgrade(
     install: bool = True,
     toolchain: str | None = None,
     to: str | None = None,
+    confirm: Callable[[str], bool] | None = None,
+    progress: Progress = _quiet,
 ) -> UpgradeResult:
-    """Plan and (unless `dry_run`) apply, then install: the whole command without questions."""
+    """The whole command: plan, ask the one question a move off the stateful design needs
+    (`confirm`; None: nobody can be asked, so the move stops with a hint to pass --yes),
+    apply (unless `dry_run`), then install. One upgrade at a time in a project."""
     with upgrade_lock(root):
-        plan = plan_upgrade(root, toolchain=toolchain, to=to, force=force, dry_run=dry_run)
+        with progress("Comparing the project with the current template…"):
+            plan = plan_upgrade(root, toolchain=toolchain, to=to, force=force, dry_run=dry_run)
         if dry_run:
             return finish(plan, dry_run=True)
-        apply_upgrade(plan)
+        question = sessions_end(plan)
+        if question and confirm is None:
+            raise CfmcpError(question, hint="Pass --yes to go ahead.")
+        if question and confirm is not None and not confirm(question):
+            raise CfmcpError("Nothing was changed.", exit_code=1)
+        with progress("Writing the upgrade…"):
+            apply_upgrade(plan)
     installed = None
     if install and plan.packages_changed and plan.project.has_node_modules:
-        installed = install_packages(plan)
+        with progress("Installing the new package set…"):
+            installed = install_packages(plan)
     return finish(plan, dry_run=False, installed=installed)

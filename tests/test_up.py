@@ -44,8 +44,10 @@ def test_up_from_a_fresh_project_then_again(worker_project, tmp_path, api):
         "OAuth client": "done",
         "Secrets": "done",
         "Deploy": "done",
+        "README": "done",  # its "Add to your client", for the deployed URL
         "Redirect URI": "skipped",  # the client was made with the URL the deploy then got
     }
+    assert f"{url}/mcp" in (project / "README.md").read_text()
     state = json.loads((project / "cfmcp.json").read_text())["environments"]["production"]
     assert state["url"] == url
     (client_id,) = api.oauth_clients
@@ -89,6 +91,7 @@ def test_up_from_a_fresh_project_then_again(worker_project, tmp_path, api):
         "OAuth client": "skipped",
         "Secrets": "skipped",
         "Deploy": "done",
+        "README": "skipped",  # the same URL: nothing to change
         "Redirect URI": "skipped",
     }
     again = api.summary()[before:]

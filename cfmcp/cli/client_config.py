@@ -138,8 +138,7 @@ def client_config(
 
     --list shows each client's entries; --reset-auth clears mcp-remote's sign-in for this server;
     --link (cursor, vscode, goose, lmstudio, visualstudio) and --links print one-click install
-    links instead; --all
-    adds the server to every client installed here.
+    links instead; --all adds the server to every client installed here.
     """
     from cfmcp import clients, console
     from cfmcp.errors import UsageError
@@ -158,12 +157,9 @@ def client_config(
             "--links": links,
             "--open": open_settings,
         }
-        unused = [flag for flag, on in given.items() if on]
-        if unused:
-            raise UsageError(
-                f"{', '.join(unused)} does not apply to --all.",
-                hint="cfmcp client-config CLIENT for one client, with its own options.",
-            )
+        _refuse_flags(
+            given, "--all", "cfmcp client-config CLIENT for one client, with its own options."
+        )
         request = clients.Request(None, url, local, name, None, bridge, None, env)
         _show_all(clients.configure_all(request, dry_run=dry_run, force=force), as_json)
         return
@@ -180,10 +176,7 @@ def client_config(
             "--links": link and links,
             "--open": links and open_settings,
         }
-        unused = [flag for flag, on in given.items() if on]
-        mode = "--link" if link else "--links"
-        if unused:
-            raise UsageError(f"{', '.join(unused)} does not apply to {mode}.")
+        _refuse_flags(given, "--link" if link else "--links")
         if link and client is None:
             raise UsageError(
                 "--link needs a client: cursor, vscode, goose, lmstudio or visualstudio.",
@@ -210,12 +203,11 @@ def client_config(
             "--force": force,
             "--config-path": config_path is not None,
         }
-        unused = [flag for flag, on in given.items() if on]
-        if unused:
-            raise UsageError(
-                f"{', '.join(unused)} does not apply to {mode}.",
-                hint="--reset-auth --dry-run lists what it would remove; --list changes nothing.",
-            )
+        _refuse_flags(
+            given,
+            mode,
+            "--reset-auth --dry-run lists what it would remove; --list changes nothing.",
+        )
     request = clients.Request(client, url, local, name, scope, bridge, config_path, env)
     if clients.is_web_client(client) and not (list_clients or reset_auth):
         _web_client(request, print_entry, dry_run, force, open_settings, as_json)
@@ -269,6 +261,15 @@ def client_config(
         )
     else:
         _print_report(plan, result)
+
+
+def _refuse_flags(given: dict[str, bool], mode: str, hint: str | None = None) -> None:
+    """A usage error naming the flags given that do not apply to `mode`, if any."""
+    from cfmcp.errors import UsageError
+
+    unused = [flag for flag, on in given.items() if on]
+    if unused:
+        raise UsageError(f"{', '.join(unused)} does not apply to {mode}.", hint=hint)
 
 
 def _show_all(rows, as_json: bool) -> None:  # type: ignore[no-untyped-def]
@@ -336,7 +337,6 @@ def _show_links(request, *, open_link: bool, markdown: bool, as_json: bool) -> N
 def _web_client(request, print_entry, dry_run, force, open_settings, as_json) -> None:  # type: ignore[no-untyped-def]
     """claude-ai and chatgpt: the public URL and the steps to add it; --open opens the page."""
     from cfmcp import clients, console
-    from cfmcp.errors import UsageError
 
     given = {
         "--scope": request.scope is not None,
@@ -346,13 +346,11 @@ def _web_client(request, print_entry, dry_run, force, open_settings, as_json) ->
         "--dry-run": dry_run,
         "--force": force,
     }
-    unused = [flag for flag, on in given.items() if on]
-    if unused:
-        raise UsageError(
-            f"{', '.join(unused)} does not apply to {request.client}: it has no config file; "
-            "you add the server in its settings.",
-            hint=f"cfmcp client-config {request.client} prints the URL and the steps.",
-        )
+    _refuse_flags(
+        given,
+        f"{request.client}: it has no config file; you add the server in its settings",
+        f"cfmcp client-config {request.client} prints the URL and the steps.",
+    )
     target = clients.resolve_web_target(request)
     opened = False
     if open_settings:

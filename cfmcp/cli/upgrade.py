@@ -71,40 +71,25 @@ def upgrade(
     uncommitted changes unless --force, so you can always diff and revert.
     """
     from cfmcp import console
-    from cfmcp.errors import CfmcpError
+    from cfmcp.cli.app import spinner
     from cfmcp.project import find_project
-    from cfmcp.upgrade import (
-        apply_upgrade,
-        finish,
-        install_packages,
-        plan_upgrade,
-        sessions_end,
-        upgrade_lock,
-    )
+    from cfmcp.upgrade import upgrade as run_upgrade
 
-    project = find_project()
-    with upgrade_lock(project.root):
-        with console.spinner("Comparing the project with the current template…"):
-            plan = plan_upgrade(
-                project.root, toolchain=toolchain, to=to, force=force, dry_run=dry_run
-            )
-        question = sessions_end(plan)
-        if question and not dry_run and not yes:
-            if not can_ask(as_json):
-                raise CfmcpError(question, hint="Pass --yes to go ahead.")
-            console.warn(question)
-            if not typer.confirm("Go ahead?", default=False):
-                raise CfmcpError("Nothing was changed.", exit_code=1)
-        if dry_run:
-            result = finish(plan, dry_run=True)
-        else:
-            with console.spinner("Writing the upgrade…"):
-                apply_upgrade(plan)
-            installed = None
-            if install and plan.packages_changed and project.has_node_modules:
-                with console.spinner("Installing the new package set…"):
-                    installed = install_packages(plan)
-            result = finish(plan, dry_run=False, installed=installed)
+    def ask(question: str) -> bool:
+        console.warn(question)
+        return typer.confirm("Go ahead?", default=False)
+
+    confirm = (lambda question: True) if yes else ask if can_ask(as_json) else None
+    result = run_upgrade(
+        find_project().root,
+        dry_run=dry_run,
+        force=force,
+        install=install,
+        toolchain=toolchain,
+        to=to,
+        confirm=confirm,
+        progress=spinner,
+    )
     problem = result.problem()
     if as_json:
         console.print_result(result.to_json(), error=problem)

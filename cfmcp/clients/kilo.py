@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import Any
 
 from cfmcp.clients import paths
 from cfmcp.clients.base import ClientSpec, Location, Scope
 from cfmcp.clients.formats import JSONC
+from cfmcp.clients.opencode import remote_entry, stdio_entry  # Kilo reads OpenCode's entries
 
 
 def locate(scope: Scope, project_root: Path) -> Location:
@@ -26,14 +26,6 @@ def locate(scope: Scope, project_root: Path) -> Location:
         return Location(paths.json_or_jsonc(project_root, "kilo"))
     folder = paths.xdg_config_home() / "kilo"
     return Location(paths.json_or_jsonc(folder, "kilo"), install_dir=folder)
-
-
-def remote_entry(url: str) -> dict[str, Any]:
-    return {"type": "remote", "url": url, "enabled": True}
-
-
-def stdio_entry(command: str, args: list[str]) -> dict[str, Any]:
-    return {"type": "local", "command": [command, *args], "enabled": True}
 
 
 def next_hint(project_scope: bool, name: str) -> str:

@@ -40,6 +40,14 @@ def _yaml(text: str) -> Any:
     return YAML(typ="safe").load(text)
 
 
+def _continue(text: str) -> Any:
+    """Continue's list of server blocks, as a table of name -> block (blocks without a name,
+    such as a hub block's `uses:`, left out)."""
+    data = YAML(typ="safe").load(text)
+    data["mcpServers"] = {b["name"]: b for b in data["mcpServers"] or [] if "name" in b}
+    return data
+
+
 def _jsonc(text: str) -> Any:
     from cfmcp.clients.formats import JSONC
 
@@ -222,6 +230,20 @@ CLIENTS += [
         "line 3",
         json.loads,
     ),
+    Client(
+        "continue",
+        lambda home: home / ".continue",
+        "config.yaml",
+        {"name": "demo", "type": "streamable-http", "url": MCP},
+        "mcpServers",
+        "# Continue, by hand\nname: Local Config\nversion: 1.0.0\nschema: v1\nmodels:\n"
+        "  - name: GPT-4o  # for chat\n    provider: openai\n    model: gpt-4o\n"
+        "    apiKey: ${{ secrets.OPENAI_API_KEY }}\nmcpServers:\n  - uses: anthropic/memory-mcp\n"
+        '  - name: docs\n    command: npx\n    args:\n      - "-y"\n      - docs-mcp\n',
+        "name: Local Config\nmcpServers:\n  - name: docs: x\n",
+        "line 3",
+        _continue,
+    ),
 ]
 ids = [client.name for client in CLIENTS]
 
@@ -236,6 +258,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for variable in (
         "XDG_CONFIG_HOME", "CODEX_HOME", "GOOSE_PATH_ROOT", "MCP_REMOTE_CONFIG_DIR",
         "COPILOT_HOME", "QWEN_HOME", "CLINE_MCP_SETTINGS_PATH", "CLINE_DATA_DIR", "CLINE_DIR",
+        "CONTINUE_GLOBAL_DIR",
     ):  # fmt: skip
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setattr("cfmcp.clients.paths.current_platform", lambda: "linux")
@@ -365,6 +388,8 @@ def test_an_invalid_file_is_left_untouched(cli, home, client):
         ("darwin", "kilo", ".config/kilo/kilo.json"),
         ("darwin", "droid", ".factory/mcp.json"),
         ("darwin", "warp", ".warp/.mcp.json"),
+        ("windows", "continue", ".continue/config.yaml"),
+        ("darwin", "continue", ".continue/config.yaml"),
     ],
 )
 def test_paths_on_windows_and_macos(cli, home, monkeypatch, platform, client, where):
@@ -737,12 +762,64 @@ def test_claude_desktops_npx_runs_the_node_of_its_own_installation(home, monkeyp
         ("QWEN_HOME", "elsewhere/qwen", "elsewhere/qwen/settings.json"),
         ("CLINE_MCP_SETTINGS_PATH", "elsewhere/mcp.json", "elsewhere/mcp.json"),
         ("CLINE_DIR", "elsewhere/cline", "elsewhere/cline/data/settings/cline_mcp_settings.json"),
+        ("CONTINUE_GLOBAL_DIR", "elsewhere/continue", "elsewhere/continue/config.yaml"),
     ],
 )
 def test_folders_the_clients_move_with_a_variable(cli, home, monkeypatch, variable, value, where):
     monkeypatch.setenv(variable, str(home / value))
-    client = {"COPILOT_HOME": "copilot", "QWEN_HOME": "qwen"}.get(variable, "cline")
+    client = {"COPILOT_HOME": "copilot", "QWEN_HOME": "qwen", "CONTINUE_GLOBAL_DIR": "continue"}
+    client = client.get(variable, "cline")
     result = cli("client-config", client, "--url", URL, "--name", "demo", "--dry-run", "--json",
                  "--force")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["path"] == str(home / where)
+
+
+CONTINUE = next(client for client in CLIENTS if client.name == "continue")
+
+
+def test_continue_keeps_blocks_without_a_name_and_refuses_two_of_one_name(cli, home):
+    path = config_file(CONTINUE, home)
+    text = (
+        "name: Local Config\nversion: 1.0.0\nschema: v1\nmcpServers:\n"
+        "  - uses: anthropic/memory-mcp  # from the hub\n"
+        "  - name: demo\n    command: old\n  - name: demo\n    command: older\n"
+    )
+    path.write_text(text)
+    result = run(cli, CONTINUE, "--force")
+    assert result.exit_code == 1
+    assert "2 servers in `mcpServers` are named 'demo'" in " ".join(result.stderr.split())
+    assert path.read_text() == text and backups(path) == []
+
+    path.write_text(text.replace("name: demo\n    command: older", "name: other\n    command: x"))
+    assert run(cli, CONTINUE, "--force").exit_code == 0
+    blocks = YAML(typ="safe").load(path.read_text())["mcpServers"]
+    assert blocks == [
+        {"uses": "anthropic/memory-mcp"},
+        CONTINUE.entry,  # replaced where it stood
+        {"name": "other", "command": "x"},
+    ]
+    assert "  - uses: anthropic/memory-mcp  # from the hub\n" in path.read_text()
+    listed = json.loads(cli("client-config", "--list", "--url", URL, "--json").stdout)["clients"]
+    files = next(item for item in listed if item["client"] == "continue")["files"]
+    assert files[0]["entries"] == {"demo": "given"}
+
+
+def test_continue_servers_that_are_not_a_list_are_left_untouched(cli, home):
+    path = config_file(CONTINUE, home)
+    text = "name: Local Config\nmcpServers:\n  docs:\n    command: npx\n"
+    path.write_text(text)
+    result = run(cli, CONTINUE)
+    assert result.exit_code == 1
+    assert "`mcpServers` is not a list of servers" in " ".join(result.stderr.split())
+    assert path.read_text() == text
+
+
+def test_a_continue_block_file_in_the_project_carries_its_metadata(cli, home):
+    result = run(cli, CONTINUE, "--scope", "project")
+    assert result.exit_code == 0, result.output
+    path = Path.cwd() / ".continue" / "mcpServers" / "mcp.yaml"
+    assert path.read_text() == (
+        "name: MCP servers\nversion: 1.0.0\nschema: v1\nmcpServers:\n"
+        f"  - name: demo\n    type: streamable-http\n    url: {MCP}\n"
+    )

@@ -311,8 +311,10 @@ def test_cfmcp_check_headless_refuses_another_public_url(cli, work):
     assert "not a loopback URL" in words(result)
 
 
-@pytest.mark.parametrize(("typed", "meant"), [("cusor", "cursor"), ("chat-gpt", "chatgpt"),
-                                               ("claudeai", "claude-ai"), ("vscod", "vscode")])
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("cusor", "cursor"), ("chat-gpt", "chatgpt"), ("claudeai", "claude-ai"), ("vscod", "vscode")],
+)
 def test_a_mistyped_client_gets_the_nearest_name(cli, work, typed, meant):
     result = cli("client-config", typed)
     assert result.exit_code == 2

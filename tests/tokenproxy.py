@@ -32,9 +32,7 @@ def token_proxy(target_port: int, token: str) -> Iterator[int]:
                 host = f"localhost:{target_port}"
             # A value's surrounding whitespace is not part of it (RFC 9110, 5.5); httpx2
             # refuses to send it, so it goes as the value alone, as any proxy would.
-            headers = {
-                k: v.strip() for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP
-            }
+            headers = {k: v.strip() for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
             headers["Host"] = host
             headers["Authorization"] = f"Bearer {token}"
             length = int(self.headers.get("Content-Length") or 0)

@@ -34,7 +34,8 @@ def client_config(
         metavar="CLIENT",
         help="claude (Claude Desktop), claude-code, cursor, vscode, windsurf, codex, gemini, "
         "opencode, goose, copilot (GitHub Copilot CLI), qwen (Qwen Code), zed, kiro, amp, "
-        "cline, kilo (Kilo Code), droid (Factory Droid), warp, roo (Roo Code) or visualstudio; "
+        "cline, kilo (Kilo Code), droid (Factory Droid), warp, roo (Roo Code), continue or "
+        "visualstudio; "
         "claude-ai or chatgpt (web clients: the URL and the steps); lmstudio (--link).",
         show_default=False,
         autocompletion=_complete_client,
@@ -56,7 +57,7 @@ def client_config(
         metavar="user|project",
         autocompletion=_complete_scope,
         help="Which config file: your own or the project's (cursor, vscode, codex, gemini, "
-        "opencode, qwen, zed, kiro, amp, kilo, droid). Default: project for vscode, "
+        "opencode, qwen, zed, kiro, amp, kilo, droid, continue). Default: project for vscode, "
         "claude-code and roo, user for the others.",
         show_default=False,
     ),

@@ -22,6 +22,7 @@ from cfmcp.clients import (
     claude_desktop,
     cline,
     codex,
+    continue_dev,
     copilot,
     cursor,
     droid,
@@ -98,6 +99,7 @@ CLIENTS: dict[str, ClientSpec] = {
         droid.SPEC,
         warp.SPEC,
         roo.SPEC,
+        continue_dev.SPEC,
         visualstudio.SPEC,
     )
 }

@@ -113,7 +113,8 @@ def plan_edit(
         action = "created" if old_bytes is None else "added" if old_entry is None else "updated"
         start, expected = text, dict(data)
         if old_bytes is None and spec.new_file:
-            start, expected = jsonfile.dumps(spec.new_file) + newline, dict(spec.new_file)
+            start = spec.format.new_text(spec.new_file).replace("\n", newline)
+            expected = dict(spec.new_file)
         expected[key] = {**servers, name: entry}
         try:
             new_text = spec.format.set_member(start, key, name, entry, newline)

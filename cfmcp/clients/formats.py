@@ -10,6 +10,8 @@ with the line and column, and the file is then left untouched by the caller.
 - TOML (Codex): tomlkit, which keeps comments, order and formatting by design.
 - YAML (Goose): ruamel.yaml's round-trip mode, which keeps comments, key order and block
   style; PyYAML drops every comment, so it cannot edit a file a person wrote.
+- YAML whose servers are a list of named blocks (Continue): read as a table of name -> block,
+  so the rest of cfmcp sees the same shape as in every other format.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ class Format:
     set_member: Callable[[str, str, str, Any, str], str]
     # An entry as shown in a diff, in the file's own syntax.
     show: Callable[[str, str, Any], str]
+    # The text of a new file holding these top-level keys (and nothing else).
+    new_text: Callable[[dict[str, Any]], str] = lambda keys: jsonfile.dumps(keys) + "\n"
 
 
 # --- JSON ---------------------------------------------------------------------------------
@@ -178,22 +182,24 @@ TOML = Format("TOML", _parse_toml, _set_toml, _show_toml)
 _YAML_MAX_NODES = 100_000  # a file of aliases of aliases must not grow without end
 
 
-def _yaml(text: str = "") -> Any:
-    """A round-trip YAML that writes with the text's own indentation and document start."""
+def _yaml(text: str = "", dash_offset: int = 0) -> Any:
+    """A round-trip YAML that writes with the text's own indentation and document start
+    (`dash_offset`: how far a list's dashes sit in from their key where the text has no list)."""
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096  # never fold a long line (a URL) that the user kept on one
-    mapping, sequence, offset = _yaml_indents(text)
+    mapping, sequence, offset = _yaml_indents(text, dash_offset)
     yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
     yaml.explicit_start = text.lstrip().startswith("---")
     return yaml
 
 
-def _yaml_indents(text: str) -> tuple[int, int, int]:
+def _yaml_indents(text: str, dash_offset: int = 0) -> tuple[int, int, int]:
     """(mapping indent, sequence indent, dash offset) as the text uses them, each from its
-    first occurrence; Goose's own (serde_yaml: 2, 2, 0) where the text has none."""
+    first occurrence; two spaces and `dash_offset` where the text has none (Goose's serde_yaml
+    writes dashes at their key's column, Continue's `yaml` two spaces in)."""
     mapping: int | None = None
     offset: int | None = None
     lines = [line for line in text.splitlines() if line.strip() and line.lstrip()[0] != "#"]
@@ -207,7 +213,7 @@ def _yaml_indents(text: str) -> tuple[int, int, int]:
                 offset = depth - parent
         elif mapping is None and depth > parent:
             mapping = depth - parent
-    offset = 0 if offset is None else offset
+    offset = dash_offset if offset is None else offset
     return (2 if mapping is None else mapping), offset + 2, offset
 
 
@@ -277,4 +283,88 @@ def _show_yaml(table: str, name: str, entry: Any) -> str:
     return _set_yaml("", table, name, entry, "\n")
 
 
-YAML = Format("YAML", _parse_yaml, _set_yaml, _show_yaml)
+def _new_yaml(keys: dict[str, Any], dash_offset: int = 0) -> str:
+    import io
+
+    out = io.StringIO()
+    _yaml("", dash_offset).dump(_commented(keys), out)
+    return out.getvalue()
+
+
+YAML = Format("YAML", _parse_yaml, _set_yaml, _show_yaml, _new_yaml)
+
+
+# --- YAML, the servers a list of named blocks ---------------------------------------------
+
+
+def yaml_named_list(table: str) -> Format:
+    """YAML whose `table` is a list of blocks, each naming itself with `name:` (Continue's
+    `mcpServers`), read as a table of name -> block. The first block of a name is the one
+    cfmcp reads and replaces; a block with no name of its own (a hub block's `uses:`, or a
+    second of a name) is kept under a label such as "(block 3)", which no edit touches."""
+
+    def parse(text: str) -> Any:
+        value = _parse_yaml(text)
+        if isinstance(value, dict) and isinstance(value.get(table), list):
+            value[table] = _by_name(value[table])
+        return value
+
+    def set_member(text: str, table_: str, name: str, entry: Any, newline: str) -> str:
+        import io
+
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+        document = _yaml_document(text)
+        if document is None:
+            document = CommentedMap()
+        blocks = document.get(table)
+        if blocks is None:
+            blocks = document[table] = CommentedSeq()
+        elif not isinstance(blocks, list):
+            raise Unsupported(
+                f"`{table}` is not a list of servers",
+                hint=f"`{table}` should be a list of blocks, each with its `name`.",
+            )
+        named = [i for i, block in enumerate(blocks) if _name_of(block) == name]
+        if len(named) > 1:
+            raise Unsupported(
+                f"{len(named)} servers in `{table}` are named {name!r}",
+                hint="Remove or rename all but one of them, or pass another --name.",
+            )
+        if named:
+            blocks[named[0]] = _commented(entry)
+        else:
+            blocks.append(_commented(entry))
+        out = io.StringIO()
+        _yaml(text, dash_offset=2).dump(document, out)
+        return out.getvalue().replace("\n", newline)
+
+    def show(table_: str, name: str, entry: Any) -> str:
+        return set_member("", table_, name, entry, "\n")
+
+    def new_text(keys: dict[str, Any]) -> str:
+        return _new_yaml(keys, dash_offset=2)
+
+    return Format("YAML", parse, set_member, show, new_text)
+
+
+def _name_of(block: Any) -> str | None:
+    name = block.get("name") if isinstance(block, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def _by_name(blocks: list[Any]) -> dict[str, Any]:
+    table: dict[str, Any] = {}
+    unnamed = []
+    for number, block in enumerate(blocks, 1):
+        name = _name_of(block)
+        if name is None or name in table:
+            unnamed.append((number, block))
+        else:
+            table[name] = block
+    for number, block in unnamed:
+        label = f"(block {number})"
+        while label in table:
+            label += "'"
+        table[label] = block
+    return table

@@ -42,6 +42,11 @@ OTHER_CLIENTS = (
     ("Amp", "amp mcp oauth logout NAME"),
     ("Kilo Code", "kilo mcp logout NAME"),
     ("Factory Droid", "/mcp → the server → Clear Auth"),
+    # Continue's CLI signs in through mcp-remote, whose files --reset-auth removes.
+    (
+        "Continue",
+        "the CLI's sign-in is removed here; in the editors, remove the server and add it again",
+    ),
     # Not documented by the client: removing the server and adding it again signs in anew.
     (
         "Windsurf, Zed, Kiro, Cline, Warp, Roo Code, Visual Studio",

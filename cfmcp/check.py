@@ -4,8 +4,9 @@ The SDK's own OAuth client does the work; we watch its HTTP traffic to report ea
 flow with its time: 401 challenge, protected-resource and authorization-server metadata,
 dynamic client registration, authorization with PKCE, token. Then, per endpoint and protocol
 era, the MCP calls: `server/discover` (2026-07-28, every request self-contained) or
-`initialize` (2025), `tools/list` and a tool call, on /mcp (streamable HTTP) and on /sse
-(HTTP+SSE where the server has it, else the alias of /mcp that stateless servers keep).
+`initialize` (2025), `tools/list` and a tool call (or, asked for, a resource read or a prompt
+fetched), on /mcp (streamable HTTP) and on /sse (HTTP+SSE where the server has it, else the
+alias of /mcp that stateless servers keep).
 """
 
 from __future__ import annotations
@@ -236,17 +237,20 @@ async def run_check(
     url: str,
     *,
     headless: bool = False,
-    tool: str = DEFAULT_TOOL,
+    tool: str | None = DEFAULT_TOOL,
     arguments: dict[str, Any] | None = None,
     expect: str | None = None,
+    resource: str | None = None,
+    prompt: str | None = None,
     transports: Sequence[str] = ("mcp", "sse"),
     eras: Sequence[str] = ("modern", "legacy"),
     on_step: Callable[[Step], None] = lambda step: None,
     on_open_browser: Callable[[str], None] = lambda url: None,
     sign_in_timeout: float = 300.0,
 ) -> CheckResult:
-    """Sign in to the MCP server at `url` and call `tool` on each transport in each protocol
-    era; every step lands in the result.
+    """Sign in to the MCP server at `url` and call `tool` (read `resource`, get `prompt` with
+    `arguments`) on each transport in each protocol era; every step lands in the result.
+    `expect` is the text the first of them must give.
 
     /mcp is streamable HTTP, tried as a 2026-07-28 client (`server/discover`, no session) and
     as a 2025-era client (`initialize`). /sse is HTTP+SSE on a server that has it (the stateful
@@ -267,6 +271,8 @@ async def run_check(
         arguments = DEFAULT_ARGUMENTS if tool == DEFAULT_TOOL else {}
     if expect is None and tool == DEFAULT_TOOL and arguments == DEFAULT_ARGUMENTS:
         expect = DEFAULT_EXPECT
+    if prompt is not None:
+        check_prompt_arguments(arguments)
     result = CheckResult(url=base)
 
     def emit(step: Step) -> None:
@@ -360,6 +366,15 @@ async def run_check(
         server = f"{info.name} {info.version}, " if info else ""
         emit(Step(name, seconds, True, f"{server}protocol {session.protocol_version}"))
 
+        if tool is not None:
+            await call_tool(session, run, tool)
+        if resource is not None:
+            await read_resource(session, run, resource, expect if tool is None else None)
+        if prompt is not None:
+            first = tool is None and resource is None
+            await get_prompt(session, run, prompt, expect if first else None)
+
+    async def call_tool(session: ClientSession, run: _Pass, tool: str) -> None:
         name = f"tools/list ({run.label})"
         listed, seconds = await timed(name, session.list_tools)
         names = [t.name for t in listed.tools]
@@ -374,6 +389,37 @@ async def run_check(
         ok = not called.is_error and (expect is None or text == expect)
         detail = f"{text}" if expect is None else f"{text} (expected {expect})"
         emit(Step(name, seconds, ok, detail))
+
+    async def read_resource(
+        session: ClientSession, run: _Pass, uri: str, expected: str | None
+    ) -> None:
+        name = f"resources/read {uri} ({run.label})"
+        read, seconds = await timed(name, lambda: session.read_resource(uri))
+        contents = getattr(read, "contents", None) or []
+        parts = [
+            " ".join(item.text.split()) if getattr(item, "text", None) is not None
+            else f"({len(getattr(item, 'blob', ''))} characters of base64)"
+            for item in contents
+        ]  # fmt: skip
+        text = " ".join(parts)
+        kinds = sorted({str(item.mime_type) for item in contents if item.mime_type})
+        ok = bool(contents) and (expected is None or text == expected)
+        shown = f"{', '.join(kinds)}: {text}" if kinds else text
+        detail = shown if expected is None else f"{shown} (expected {expected})"
+        emit(Step(name, seconds, ok, detail if contents else "no contents"))
+
+    async def get_prompt(
+        session: ClientSession, run: _Pass, prompt: str, expected: str | None
+    ) -> None:
+        name = f"prompts/get {prompt} ({run.label})"
+        got, seconds = await timed(name, lambda: session.get_prompt(prompt, arguments))
+        messages = getattr(got, "messages", None) or []
+        text = " ".join(
+            " ".join(getattr(message.content, "text", "").split()) for message in messages
+        )
+        ok = bool(messages) and (expected is None or text == expected)
+        detail = text if expected is None else f"{text} (expected {expected})"
+        emit(Step(name, seconds, ok, detail if messages else "no messages"))
 
     async def over_streamable_http(run: _Pass) -> None:
         recorder.start(f"connect ({run.label})")
@@ -505,6 +551,15 @@ def _quiet_sdk_logs() -> None:
         logging.getLogger("mcp").setLevel(logging.CRITICAL + 1)
 
 
+def check_prompt_arguments(arguments: dict[str, Any]) -> None:
+    bad = [key for key, value in arguments.items() if not isinstance(value, str)]
+    if bad:
+        raise UsageError(
+            f"A prompt's arguments are text: give {', '.join(bad)} as strings.",
+            hint='e.g. --prompt summarize --args \'{"text": "Hi."}\'',
+        )
+
+
 def parse_arguments(text: str | None) -> dict[str, Any] | None:
     if text is None:
         return None
@@ -610,10 +665,12 @@ def check_command(
     *,
     url: str | None,
     headless: bool,
-    tool: str,
+    tool: str | None,
     args: str | None,
     expect: str | None,
     transport: str,
+    resource: str | None = None,
+    prompt: str | None = None,
     era: str = "both",
     env: str | None,
     as_json: bool,
@@ -629,6 +686,10 @@ def check_command(
     if eras is None:
         raise UsageError(f"--era must be modern, legacy or both, not {era!r}.")
     arguments = parse_arguments(args)
+    if tool is None and resource is None and prompt is None:
+        tool = DEFAULT_TOOL
+    if prompt is not None and arguments:
+        check_prompt_arguments(arguments)
     target = server_base(url or default_url(env, headless=headless))
     if headless:
         require_loopback(target, "the server", running_tunnels())
@@ -661,6 +722,8 @@ def check_command(
                     tool=tool,
                     arguments=arguments,
                     expect=expect,
+                    resource=resource,
+                    prompt=prompt,
                     transports=transports,
                     eras=eras,
                     on_step=show_step,

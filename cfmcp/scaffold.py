@@ -12,7 +12,8 @@ value, e.g. a test of sessions only the stateful variant has). "*" stands for ev
 value, and a value may map to another such choice, by another option (the Worker's entry
 point: by `auth`, then by `variant`). Those sources are used only through
 "choose", and their folders (`variants/`, `toolchains/`) are never copied as they are: one
-source for every variant, switches instead of copies.
+source for every variant, switches instead of copies. Nor is the folder "generators" names:
+what `cfmcp add` writes into a project (a tool, a resource, a prompt, and its test).
 """
 
 from __future__ import annotations
@@ -108,11 +109,19 @@ class Template:
     # Files earlier versions of the template wrote and this one does not: `cfmcp upgrade`
     # removes them when their owner never changed them.
     retired: tuple[str, ...] = ()
+    # The folder of `cfmcp add`'s templates (a tool, a resource, …): never copied as it is.
+    generators: str | None = None
+
+    @property
+    def generators_root(self) -> Path | None:
+        return self.root / self.generators if self.generators else None
 
     def files(self, options: dict[str, str]) -> list[TemplateFile]:
         """The files to write for `options` (each option named in "choose" -> its value)."""
         chosen_sources = {source for choice in self.choices.values() for source in _sources(choice)}
         pools = {PurePosixPath(s).parent for s in chosen_sources} - {PurePosixPath(".")}
+        if self.generators:
+            pools.add(PurePosixPath(self.generators))
         files = []
         for source in sorted(self.root.rglob("*")):
             if not source.is_file() or source.name == TEMPLATE_META:
@@ -188,6 +197,7 @@ def load_template(name: str = DEFAULT_TEMPLATE) -> Template:
         ),
         choices=meta.get("choose", {}),
         retired=tuple(meta.get("retired", ())),
+        generators=meta.get("generators"),
     )
 
 

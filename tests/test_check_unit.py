@@ -122,3 +122,14 @@ def test_doctor_reports_an_unknown_sign_in_provider_without_stopping(tmp_path):
     assert provider.status == FAIL and "'gitlab'" in provider.message
     assert "cloudflare, github" in (provider.fix or "")
     assert check_remote_secrets(project, None, timeout=5).status == SKIP  # wrangler not run
+
+
+def test_a_prompts_arguments_must_be_text(cli):
+    result = cli("check", "http://127.0.0.1:9", "--prompt", "summarize", "--args", '{"n": 1}')
+    assert result.exit_code == 2
+    assert "A prompt's arguments are text: give n as strings." in " ".join(result.output.split())
+
+
+def test_check_help_names_resources_and_prompts(cli):
+    result = cli("check", "--help")
+    assert "--resource" in result.output and "--prompt" in result.output

@@ -20,7 +20,10 @@ pytestmark = pytest.mark.integration
 
 CONFORMANCE = "@modelcontextprotocol/conformance@0.2.0-alpha.12"  # needs Node 22+
 BASELINE = Path(__file__).with_name("conformance-baseline.yml")
-LEGACY_SCENARIOS = ["server-initialize", "ping", "tools-list", "dns-rebinding-protection"]
+LEGACY_SCENARIOS = [
+    "server-initialize", "ping", "tools-list", "resources-list", "prompts-list",
+    "dns-rebinding-protection",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -60,11 +63,13 @@ def test_what_2026_07_28_requires_passes(conformance, proxied, tmp_path):
     checks = checks_of(tmp_path)
     # What a tools-only server must do, each check passed: the stateless lifecycle, tools,
     # rebinding protection, caching hints on tools/list, and the SSE response streams.
-    for scenario in ("server-stateless", "tools-list", "dns-rebinding-protection"):
+    # Resources and prompts are listed, and an unknown resource is an error, as MCP says.
+    served = ("tools-list", "resources-list", "prompts-list", "sep-2164-resource-not-found")
+    for scenario in ("server-stateless", "dns-rebinding-protection", *served):
         assert checks.get(scenario), f"{scenario} did not run"
     failed = [
         (scenario, check["id"])
-        for scenario in ("tools-list", "dns-rebinding-protection", "server-sse-multiple-streams")
+        for scenario in (*served, "dns-rebinding-protection", "server-sse-multiple-streams")
         for check in checks.get(scenario, [])
         if check["status"] not in ("SUCCESS", "INFO")
     ]

@@ -23,6 +23,12 @@ def _tree(root: Path) -> dict[str, bytes]:
 SOURCES = {
     "src/index.ts",
     "src/tools.ts",
+    "src/tools/add.ts",
+    "src/tools/whoami.ts",
+    "src/resources.ts",
+    "src/resources/about.ts",
+    "src/prompts.ts",
+    "src/prompts/summarize.ts",
     "src/server.ts",
     "src/oauth.ts",
     "src/guards.ts",
@@ -46,6 +52,8 @@ TESTS = {
     "test/upstream-stub.ts",
     "test/stub-kit.ts",
     "test/tools.test.ts",
+    "test/about.resource.test.ts",
+    "test/summarize.prompt.test.ts",
     "test/oauth.test.ts",
 }
 
@@ -98,7 +106,7 @@ def test_init_renders_a_complete_stateless_project(cli, tmp_path, toolchain):
     assert "MCP_OBJECT" not in (target / "src/env.d.ts").read_text()
     index = (target / "src/index.ts").read_text()
     assert "createMcpHandler" in index and "McpAgent" not in index
-    assert "registerTool(" in (target / "src/tools.ts").read_text()
+    assert "registerTool(" in (target / "src/tools/add.ts").read_text()
     assert wrangler["kv_namespaces"][0]["binding"] == "OAUTH_KV"
     assert wrangler["dev"]["port"] == 8788
     assert wrangler["vars"]["CLOUDFLARE_OAUTH_URL"] == "https://dash.cloudflare.com/oauth2"
@@ -146,7 +154,7 @@ def test_init_stateful_writes_the_durable_object_design(cli, tmp_path):
     ]
     assert "MCP_OBJECT" in (target / "src/env.d.ts").read_text()
     index = (target / "src/index.ts").read_text()
-    assert "class MyMCP extends McpAgent" in index and "registerTools" in index
+    assert "class MyMCP extends McpAgent" in index and "offerAll(" in index
     readme = (target / "README.md").read_text()
     assert "HTTP+SSE" in readme and "Durable Object" in readme
     # One source: the shared files are the same bytes in both variants.

@@ -17,13 +17,15 @@ pytestmark = pytest.mark.integration
 
 NPM_TEST_TIMEOUT = 300
 
+ERAS = ("modern", "legacy")
 TOOL_TESTS = (
     "add adds two numbers",
     "add refuses arguments that are not numbers",
     "whoami shows the user who signed in",
     "whoami is still the same user after a refresh",
     "clients of the 2025 protocol get the same tools",
-    "your tool here (copy this test)",
+    *(f"about is listed and read ({era} protocol)" for era in ERAS),
+    *(f"summarize is listed and fills in its text ({era} protocol)" for era in ERAS),
 )
 OAUTH_TESTS = (
     "/mcp without a token is 401 and points to the resource metadata",
@@ -102,7 +104,7 @@ def test_npm_test_passes_offline(project):
 
 
 def test_a_wrong_sum_fails_the_add_test(project):
-    tools = project / "src/tools.ts"
+    tools = project / "src/tools/add.ts"
     source = tools.read_text()
     assert source.count("String(a + b)") == 1
     tools.write_text(source.replace("String(a + b)", "String(a + b + 1)"))

@@ -19,6 +19,7 @@ from tests.test_project_tests import npm_test, passed
 
 pytestmark = pytest.mark.integration
 
+ERAS = ("modern", "legacy")
 PUBLIC_TESTS = {
     "/mcp answers without a token",
     "there is no sign-in: /authorize, /token, /register and the OAuth metadata are 404",
@@ -27,7 +28,8 @@ PUBLIC_TESTS = {
     "add refuses arguments that are not numbers",
     "whoami says nobody signed in",
     "clients of the 2025 protocol get the same tools",
-    "your tool here (copy this test)",
+    *(f"about is listed and read ({era} protocol)" for era in ERAS),
+    *(f"summarize is listed and fills in its text ({era} protocol)" for era in ERAS),
 }
 SIGN_IN_FILES = (
     "src/oauth.ts",

@@ -24,14 +24,16 @@ SIGN_IN = {"src/oauth.ts", "src/auth-handler.ts", "test/oauth.test.ts", "test/up
 def test_every_combination_has_one_file_per_target(options):
     targets = [str(f.target) for f in TEMPLATE.files(options)]
     assert len(targets) == len(set(targets))
-    for needed in ("src/index.ts", "src/upstream.ts", "src/tools.ts", "test/harness.ts",
-                   "test/tools.test.ts", "test/worker.ts", "package-lock.json"):  # fmt: skip
+    for needed in ("src/index.ts", "src/upstream.ts", "src/tools.ts", "src/tools/add.ts",
+                   "src/resources.ts", "src/prompts.ts", "test/harness.ts", "test/tools.test.ts",
+                   "test/worker.ts", "package-lock.json"):  # fmt: skip
         assert needed in targets, needed
     present = SIGN_IN & set(targets)
     assert present == (SIGN_IN if options["auth"] != "none" else set())
     assert ("src/openid-connect.ts" in targets) == (options["auth"] in ("google", "oidc"))
     assert ("test/sessions.test.ts" in targets) == (options["variant"] == "stateful")
-    assert not any(t.startswith(("signin/", "public/", "upstreams/", "variants/")) for t in targets)
+    assert not any(t.startswith(("signin/", "public/", "upstreams/", "variants/", "add/"))
+                   for t in targets)  # fmt: skip
 
 
 def test_pick_nests_and_defaults():

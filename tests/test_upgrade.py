@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -115,15 +116,27 @@ def assert_refused(root: Path, message: str, *args: str) -> dict:
 
 def resolve_taking_template(path: Path) -> None:
     """Resolve every conflict region of `path` with the template's side."""
-    lines, keep = [], True
+    resolve(path, "template")
+
+
+def resolve(path: Path, side: str) -> None:
+    """Resolve every conflict region of `path` with one side: "template" or "yours"."""
+    lines, region = [], None
     for line in path.read_text().splitlines(keepends=True):
         if line.startswith("<<<<<<< "):
-            keep = False
-        elif (line.startswith("=======") and not keep) or line.startswith(">>>>>>> "):
-            keep = True
-        elif keep:
+            region = "yours"
+        elif line.startswith("=======") and region == "yours":
+            region = "template"
+        elif line.startswith(">>>>>>> "):
+            region = None
+        elif region in (None, side):
             lines.append(line)
     path.write_text("".join(lines))
+
+
+# The owner's edits collide with the template's in these files: server.ts (a line both
+# changed) and tools.ts (the owner's tools in it; the template now lists one file per tool).
+CONFLICTS = ["src/server.ts", "src/tools.ts"]
 
 
 def actions(report: dict) -> dict[str, str]:
@@ -141,15 +154,15 @@ def test_dry_run_shows_the_plan_and_writes_nothing(tmp_path):
     assert result.returncode == 1, result.stderr  # a conflict would remain
     assert tree(root) == before
     assert report["ok"] is False and report["dry_run"] is True
-    assert report["conflicts"] == ["src/server.ts"]
+    assert report["conflicts"] == CONFLICTS
     plan = actions(report)
-    assert plan["src/tools.ts"] == "keep"
+    assert plan["src/tools.ts"] == "conflict"
     assert plan["src/refresh-gate.ts"] == "add"
     assert plan["src/oauth.ts"] == "replace"
     assert plan["wrangler.toml"] == "merge"
     assert plan["README.md"] == "merge"
     text = run_cfmcp("-C", str(root), "upgrade", "--dry-run").stderr
-    assert "template v4 → v7" in text and "src/server.ts" in text and "nothing written" in text
+    assert "template v4 → v8" in text and "src/server.ts" in text and "nothing written" in text
 
 
 # (fixture, template version, variant, the toolchain set to move to)
@@ -169,11 +182,11 @@ def test_upgrade_keeps_the_owners_work_and_marks_the_conflict(
     edit_as_owner(root)
     result, report = upgrade(root, *(["--toolchain", toolchain] if toolchain else []))
     assert result.returncode == 1, result.stderr
-    assert report["conflicts"] == ["src/server.ts"]
-    assert report["template"] == {"from": version, "to": "7"}
+    assert report["conflicts"] == CONFLICTS
+    assert report["template"] == {"from": version, "to": "8"}
     assert report["toolchain"]["to"] == "current" and report["variant"] == variant
     server = (root / "src" / "server.ts").read_text()
-    assert "<<<<<<< yours" in server and ">>>>>>> cfmcp template v7" in server
+    assert "<<<<<<< yours" in server and ">>>>>>> cfmcp template v8" in server
 
     tools = (root / "src" / "tools.ts").read_text()
     assert '"shout"' in tools and "Add two numbers together." in tools
@@ -207,8 +220,8 @@ def test_upgrade_keeps_the_owners_work_and_marks_the_conflict(
         assert (root / added).is_file()
 
     state = json.loads((root / "cfmcp.json").read_text())
-    assert state["template"]["version"] == "7"
-    assert state["conflicts"] == ["src/server.ts"]
+    assert state["template"]["version"] == "8"
+    assert state["conflicts"] == CONFLICTS
     assert "upgrading" not in state
     # What the record names is in git's object store: the next upgrade's base.
     blob = state["files"]["src/server.ts"]
@@ -216,10 +229,11 @@ def test_upgrade_keeps_the_owners_work_and_marks_the_conflict(
 
     # Until the markers go, the command says so (and exits 1).
     result, report = upgrade(root, "--dry-run")
-    assert result.returncode == 1 and report["conflicts"] == ["src/server.ts"]
+    assert result.returncode == 1 and report["conflicts"] == CONFLICTS
 
     # Resolved and not yet committed: running again only checks (nothing left to write).
     resolve_taking_template(root / "src" / "server.ts")
+    resolve(root / "src" / "tools.ts", "yours")
     result, report = upgrade(root)
     assert result.returncode == 0, result.stdout + result.stderr
     assert set(actions(report).values()) <= {"keep"}
@@ -373,15 +387,17 @@ def test_bad_projects_are_refused_with_nothing_changed(tmp_path):
 
 def test_uncommitted_changes_need_force(tmp_path):
     root = generated("v4-github", tmp_path / "legacy")
-    (root / "src" / "tools.ts").write_text("// half done\n")
+    (root / "src" / "tools" / "mine.ts").parent.mkdir()
+    (root / "src" / "tools" / "mine.ts").write_text("// half done\n")
     before = tree(root)
     result, report = upgrade(root)
     assert result.returncode == 1
-    assert "uncommitted changes (src/tools.ts)" in report["error"] and "--force" in report["hint"]
+    assert "uncommitted changes (src/tools/mine.ts)" in report["error"]
+    assert "--force" in report["hint"]
     assert tree(root) == before
     result, report = upgrade(root, "--force")
     assert result.returncode == 0, result.stderr
-    assert (root / "src" / "tools.ts").read_text() == "// half done\n"
+    assert (root / "src" / "tools" / "mine.ts").read_text() == "// half done\n"
 
 
 def test_a_symlinked_file_is_left_alone(tmp_path):
@@ -438,14 +454,14 @@ def test_an_interrupted_upgrade_leaves_whole_files_and_finishes_when_run_again(t
     result, report = upgrade(root)
     assert result.returncode == 1, result.stderr  # the conflict, not the uncommitted files
     assert "uncommitted" not in result.stdout
-    assert report["conflicts"] == ["src/server.ts"] and report["own_packages"] == ["is-odd"]
+    assert report["conflicts"] == CONFLICTS and report["own_packages"] == ["is-odd"]
     after = tree(root)
     assert {p: d for p, d in after.items() if p != "cfmcp.json"} == {
         p: d for p, d in finished.items() if p != "cfmcp.json"
     }
     record = json.loads(after["cfmcp.json"])
     assert record["files"] == json.loads(finished["cfmcp.json"])["files"]
-    assert record["conflicts"] == ["src/server.ts"] and "upgrading" not in record
+    assert record["conflicts"] == CONFLICTS and "upgrading" not in record
     assert blob_id(after["src/server.ts"]) != record["files"]["src/server.ts"]
 
 
@@ -465,6 +481,16 @@ def test_the_upgraded_project_builds_tests_itself_and_serves_the_owners_tool(
     result, _ = upgrade(root, "--toolchain", "current")
     assert result.returncode == 1
     resolve_taking_template(root / "src" / "server.ts")
+    # The owner's tool moves into a file of its own, as the new layout has it.
+    resolve_taking_template(root / "src" / "tools.ts")
+    added = run_cfmcp("-C", str(root), "add", "tool", "shout", "--param", "text:string")
+    assert added.returncode == 0, added.stderr
+    shout = root / "src" / "tools" / "shout.ts"
+    body = re.sub(r"const reply = .*;", "const reply = text.toUpperCase();", shout.read_text())
+    shout.write_text(body)
+    test = root / "test" / "shout.tool.test.ts"
+    expected = 'const expected = "EXAMPLE";'
+    test.write_text(re.sub(r"const expected = .*;", expected, test.read_text()))
     (root / "node_modules").symlink_to(worker_project / "node_modules", target_is_directory=True)
 
     tsc = subprocess.run(["npm", "run", "typecheck"], cwd=root, capture_output=True, text=True,
@@ -493,7 +519,7 @@ def test_doctor_says_when_the_template_is_behind(tmp_path):
         return checks["template"]
 
     check = template_check()
-    assert check["status"] == "warn" and "v4; this cfmcp writes v7" in check["message"]
+    assert check["status"] == "warn" and "v4; this cfmcp writes v8" in check["message"]
     assert "cfmcp upgrade --dry-run" in check["fix"]
     result, _ = upgrade(root)
     assert result.returncode == 0, result.stderr
@@ -607,13 +633,14 @@ def test_a_crlf_checkout_merges_as_lf_and_stays_crlf(tmp_path):
     git(root, "commit", "-qam", "a line")
     result, report = upgrade(root)
     assert result.returncode == 1, result.stderr
-    assert report["conflicts"] == ["src/server.ts"]  # the one edit that collides, as with LF
+    assert report["conflicts"] == CONFLICTS  # the edits that collide, as with LF
     plan = actions(report)
-    assert plan["src/oauth.ts"] == "replace" and plan["src/tools.ts"] == "keep"
+    assert plan["src/oauth.ts"] == "replace"
     oauth = (root / "src" / "oauth.ts").read_bytes()
     assert oauth.count(b"\n") == oauth.count(b"\r\n")  # written back with CRLF
     assert plan["README.md"] == "merge" and b"A line of ours.\r\n" in readme.read_bytes()
-    assert git(root, "status", "--porcelain", "--", "src/tools.ts") == ""
+    tools = (root / "src" / "tools.ts").read_bytes()
+    assert b"<<<<<<< yours" in tools and tools.count(b"\n") == tools.count(b"\r\n")
 
 
 def test_without_a_base_a_second_run_still_offers_the_template(tmp_path):

@@ -15,7 +15,8 @@ from cfmcp.cli.app import (
     epilog="Examples: [bold]cfmcp check --headless[/bold]  (against cfmcp dev)   "
     "[bold]cfmcp check https://my-mcp.example.workers.dev[/bold]   "
     "[bold]cfmcp check --headless --era modern[/bold]   "
-    "[bold]cfmcp check --tool whoami --json[/bold]",
+    "[bold]cfmcp check --tool whoami --json[/bold]   "
+    "[bold]cfmcp check --headless --resource resource://about[/bold]",
     rich_help_panel="Develop",
 )
 def check(
@@ -30,15 +31,30 @@ def check(
         "--headless",
         help="Approve and sign in without a browser (loopback servers only, e.g. cfmcp dev).",
     ),
-    tool: str = typer.Option("add", "--tool", help="Tool to call."),
+    tool: str | None = typer.Option(
+        None,
+        "--tool",
+        metavar="NAME",
+        help="Tool to call (default: add, unless --resource or --prompt is given).",
+    ),
     args: str | None = typer.Option(
-        None, "--args", metavar="JSON", help='Tool arguments. Default for add: {"a":23,"b":19}.'
+        None,
+        "--args",
+        metavar="JSON",
+        help='Arguments of the tool or prompt. Default for add: {"a":23,"b":19}.',
     ),
     expect: str | None = typer.Option(
         None,
         "--expect",
         metavar="TEXT",
-        help="Text the tool must return (default for add 23+19: 42).",
+        help="Text the tool must return (default for add 23+19: 42); without a tool, the "
+        "resource's text or the prompt's message.",
+    ),
+    resource: str | None = typer.Option(
+        None, "--resource", metavar="URI", help="Read this resource, e.g. resource://about."
+    ),
+    prompt: str | None = typer.Option(
+        None, "--prompt", metavar="NAME", help="Get this prompt (its arguments in --args)."
     ),
     transport: str = typer.Option(
         "both",
@@ -61,8 +77,8 @@ def check(
     """Prove it works: sign in as a real MCP client and call a tool.
 
     Discovery, dynamic registration, PKCE authorization and token, then, for each endpoint and
-    protocol era, server/discover or initialize, tools/list and a tool call, each step timed.
-    Exit 0 only if all pass.
+    protocol era, server/discover or initialize, tools/list and a tool call (and a resource
+    read, a prompt fetched, when asked), each step timed. Exit 0 only if all pass.
     """
     from cfmcp.check import check_command
 
@@ -72,6 +88,8 @@ def check(
         tool=tool,
         args=args,
         expect=expect,
+        resource=resource,
+        prompt=prompt,
         transport=transport,
         era=era,
         env=env,

@@ -202,7 +202,8 @@ def _next_steps_panel(root: Path, *, installed: bool, auth: str, issuer: str = "
         rows.append(("cfmcp up", "live on Cloudflare: KV, secrets, deploy (it says"))
         rows.append(("", f"which {title} OAuth client to register first)"))
     rows.append(("cfmcp client-config claude", "connect Claude Desktop (or cursor, vscode, …)"))
-    rows.append(("src/tools.ts", "where your tools go (add and whoami are examples)"))
+    rows.append(("cfmcp add tool NAME", "a tool of your own: src/tools/NAME.ts, tested"))
+    rows.append(("src/tools/", "the tools (add and whoami are examples)"))
     tested = "tools" if auth == "none" else "sign-in and tools"
     rows.append(("npm test", f"test them: {tested} in workerd, offline (test/)"))
     console.panel("Next steps", rows)

@@ -180,8 +180,8 @@ def _require_tunnel_support(project: Project) -> None:
         raise CfmcpError(
             f"This project's Worker (template {version}) predates tunnel support: it would "
             "refuse the tunnel's host.",
-            hint="Make a new project with `cfmcp init` and move your tools across (src/tools.ts), "
-            "or set PUBLIC_URL in wrangler.toml to your own tunnel's URL.",
+            hint="Run `cfmcp upgrade` for the current template, or set PUBLIC_URL in "
+            "wrangler.toml to your own tunnel's URL.",
         )
 
 

@@ -28,6 +28,8 @@ export interface TestServer {
    * clients from before 2026-07-28 do.
    */
   connect(options?: { era?: "modern" | "legacy" }): Promise<Connected>;
+  /** A connected MCP client: connect(), under the name servers with sign-in use too. */
+  mcp(options?: { era?: "modern" | "legacy" }): Promise<Connected>;
 }
 
 /** Starts the Worker before this file's tests and stops it after them. */
@@ -45,7 +47,7 @@ export function testServer(): TestServer {
     await worker?.close();
   });
 
-  return {
+  const server: TestServer = {
     get url() {
       return worker.url;
     },
@@ -71,5 +73,8 @@ export function testServer(): TestServer {
         },
       };
     },
+
+    mcp: (options) => server.connect(options),
   };
+  return server;
 }

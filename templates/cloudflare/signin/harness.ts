@@ -50,6 +50,8 @@ export interface TestServer {
    * (initialize first), as clients from before 2026-07-28 do.
    */
   signIn(options?: { email?: string; era?: "modern" | "legacy" }): Promise<SignedIn>;
+  /** A connected MCP client, as the test user: signIn(), under the name public servers use. */
+  mcp(options?: { era?: "modern" | "legacy" }): Promise<SignedIn>;
   /**
    * The OAuth part of signIn() alone: the tokens an MCP client ends up with. The file's tests
    * share one registered client; `newClient: true` registers another, as a second app would.
@@ -162,6 +164,8 @@ export function testServer(): TestServer {
     async signIn({ email, era } = {}) {
       return server.connect(await server.authorize({ email }), { era });
     },
+
+    mcp: (options) => server.signIn(options),
 
     async connect(tokens, { era = "modern" } = {}) {
       const client = new Client(

@@ -1,5 +1,6 @@
-// The tools of src/tools.ts, called the way MCP clients call them: signed in, over streamable
-// HTTP on /mcp. `npm test` runs every test/*.test.ts; ./harness.ts has the helpers.
+// The example tools of src/tools/, called the way MCP clients call them: signed in, over
+// streamable HTTP on /mcp. `npm test` runs every test/*.test.ts; ./harness.ts has the helpers.
+// `cfmcp add tool NAME` writes a test like these for each tool it adds.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { testServer } from "./harness.ts";
@@ -38,12 +39,4 @@ test("clients of the 2025 protocol get the same tools", async () => {
   assert.deepEqual(await names("legacy"), await names("modern"));
   const mcp = await server.signIn({ era: "legacy" });
   assert.equal(await mcp.text("add", { a: 40, b: 2 }), "42");
-});
-
-// ─── Your tool here ───────────────────────────────────────────────────────────────────────
-// Copy this test for each tool you add to src/tools.ts: its name, its arguments, the text you
-// expect. `mcp.call()` gives the whole result; `mcp.client` is the MCP SDK's client.
-test("your tool here (copy this test)", async () => {
-  const mcp = await server.signIn();
-  assert.equal(await mcp.text("add", { a: 0.5, b: 0.25 }), "0.75");
 });

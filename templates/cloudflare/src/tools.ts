@@ -1,25 +1,13 @@
-// The tools this MCP server offers. Add yours here: a name, a description the model reads, an
-// input schema (zod), and a function that returns content. `user()` is who signed in.
+// The tools this MCP server offers: one file each in ./tools/, listed below. To add one, run
+// `cfmcp add tool NAME` (or copy ./tools/add.ts, then list it here).
 import type { McpServer } from "@modelcontextprotocol/server";
-import { z } from "zod";
-import { publicProfile, type UserProps } from "./upstream";
+import type { UserProps } from "./upstream";
+import * as add from "./tools/add";
+import * as whoami from "./tools/whoami";
+
+/** Each file in ./tools/ exports `register`: it puts its tool on the server. */
+const tools: { register(server: McpServer, user: () => UserProps): void }[] = [add, whoami];
 
 export function registerTools(server: McpServer, user: () => UserProps) {
-  server.registerTool(
-    "add",
-    {
-      description: "Add two numbers.",
-      inputSchema: z.object({ a: z.number(), b: z.number() }),
-    },
-    async ({ a, b }) => ({ content: [{ type: "text", text: String(a + b) }] }),
-  );
-
-  server.registerTool(
-    "whoami",
-    { description: "Who signed in: id, email and name, as the sign-in provider knows them." },
-    async () => {
-      const text = JSON.stringify(publicProfile(user()), null, 2);
-      return { content: [{ type: "text", text }] };
-    },
-  );
+  for (const tool of tools) tool.register(server, user);
 }

@@ -2,7 +2,7 @@
 // client. Those clients keep a session on /mcp (streamable HTTP) and on /sse (HTTP+SSE), with
 // server-to-client requests, notifications and state that lives as long as the session.
 // 2026-07-28 clients have no sessions in their protocol: /mcp answers them per request, with
-// the same tools (./tools.ts).
+// the same tools, resources and prompts (./server.ts).
 import { McpServer as SessionServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { isLegacyRequest, type McpServer } from "@modelcontextprotocol/server";
 import { McpAgent } from "agents/mcp";
@@ -10,8 +10,7 @@ import { createMcpHandler } from "agents/mcp/server";
 import type { UserProps } from "./upstream";
 import { SERVER_NAME, SERVER_VERSION } from "./config";
 import { oauthWorker } from "./oauth";
-import { createServer } from "./server";
-import { registerTools } from "./tools";
+import { createServer, offerAll } from "./server";
 
 // The Durable Object that lets one token refresh of a sign-in through at a time.
 export { RefreshGate } from "./refresh-gate";
@@ -25,15 +24,28 @@ function ownerOf(props: SessionProps): string {
   return JSON.stringify([props.userId, props.clientId]);
 }
 
+/**
+ * The v1 session server as the v2 McpServer the tools, resources and prompts are written for.
+ * Of what they use, only registerPrompt differs: v1 takes the arguments' shape, v2 a z.object.
+ */
+function asModern(session: SessionServer): McpServer {
+  const server = session as unknown as McpServer;
+  const registerPrompt = session.registerPrompt.bind(session) as (...args: unknown[]) => unknown;
+  const v2Style = (name: string, config: { argsSchema?: { shape: unknown } }, cb: unknown) =>
+    registerPrompt(name, { ...config, argsSchema: config.argsSchema?.shape }, cb);
+  server.registerPrompt = v2Style as unknown as McpServer["registerPrompt"];
+  return server;
+}
+
 /** One MCP session, usable only with tokens of the user and client that started it. */
 export class MyMCP extends McpAgent<Env, unknown, SessionProps> {
-  // McpAgent serves the MCP SDK v1 server. The tools use only the registerTool surface that
-  // v1 shares with v2 (name, description, a z.object schema, arguments in, content out); a
-  // tool that reads its handler's second argument gets v1's `extra` here, v2's context there.
+  // McpAgent serves the MCP SDK v1 server. The tools, resources and prompts use only the
+  // surface v1 shares with v2 (names, descriptions, z.object schemas, arguments in, content
+  // out); a handler that reads its last argument gets v1's `extra` here, v2's context there.
   server = new SessionServer({ name: SERVER_NAME, version: SERVER_VERSION });
 
   async init() {
-    registerTools(this.server as unknown as McpServer, () => this.props!);
+    offerAll(asModern(this.server), () => this.props!);
   }
 
   /** A new session belongs to whoever started it, for good. */

@@ -1,0 +1,529 @@
+"""`cfmcp add tool|resource|prompt NAME`: a new piece of the server in a file of its own
+(`src/tools/NAME.ts`, …), listed where the server's pieces of that kind are (`src/tools.ts`,
+…), with a test of it in the project's `npm test` (`test/NAME.tool.test.ts`, …).
+
+`plan_add` renders everything and checks it (a name that is valid and free, a list it can
+extend) without writing; `apply_add` writes the new files (never over anything) and then the
+list, in one step each. The new code comes from the template's generators folder
+(`templates/cloudflare/add/`), so it reads like the rest of the project; the placeholder it
+returns is what its test expects, so `npm test` passes until the owner writes the real thing,
+and then the test says what to change.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from cfmcp.errors import CfmcpError, UsageError
+from cfmcp.project import Project
+
+KindName = Literal["tool", "resource", "prompt"]
+
+MAX_LINE = 100  # a list longer than this goes one name a line
+NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
+PARAM_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+# Words a TypeScript binding cannot be (`import * as delete` is a syntax error).
+_WORDS = (
+    "break case catch class const continue debugger default delete do else enum export extends "
+    "false finally for function if import in instanceof new null return super switch this throw "
+    "true try typeof var void while with yield let static implements interface package private "
+    "protected public await async arguments eval of type from as"
+)
+RESERVED = frozenset(_WORDS.split())
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: KindName
+    folder: str  # where each piece's file goes, e.g. "src/tools"
+    list_file: str  # the file that lists them, e.g. "src/tools.ts"
+    list_name: str  # the array in it, e.g. "tools"
+    register: str  # the McpServer method that puts one on the server
+
+
+KINDS: dict[str, Kind] = {
+    "tool": Kind("tool", "src/tools", "src/tools.ts", "tools", "registerTool"),
+    "resource": Kind(
+        "resource", "src/resources", "src/resources.ts", "resources", "registerResource"
+    ),
+    "prompt": Kind("prompt", "src/prompts", "src/prompts.ts", "prompts", "registerPrompt"),
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    """A tool's input or a prompt's argument, as `--param name:type` gives it."""
+
+    name: str
+    type: str  # string, number, integer, boolean, string[], number[], or choices "a,b,c"
+    optional: bool = False
+
+    @property
+    def zod(self) -> str:
+        if "," in self.type:
+            schema = f"z.enum({json.dumps(self.type.split(','))})"
+        else:
+            schema = ZOD[self.type]
+        return f"{self.name}: {schema}{'.optional()' if self.optional else ''}"
+
+    @property
+    def sample(self) -> Any:
+        if "," in self.type:
+            return self.type.split(",")[0]
+        return SAMPLES[self.type]
+
+
+ZOD = {
+    "string": "z.string()",
+    "number": "z.number()",
+    "integer": "z.number().int()",
+    "boolean": "z.boolean()",
+    "string[]": "z.array(z.string())",
+    "number[]": "z.array(z.number())",
+}
+SAMPLES: dict[str, Any] = {
+    "string": "example",
+    "number": 1.5,
+    "integer": 1,
+    "boolean": True,
+    "string[]": ["example"],
+    "number[]": [1.5],
+}
+PARAM_TYPES = ", ".join(ZOD) + ", or choices such as celsius,fahrenheit"
+
+
+def parse_param(text: str, *, kind: KindName = "tool") -> Param:
+    """`name:type` (`name?:type` when it may be left out); a prompt's arguments are text, so
+    there `name` alone is enough."""
+    name, _, type_ = text.partition(":")
+    name, optional = name.strip(), name.strip().endswith("?")
+    name = name.removesuffix("?")
+    type_ = type_.strip() or ("string" if kind == "prompt" else "")
+    example = "--arg topic" if kind == "prompt" else "--param city:string"
+    if not PARAM_PATTERN.fullmatch(name) or name in RESERVED:
+        raise UsageError(
+            f"{text!r}: {name!r} is not a name an argument can have.",
+            hint=f"Use letters, digits and _, starting with a letter, e.g. {example}",
+        )
+    if kind == "prompt" and type_ != "string":
+        raise UsageError(
+            f"{text!r}: a prompt's arguments are text (MCP gives prompts strings only).",
+            hint="Leave out the type: --arg topic (or --arg topic? for one that may be omitted).",
+        )
+    choices = type_.split(",")
+    if type_ not in ZOD and not (
+        len(choices) > 1 and all(re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", c) for c in choices)
+    ):
+        raise UsageError(
+            f"{text!r}: {type_ or 'no type'} is not a type cfmcp knows.",
+            hint=f"Give one of {PARAM_TYPES}, e.g. {example}",
+        )
+    return Param(name, type_, optional)
+
+
+def check_name(kind: Kind, name: str) -> str:
+    if not NAME_PATTERN.fullmatch(name):
+        raise UsageError(
+            f"{name!r} is not a name cfmcp can give a {kind.name}.",
+            hint="Use letters, digits, - and _, starting with a letter (up to 64), e.g. "
+            "get_weather",
+        )
+    if binding_of(name) in RESERVED:
+        raise UsageError(
+            f"{name!r} is a reserved word in TypeScript, which the {kind.list_name} list would "
+            "have to use as a name.",
+            hint=f"Choose another, e.g. {name}_{kind.name}",
+        )
+    return name
+
+
+def binding_of(name: str) -> str:
+    """The name the list file imports the piece as: get-weather -> getWeather."""
+    head, *rest = name.split("-")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+# --- the plan ---------------------------------------------------------------------------------
+
+
+@dataclass
+class AddPlan:
+    project: Project
+    kind: Kind
+    name: str
+    new_files: dict[str, str]  # relative path -> text (none exists yet)
+    list_text: str  # the list file as it is
+    new_list_text: str  # and with the piece added
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def test_file(self) -> str:
+        return next(path for path in self.new_files if path.startswith("test/"))
+
+    @property
+    def source_file(self) -> str:
+        return next(path for path in self.new_files if path.startswith("src/"))
+
+
+@dataclass(frozen=True)
+class AddResult:
+    plan: AddPlan
+    dry_run: bool
+    backup: Path | None = None  # the list file as it was, where git could not give it back
+
+    def to_json(self) -> dict[str, Any]:
+        plan = self.plan
+        return {
+            "kind": plan.kind.name,
+            "name": plan.name,
+            "created": sorted(plan.new_files),
+            "updated": [plan.kind.list_file],
+            "test": plan.test_file,
+            "backup": str(self.backup) if self.backup else None,
+            "dry_run": self.dry_run,
+        }
+
+
+def plan_add(
+    project: Project,
+    kind_name: KindName,
+    name: str,
+    *,
+    description: str | None = None,
+    params: list[Param] | None = None,
+    uri: str | None = None,
+    mime_type: str = "text/plain",
+) -> AddPlan:
+    kind = KINDS[kind_name]
+    check_name(kind, name)
+    params = params or []
+    _check_params(kind, params)
+    if description is None:
+        description = f"What {name} does (write it here)."
+    description = _check_description(description)
+    root = project.root
+    source = f"{kind.folder}/{name}.ts"
+    test = f"test/{name}.{kind.name}.test.ts"
+    for relative in (source, test):
+        if (root / relative).exists() or (root / relative).is_symlink():
+            raise CfmcpError(
+                f"{relative} already exists: there is a {kind.name} {name!r} already.",
+                hint=f"Choose another name, or edit {relative}.",
+            )
+    list_path = root / kind.list_file
+    list_text = _read_list(project, kind)
+    _check_unused(project, kind, name, list_text)
+
+    context: dict[str, Any] = {
+        "name": name,
+        "description": description,
+        "description_comment": " ".join(description.split()),
+        "params": params,
+    }
+    if kind.name == "resource":
+        context.update(_resource_context(name, uri or f"resource://{name}", mime_type))
+    else:
+        sample = {param.name: param.sample for param in params}
+        context["placeholder"] = _placeholder(name, [p.name for p in params])
+        context["local"] = _local_name([p.name for p in params])
+        context["expected"] = _expected(name, sample if params else None)
+        context["sample_args"] = _ts_object(sample)
+    files = {source: _render(project, f"{kind.name}.ts.j2", context),
+             test: _render(project, f"{kind.name}.test.ts.j2", context)}  # fmt: skip
+    new_list = add_to_list(list_text, kind, name, list_path)
+    return AddPlan(project, kind, name, files, list_text, new_list)
+
+
+# Names the generated code gives its own variables: an input of the same name would hide them.
+TAKEN = {"tool": {"server", "user"}, "resource": {"server", "user", "uri"}, "prompt": {"server"}}
+
+
+def _check_params(kind: Kind, params: list[Param] | list[str]) -> None:
+    seen: set[str] = set()
+    for param in params:
+        name = param if isinstance(param, str) else param.name
+        if name in seen:
+            raise UsageError(f"{name!r} is given twice.", hint="Give each one once.")
+        if name in TAKEN[kind.name]:
+            raise UsageError(
+                f"{name!r} is a name the new {kind.name}'s code uses for itself "
+                f"({', '.join(sorted(TAKEN[kind.name]))}).",
+                hint=f"Choose another, e.g. {name}_name.",
+            )
+        seen.add(name)
+
+
+def _local_name(names: list[str]) -> str:
+    """A name for the text the new piece returns that no input of it takes."""
+    return next(word for word in ("text", "reply", "answer", "result", "output")
+                if word not in names)  # fmt: skip
+
+
+def _check_description(text: str) -> str:
+    text = text.strip()
+    if not text or len(text) > 1000 or any(ord(c) < 32 and c not in "\n\t" for c in text):
+        raise UsageError(
+            "The description must be 1 to 1000 characters of text.",
+            hint='e.g. --description "Look up the weather for a city."',
+        )
+    return text
+
+
+def _read_list(project: Project, kind: Kind) -> str:
+    path = project.root / kind.list_file
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CfmcpError(
+            f"{kind.list_file} is missing: this project has no list of {kind.list_name} for "
+            f"cfmcp to add to.",
+            hint="Projects from an earlier cfmcp get it with `cfmcp upgrade`.",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CfmcpError(f"Cannot read {kind.list_file}: {exc}.") from exc
+
+
+def _check_unused(project: Project, kind: Kind, name: str, list_text: str) -> None:
+    """No piece of this kind is registered under `name` anywhere in src/, and the list file
+    does not already use its binding."""
+    call = re.compile(rf"\.{kind.register}\(\s*[\"'`]{re.escape(name)}[\"'`]")
+    for path in sorted((project.root / "src").rglob("*.ts")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if call.search(text):
+            where = path.relative_to(project.root).as_posix()
+            raise CfmcpError(
+                f"There is a {kind.name} {name!r} already, in {where}.",
+                hint="Choose another name.",
+            )
+    binding = binding_of(name)
+    if re.search(rf"(?<![\w$.]){re.escape(binding)}(?![\w$])", _code_only(list_text)):
+        raise CfmcpError(
+            f"{kind.list_file} already uses the name {binding!r}, which the new {kind.name} "
+            "would be imported as.",
+            hint="Choose another name.",
+        )
+
+
+def _code_only(text: str) -> str:
+    """`text` without its comments and string literals: the names its code uses."""
+    pattern = r"//[^\n]*|/\*.*?\*/|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`"
+    return re.sub(pattern, " ", text, flags=re.DOTALL)
+
+
+def _resource_context(name: str, uri: str, mime_type: str) -> dict[str, Any]:
+    uri = uri.strip()
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'`\\]+", uri) or "${" in uri:
+        raise UsageError(
+            f"{uri!r} is not a URI cfmcp can give a resource.",
+            hint="e.g. --uri resource://notes/{id}, or an https:// URL (no spaces or quotes).",
+        )
+    variables = re.findall(r"\{([^{}]*)\}", uri)
+    for variable in variables:
+        if not PARAM_PATTERN.fullmatch(variable) or variable in RESERVED:
+            raise UsageError(
+                f"{{{variable}}} in {uri} is not a variable cfmcp writes (simple names only: "
+                "no RFC 6570 operators such as {+path} or {?query}).",
+                hint="e.g. --uri resource://notes/{id}",
+            )
+    if re.sub(r"\{[^{}]*\}", "", uri).count("{"):
+        raise UsageError(f"{uri}: each variable in braces of its own, e.g. resource://notes/{{id}}")
+    _check_params(KINDS["resource"], variables)
+    if not re.fullmatch(r"[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+", mime_type):
+        raise UsageError(f"{mime_type!r} is not a MIME type.", hint="e.g. --mime-type text/plain")
+    sample = {variable: "example" for variable in variables}
+    sample_uri = re.sub(r"\{([^{}]*)\}", lambda match: sample[match.group(1)], uri)
+    return {
+        "uri": uri,
+        "variables": variables,
+        "mime_type": mime_type,
+        "sample_uri": sample_uri,
+        "placeholder": _placeholder(name, variables),
+        "local": _local_name(variables),
+        "expected": _expected(name, sample if variables else None),
+    }
+
+
+def _placeholder(name: str, names: list[str]) -> str:
+    """The TypeScript expression the new piece returns until its owner writes it."""
+    if not names:
+        return json.dumps(f"{name}: not written yet", ensure_ascii=False)
+    return f"`{name}: not written yet (got ${{JSON.stringify({{ {', '.join(names)} }})}})`"
+
+
+def _expected(name: str, sample: dict[str, Any] | None) -> str:
+    """What `_placeholder` evaluates to for `sample` (JSON.stringify's spelling)."""
+    if sample is None:
+        return f"{name}: not written yet"
+    shown = json.dumps(sample, separators=(",", ":"), ensure_ascii=False)
+    return f"{name}: not written yet (got {shown})"
+
+
+def ts_literal(value: Any) -> str:
+    """A TypeScript literal of a JSON value; a string with double quotes and no single ones in
+    single quotes, as a person would write it."""
+    text = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and '"' in value and "'" not in value:
+        return "'" + text[1:-1].replace('\\"', '"') + "'"
+    return text
+
+
+def ts_fields(fields: list[str], indent: str) -> str:
+    """`{ a, b }` on one line when short, else one field a line at `indent`."""
+    line = "{ " + ", ".join(fields) + " }"
+    if len(line) <= 60:
+        return line
+    inner = "".join(f"{indent}  {item},\n" for item in fields)
+    return "{\n" + inner + indent + "}"
+
+
+def _ts_object(values: dict[str, Any]) -> str:
+    if not values:
+        return "{}"
+    return ts_fields([f"{key}: {ts_literal(value)}" for key, value in values.items()], "")
+
+
+def _render(project: Project, template_name: str, context: dict[str, Any]) -> str:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    from cfmcp import scaffold
+
+    template = scaffold.load_template(scaffold.DEFAULT_TEMPLATE)
+    folder = template.generators_root
+    if folder is None:
+        raise CfmcpError("This cfmcp's template has no generators.")
+    environment = Environment(
+        loader=FileSystemLoader(folder),
+        keep_trailing_newline=True,
+        undefined=StrictUndefined,
+        autoescape=False,
+    )
+    environment.filters["ts"] = ts_literal
+    environment.filters["ts_fields"] = ts_fields
+    return environment.get_template(template_name).render(**context)
+
+
+# --- the list file ----------------------------------------------------------------------------
+
+
+def add_to_list(text: str, kind: Kind, name: str, path: Path) -> str:
+    """`text` with `import * as BINDING from "./tools/NAME";` after the other pieces' imports
+    and BINDING at the end of `const tools … = [ … ];`. Nothing else changes; a file that has
+    no such list raises CfmcpError."""
+    binding = binding_of(name)
+    folder = kind.folder.removeprefix("src/")
+    newline = "\r\n" if "\r\n" in text else "\n"
+    array = re.search(
+        rf"^(?:export\s+)?const\s+{kind.list_name}\b[^\n]*?=\s*\[(?P<items>[^\]]*)\]",
+        text,
+        re.MULTILINE,
+    )
+    imports = list(re.finditer(r"^import\b[^;]*;[ \t]*(?:\r?\n|$)", text, re.MULTILINE))
+    if array is None or not imports:
+        raise CfmcpError(
+            f"{kind.list_file} has no `const {kind.list_name} = [ … ];` list for cfmcp to add "
+            f"the {kind.name} to (an earlier layout, or one of your own); nothing was written.",
+            hint=f"Run `cfmcp upgrade` for the current layout, or list it yourself: import * as "
+            f'{binding} from "./{folder}/{name}"; and add {binding} to the list.',
+        )
+    items = array.group("items")
+    if not items.strip():
+        new_items = binding
+    elif "\n" in items:  # one item a line: a new line like the last one
+        body = items.rstrip()
+        last_line = body.rsplit("\n", 1)[-1]
+        indent = last_line[: len(last_line) - len(last_line.lstrip())]
+        comma = "," if body.endswith(",") else ""
+        separator = "" if comma else ","
+        new_items = f"{body}{separator}{newline}{indent}{binding}{comma}{items[len(body) :]}"
+    else:
+        body = items.rstrip()
+        trailing = body.endswith(",")
+        new_items = f"{body.rstrip(',')}, {binding}{',' if trailing else ''}{items[len(body) :]}"
+        line_start = text.rfind("\n", 0, array.start()) + 1
+        line_end = text.find("\n", array.end())
+        line_end = len(text) if line_end < 0 else line_end
+        if line_end - line_start + len(new_items) - len(items) > MAX_LINE:
+            names = [item.strip() for item in new_items.split(",") if item.strip()]
+            new_items = newline + "".join(f"  {item},{newline}" for item in names)
+    start, end = array.span("items")
+    text = text[:start] + new_items + text[end:]
+    line = f'import * as {binding} from "./{folder}/{name}";{newline}'
+    own = [m for m in imports if f'"./{folder}/' in m.group(0) or f"'./{folder}/" in m.group(0)]
+    after = (own or imports)[-1]
+    at = after.end()
+    if not after.group(0).endswith("\n"):
+        line = newline + line.rstrip("\r\n")
+    return text[:at] + line + text[at:]
+
+
+# --- applying it ------------------------------------------------------------------------------
+
+
+def apply_add(plan: AddPlan) -> Path | None:
+    """Write the new files (each fails if something appeared there meanwhile), then the list
+    in one step; if the list changed meanwhile, nothing of it is overwritten. The list is
+    backed up first unless git holds it as it is; returns the backup."""
+    from cfmcp import fsutil
+    from cfmcp.fsutil import write_new_file
+
+    root = plan.project.root
+    list_path = root / plan.kind.list_file
+    if _read_list(plan.project, plan.kind) != plan.list_text:
+        raise CfmcpError(f"{plan.kind.list_file} changed while cfmcp was working; run it again.")
+    backup = None
+    written: list[Path] = []
+    try:
+        for relative, text in plan.new_files.items():
+            target = root / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_new_file(target, text.encode("utf-8"))
+            written.append(target)
+        if not _committed(plan.project, plan.kind.list_file):
+            backup = fsutil.backup_file(list_path)
+        fsutil.atomic_write_text(list_path, plan.new_list_text)
+    except BaseException:
+        for target in written:  # all or nothing
+            target.unlink(missing_ok=True)
+        if backup is not None:
+            backup.unlink(missing_ok=True)
+        raise
+    return backup
+
+
+def _committed(project: Project, relative: str) -> bool:
+    """Whether git holds `relative` as it is now (so it can give it back)."""
+    from cfmcp.record import find_git, uncommitted_changes
+
+    if find_git(project) is None:
+        return False
+    return relative not in uncommitted_changes(project) and _tracked(project, relative)
+
+
+def _tracked(project: Project, relative: str) -> bool:
+    from cfmcp.record import find_git, run_git
+
+    git = find_git(project)
+    if git is None:
+        return False
+    listed = run_git(git, project, "ls-files", "--error-unmatch", "--", relative)
+    return listed.returncode == 0
+
+
+def add(
+    project: Project,
+    kind_name: KindName,
+    name: str,
+    *,
+    dry_run: bool = False,
+    **options: Any,
+) -> AddResult:
+    plan = plan_add(project, kind_name, name, **options)
+    backup = None if dry_run else apply_add(plan)
+    return AddResult(plan, dry_run, backup)

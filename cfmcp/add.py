@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -21,7 +22,7 @@ from typing import Any, Literal
 from cfmcp.errors import CfmcpError, UsageError
 from cfmcp.project import Project
 
-KindName = Literal["tool", "resource", "prompt"]
+KindName = Literal["tool", "resource", "prompt", "app"]
 
 MAX_LINE = 100  # a list longer than this goes one name a line
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
@@ -51,6 +52,8 @@ KINDS: dict[str, Kind] = {
         "resource", "src/resources", "src/resources.ts", "resources", "registerResource"
     ),
     "prompt": Kind("prompt", "src/prompts", "src/prompts.ts", "prompts", "registerPrompt"),
+    # An MCP App is a tool with a view: listed with the tools, its view in apps/NAME/.
+    "app": Kind("app", "src/tools", "src/tools.ts", "tools", "registerTool"),
 }
 
 
@@ -156,9 +159,17 @@ class AddPlan:
     kind: Kind
     name: str
     new_files: dict[str, str]  # relative path -> text (none exists yet)
-    list_text: str  # the list file as it is
-    new_list_text: str  # and with the piece added
+    # relative path -> (the file as it is, as it will be); the list file first
+    edits: dict[str, tuple[str, str]]
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def list_text(self) -> str:
+        return self.edits[self.kind.list_file][0]
+
+    @property
+    def new_list_text(self) -> str:
+        return self.edits[self.kind.list_file][1]
 
     @property
     def test_file(self) -> str:
@@ -173,7 +184,8 @@ class AddPlan:
 class AddResult:
     plan: AddPlan
     dry_run: bool
-    backup: Path | None = None  # the list file as it was, where git could not give it back
+    # copies of the files it changed, made where git could not give them back
+    backups: list[Path] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         plan = self.plan
@@ -181,9 +193,10 @@ class AddResult:
             "kind": plan.kind.name,
             "name": plan.name,
             "created": sorted(plan.new_files),
-            "updated": [plan.kind.list_file],
+            "updated": list(plan.edits),
             "test": plan.test_file,
-            "backup": str(self.backup) if self.backup else None,
+            "backups": [str(path) for path in self.backups],
+            "notes": plan.notes,
             "dry_run": self.dry_run,
         }
 
@@ -208,6 +221,10 @@ def plan_add(
     root = project.root
     source = f"{kind.folder}/{name}.ts"
     test = f"test/{name}.{kind.name}.test.ts"
+    if kind.name == "app":
+        from cfmcp import add_app
+
+        add_app.check_free(project, name)
     for relative in (source, test):
         if (root / relative).exists() or (root / relative).is_symlink():
             raise CfmcpError(
@@ -217,6 +234,7 @@ def plan_add(
     list_path = root / kind.list_file
     list_text = _read_list(project, kind)
     _check_unused(project, kind, name, list_text)
+    render = renderer()
 
     context: dict[str, Any] = {
         "name": name,
@@ -232,14 +250,26 @@ def plan_add(
         context["local"] = _local_name([p.name for p in params])
         context["expected"] = _expected(name, sample if params else None)
         context["sample_args"] = _ts_object(sample)
-    files = {source: _render(project, f"{kind.name}.ts.j2", context),
-             test: _render(project, f"{kind.name}.test.ts.j2", context)}  # fmt: skip
-    new_list = add_to_list(list_text, kind, name, list_path)
-    return AddPlan(project, kind, name, files, list_text, new_list)
+    if kind.name == "app":
+        context["view_uri"] = f"ui://{name}/view.html"
+    files = {source: render(f"{kind.name}.ts.j2", context),
+             test: render(f"{kind.name}.test.ts.j2", context)}  # fmt: skip
+    edits = {kind.list_file: (list_text, add_to_list(list_text, kind, name, list_path))}
+    plan = AddPlan(project, kind, name, files, edits)
+    if kind.name == "app":
+        from cfmcp import add_app
+
+        add_app.plan_view(plan, context, render)
+    return plan
 
 
 # Names the generated code gives its own variables: an input of the same name would hide them.
-TAKEN = {"tool": {"server", "user"}, "resource": {"server", "user", "uri"}, "prompt": {"server"}}
+TAKEN = {
+    "tool": {"server", "user"},
+    "app": {"server", "user", "view"},
+    "resource": {"server", "user", "uri"},
+    "prompt": {"server"},
+}
 
 
 def _check_params(kind: Kind, params: list[Param] | list[str]) -> None:
@@ -290,7 +320,11 @@ def _read_list(project: Project, kind: Kind) -> str:
 def _check_unused(project: Project, kind: Kind, name: str, list_text: str) -> None:
     """No piece of this kind is registered under `name` anywhere in src/, and the list file
     does not already use its binding."""
-    call = re.compile(rf"\.{kind.register}\(\s*[\"'`]{re.escape(name)}[\"'`]")
+    # server.registerTool("NAME", …), and for a tool with a view registerAppTool(server, "NAME", …)
+    call = re.compile(
+        rf"(?:\.{kind.register}\(|\bregisterApp{kind.register[8:]}\(\s*[\w.]+\s*,)\s*"
+        rf"[\"'`]{re.escape(name)}[\"'`]"
+    )
     for path in sorted((project.root / "src").rglob("*.ts")):
         try:
             text = path.read_text(encoding="utf-8")
@@ -389,7 +423,11 @@ def _ts_object(values: dict[str, Any]) -> str:
     return ts_fields([f"{key}: {ts_literal(value)}" for key, value in values.items()], "")
 
 
-def _render(project: Project, template_name: str, context: dict[str, Any]) -> str:
+Render = Callable[[str, dict[str, Any]], str]
+
+
+def renderer() -> Render:
+    """(template name, context) -> text, from the template's generators folder."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     from cfmcp import scaffold
@@ -406,7 +444,7 @@ def _render(project: Project, template_name: str, context: dict[str, Any]) -> st
     )
     environment.filters["ts"] = ts_literal
     environment.filters["ts_fields"] = ts_fields
-    return environment.get_template(template_name).render(**context)
+    return lambda name, context: environment.get_template(name).render(**context)
 
 
 # --- the list file ----------------------------------------------------------------------------
@@ -466,35 +504,45 @@ def add_to_list(text: str, kind: Kind, name: str, path: Path) -> str:
 # --- applying it ------------------------------------------------------------------------------
 
 
-def apply_add(plan: AddPlan) -> Path | None:
-    """Write the new files (each fails if something appeared there meanwhile), then the list
-    in one step; if the list changed meanwhile, nothing of it is overwritten. The list is
-    backed up first unless git holds it as it is; returns the backup."""
+def apply_add(plan: AddPlan) -> list[Path]:
+    """Write the new files (each fails if something appeared there meanwhile), then each
+    changed file in one step; a file that changed meanwhile stops it all. A changed file is
+    backed up first unless git holds it as it is. On any failure, everything is as it was.
+    Returns the backups."""
     from cfmcp import fsutil
-    from cfmcp.fsutil import write_new_file
 
     root = plan.project.root
-    list_path = root / plan.kind.list_file
-    if _read_list(plan.project, plan.kind) != plan.list_text:
-        raise CfmcpError(f"{plan.kind.list_file} changed while cfmcp was working; run it again.")
-    backup = None
+    for relative, (old, _) in plan.edits.items():
+        if _read(root / relative) != old:
+            raise CfmcpError(f"{relative} changed while cfmcp was working; run it again.")
+    backups: list[Path] = []
     written: list[Path] = []
+    changed: list[str] = []
     try:
         for relative, text in plan.new_files.items():
             target = root / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            write_new_file(target, text.encode("utf-8"))
+            fsutil.write_new_file(target, text.encode("utf-8"))
             written.append(target)
-        if not _committed(plan.project, plan.kind.list_file):
-            backup = fsutil.backup_file(list_path)
-        fsutil.atomic_write_text(list_path, plan.new_list_text)
+        for relative, (_, new) in plan.edits.items():
+            if not _committed(plan.project, relative):
+                backups.append(fsutil.backup_file(root / relative))
+            fsutil.atomic_write_text(root / relative, new)
+            changed.append(relative)
     except BaseException:
-        for target in written:  # all or nothing
+        for relative in changed:  # all or nothing
+            fsutil.atomic_write_text(root / relative, plan.edits[relative][0])
+        for target in [*written, *backups]:
             target.unlink(missing_ok=True)
-        if backup is not None:
-            backup.unlink(missing_ok=True)
         raise
-    return backup
+    return backups
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _committed(project: Project, relative: str) -> bool:
@@ -525,5 +573,5 @@ def add(
     **options: Any,
 ) -> AddResult:
     plan = plan_add(project, kind_name, name, **options)
-    backup = None if dry_run else apply_add(plan)
-    return AddResult(plan, dry_run, backup)
+    backups = [] if dry_run else apply_add(plan)
+    return AddResult(plan, dry_run, backups)

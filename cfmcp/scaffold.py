@@ -44,6 +44,7 @@ class Toolchain:
     workers_types: str
     types_node: str  # @types/node for the tests, of the oldest Node the set runs on
     compatibility_date: str
+    esbuild: str  # the one wrangler bundles with; the apps' views are built with it too
 
     @property
     def min_node_text(self) -> str:
@@ -56,6 +57,7 @@ class Toolchain:
             "wrangler": self.wrangler,
             "workers_types": self.workers_types,
             "types_node": self.types_node,
+            "esbuild": self.esbuild,
             "compatibility_date": self.compatibility_date,
         }
 
@@ -182,6 +184,7 @@ def load_template(name: str = DEFAULT_TEMPLATE) -> Template:
             workers_types=value["workers_types"],
             types_node=value["types_node"],
             compatibility_date=value["compatibility_date"],
+            esbuild=value["esbuild"],
         )
         for key, value in meta["toolchains"].items()
     }

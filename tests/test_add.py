@@ -64,7 +64,8 @@ def test_a_tool_gets_its_file_its_place_in_the_list_and_its_test(cli, project):
         "created": ["src/tools/get_weather.ts", "test/get_weather.tool.test.ts"],
         "updated": ["src/tools.ts"],
         "test": "test/get_weather.tool.test.ts",
-        "backup": report["backup"],  # no git here: see the backup test
+        "backups": report["backups"],  # no git here: see the backup test
+        "notes": [],
         "dry_run": False,
     }
     source = (project / "src/tools/get_weather.ts").read_text()
@@ -132,17 +133,19 @@ def test_the_list_is_backed_up_unless_git_holds_it_as_it_is(cli, project):
     original = tools.read_text()
     # Not in git (the project was made with --no-git): a copy beside it first.
     report = json.loads(add(cli, project, "tool", "one", "--json").stdout)
-    assert report["backup"] and Path(report["backup"]).read_text() == original
-    Path(report["backup"]).unlink()
+    [backup] = report["backups"]
+    assert Path(backup).read_text() == original
+    Path(backup).unlink()
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
     subprocess.run([*git, "init", "-q"], cwd=project, check=True)
     subprocess.run([*git, "add", "-A"], cwd=project, check=True)
     subprocess.run([*git, "commit", "-qm", "x"], cwd=project, check=True)
     report = json.loads(add(cli, project, "tool", "two", "--json").stdout)
-    assert report["backup"] is None  # git has it
+    assert report["backups"] == []  # git has it
     changed = tools.read_text()
     report = json.loads(add(cli, project, "tool", "three", "--json").stdout)
-    assert Path(report["backup"]).read_text() == changed  # its change is not committed
+    [backup] = report["backups"]
+    assert Path(backup).read_text() == changed  # its change is not committed
 
 
 def test_a_name_with_a_dash_is_imported_in_camel_case(cli, project):
@@ -150,6 +153,81 @@ def test_a_name_with_a_dash_is_imported_in_camel_case(cli, project):
     tools = (project / "src/tools.ts").read_text()
     assert 'import * as getWeather from "./tools/get-weather";' in tools
     assert '"get-weather"' in (project / "src/tools/get-weather.ts").read_text()
+
+
+def test_an_app_brings_its_view_and_the_build_once(cli, project):
+    result = add(cli, project, "app", "dashboard", "--param", "week:integer", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["created"] == [
+        "apps/dashboard/view.html", "apps/dashboard/view.ts", "apps/tsconfig.json",
+        "scripts/build-apps.mjs", "src/html.d.ts", "src/tools/dashboard.ts",
+        "test/dashboard.app.test.ts",
+    ]  # fmt: skip
+    assert report["updated"] == ["src/tools.ts", "wrangler.toml", "package.json"]
+    assert report["notes"] == []  # the template's package.json has ext-apps and esbuild
+    tool = (project / "src/tools/dashboard.ts").read_text()
+    assert 'const VIEW = "ui://dashboard/view.html";' in tool
+    assert 'import view from "../../dist/apps/dashboard.html";' in tool
+    assert "_meta: { ui: { resourceUri: VIEW } }" in tool
+    assert (
+        'import { App } from "@modelcontextprotocol/ext-apps";'
+        in (project / "apps/dashboard/view.ts").read_text()
+    )
+    import tomlkit
+
+    wrangler = tomlkit.parse((project / "wrangler.toml").read_text()).unwrap()
+    assert wrangler["build"] == {"command": "node scripts/build-apps.mjs", "watch_dir": "apps"}
+    package = json.loads((project / "package.json").read_text())
+    assert package["scripts"]["typecheck"].endswith(" && tsc -p apps")
+    assert package["scripts"]["build:apps"] == "node scripts/build-apps.mjs"
+
+    # A second app: its own view, nothing shared written again.
+    before = {p: (project / p).read_text() for p in ("wrangler.toml", "package.json")}
+    second = json.loads(add(cli, project, "app", "chart", "--json").stdout)
+    assert second["created"] == ["apps/chart/view.html", "apps/chart/view.ts",
+                                 "src/tools/chart.ts", "test/chart.app.test.ts"]  # fmt: skip
+    assert second["updated"] == ["src/tools.ts"]
+    assert {p: (project / p).read_text() for p in before} == before
+    refused = add(cli, project, "tool", "chart")
+    assert refused.exit_code == 1 and "src/tools/chart.ts already exists" in words(refused)
+
+
+def test_an_apps_tool_is_found_by_name_when_adding_a_tool(cli, project):
+    assert add(cli, project, "app", "dashboard").exit_code == 0
+    source = project / "src/tools/dashboard.ts"
+    source.rename(project / "src/tools/board.ts")
+    result = add(cli, project, "tool", "dashboard")
+    assert result.exit_code == 1
+    assert "There is a tool 'dashboard' already, in src/tools/board.ts" in words(result)
+
+
+def test_an_owners_build_command_is_left_alone(cli, project):
+    wrangler = project / "wrangler.toml"
+    wrangler.write_text(wrangler.read_text() + '\n[build]\ncommand = "make"\n')
+    before = tree(project)
+    result = add(cli, project, "app", "dashboard")
+    assert result.exit_code == 1
+    message = words(result)
+    assert 'wrangler.toml has a [build] of its own (command = "make")' in message
+    assert 'command = "node scripts/build-apps.mjs && <yours>"' in message
+    assert tree(project) == before
+
+
+def test_a_project_without_the_apps_packages_gets_them_named(cli, project):
+    package = project / "package.json"
+    data = json.loads(package.read_text())
+    del data["dependencies"]["@modelcontextprotocol/ext-apps"]
+    esbuild = data["devDependencies"].pop("esbuild")  # the one of the project's toolchain
+    package.write_text(json.dumps(data, indent=2) + "\n")
+    report = json.loads(add(cli, project, "app", "dashboard", "--json").stdout)
+    data = json.loads(package.read_text())
+    assert data["dependencies"]["@modelcontextprotocol/ext-apps"] == "2.0.4"
+    assert data["devDependencies"]["esbuild"] == esbuild
+    assert report["notes"] == [
+        "Run npm install: package.json now names @modelcontextprotocol/ext-apps@2.0.4, "
+        f"esbuild@{esbuild}."
+    ]
 
 
 # --- refused, with nothing written ---------------------------------------------------------------
@@ -184,6 +262,8 @@ def test_a_name_with_a_dash_is_imported_in_camel_case(cli, project):
         (["resource", "x", "--uri", "resource://x/{a}/{a}"], 2, "'a' is given twice"),
         (["resource", "x", "--uri", "resource://x/{a"], 2, "each variable in braces"),
         (["resource", "x", "--mime-type", "text"], 2, "is not a MIME type"),
+        (["app", "x", "--param", "view:string"], 2, "a name the new app's code uses"),
+        (["app", "add"], 1, "src/tools/add.ts already exists"),
     ],
 )
 def test_bad_input_is_refused_with_nothing_written(cli, project, args, code, message):
@@ -318,14 +398,22 @@ PIECES = [
     ("resource", "readme", "--mime-type", "text/markdown", "--description", "Ünïcode ✓"),
     ("prompt", "review", "--arg", "code", "--arg", "focus?"),
     ("prompt", "hello"),
+    ("app", "dashboard", "--description", "The week at a glance.", "--param", "week:integer"),
 ]  # fmt: skip
+ERAS = ("modern", "legacy")
 NEW_TESTS = {
-    *(f"get_weather answers ({era} protocol)" for era in ("modern", "legacy")),
-    *(f"ping answers ({era} protocol)" for era in ("modern", "legacy")),
-    *(f"notes is listed and read ({era} protocol)" for era in ("modern", "legacy")),
-    *(f"readme is listed and read ({era} protocol)" for era in ("modern", "legacy")),
-    *(f"review is listed and gives its message ({era} protocol)" for era in ("modern", "legacy")),
-    *(f"hello is listed and gives its message ({era} protocol)" for era in ("modern", "legacy")),
+    f"{test} ({era} protocol)"
+    for era in ERAS
+    for test in (
+        "get_weather answers",
+        "ping answers",
+        "notes is listed and read",
+        "readme is listed and read",
+        "review is listed and gives its message",
+        "hello is listed and gives its message",
+        "dashboard names its view and answers",
+        "dashboard's view is a self-contained MCP App",
+    )
 }
 
 

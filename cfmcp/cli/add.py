@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 add_app = typer.Typer(
     cls=CfmcpGroup,
-    help="Add a tool, resource or prompt to the server: its own file, listed, and tested.",
+    help="Add a tool, resource, prompt or MCP App to the server: its own file, listed, and tested.",
     epilog="Example: [bold]cfmcp add tool get_weather --param city:string[/bold]",
     no_args_is_help=True,
     rich_markup_mode="rich",
@@ -106,6 +106,33 @@ def add_prompt(
     _run("prompt", name, dry_run, as_json, description=description, params=params)
 
 
+@add_app.command(
+    "app",
+    epilog='Example: [bold]cfmcp add app dashboard -d "The week at a glance." '
+    "--param week:integer[/bold]",
+)
+def add_mcp_app(
+    name: str = NAME_ARGUMENT,
+    description: str | None = DESCRIPTION_OPTION,
+    param: list[str] = typer.Option(
+        [],
+        "--param",
+        "-p",
+        metavar="NAME:TYPE",
+        help="An input of the app's tool, as for `cfmcp add tool`.",
+    ),
+    dry_run: bool = DRY_RUN_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """An MCP App: a tool whose result hosts (ChatGPT, Claude, VS Code, Goose) show in a view of
+    its own. src/tools/NAME.ts (the tool, and its view as a ui:// resource), apps/NAME/ (the
+    view, in TypeScript with @modelcontextprotocol/ext-apps), test/NAME.app.test.ts."""
+    from cfmcp.add import parse_param
+
+    params = [parse_param(text) for text in param]
+    _run("app", name, dry_run, as_json, description=description, params=params)
+
+
 def _run(kind: str, name: str, dry_run: bool, as_json: bool, **options: object) -> None:
     from cfmcp import add, console
     from cfmcp.project import find_project
@@ -126,18 +153,33 @@ def _render(result: AddResult) -> None:
         for path, text in plan.new_files.items():
             console.info(f"\n[bold]{path}[/bold] (new)", markup=True)
             console.info(text.rstrip())
-        console.info(f"\n[bold]{plan.kind.list_file}[/bold] (one import, one name in the list)",
-                     markup=True)  # fmt: skip
-        for line in _added_lines(plan.list_text, plan.new_list_text):
-            console.info(f"+ {line}")
+        for path, (old, new) in plan.edits.items():
+            console.info(f"\n[bold]{path}[/bold] (changed lines)", markup=True)
+            for line in _added_lines(old, new):
+                console.info(f"+ {line}")
+        for note in plan.notes:
+            console.info(f"\n{note}")
         return
     console.success(f"Added the {plan.kind.name} {plan.name}")
     console.info(f"  {plan.source_file:<36} write it here")
     console.info(f"  {plan.test_file:<36} its test: change `expected` as you write it")
+    if plan.kind.name == "app":
+        console.info(f"  {'apps/' + plan.name + '/':<36} its view: view.html and view.ts")
     console.info(f"  {plan.kind.list_file:<36} lists it")
-    if result.backup is not None:
-        console.info(f"  (the list as it was, which git does not hold: {result.backup})")
+    for path in plan.edits:
+        if path != plan.kind.list_file:
+            console.info(f"  {path:<36} {_WHY.get(path, 'updated')}")
+    for backup in result.backups:
+        console.info(f"  (a copy of the file as it was, which git does not hold: {backup})")
+    for note in plan.notes:
+        console.info(note)
     console.info("Next: npm test (it passes now), then cfmcp dev")
+
+
+_WHY = {
+    "wrangler.toml": "builds the views ([build])",
+    "package.json": "type-checks the views (npm run typecheck)",
+}
 
 
 def _added_lines(old: str, new: str) -> list[str]:

@@ -225,14 +225,21 @@ def plan_add(
         from cfmcp import add_app
 
         add_app.check_free(project, name)
-    for relative in (source, test):
-        if (root / relative).exists() or (root / relative).is_symlink():
-            raise CfmcpError(
-                f"{relative} already exists: there is a {kind.name} {name!r} already.",
-                hint=f"Choose another name, or edit {relative}.",
-            )
     list_path = root / kind.list_file
     list_text = _read_list(project, kind)
+    for relative in (source, test):
+        if (root / relative).exists() or (root / relative).is_symlink():
+            hint = f"Choose another name, or edit {relative}."
+            listed = f'"./{kind.folder.removeprefix("src/")}/{name}"' in list_text
+            if not listed:  # an earlier run stopped before it listed the piece
+                hint = (
+                    f"It is not listed in {kind.list_file}: if an earlier `cfmcp add` was "
+                    f"stopped half-way, delete {source} and {test}, then run it again."
+                )
+            raise CfmcpError(
+                f"{relative} already exists: there is a {kind.name} {name!r} already.",
+                hint=hint,
+            )
     _check_unused(project, kind, name, list_text)
     render = renderer()
 

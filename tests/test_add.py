@@ -446,20 +446,34 @@ def test_it_type_checks_bundles_and_passes_its_own_tests(grown):
     assert passed(output) >= NEW_TESTS, output
 
     # The test says what to change: the tool written differently, its test fails until the
-    # expectation follows (in one design: the test files are the same in all three).
+    # expectation follows; and each kind's test fails when its expectation is not what the
+    # piece gives (in one design: the test files are the same in all three).
     if "grown-stateless" not in str(grown):
         return
-    source = grown / "src/tools/get_weather.ts"
-    text = source.read_text()
-    source.write_text(re.sub(r"const text = .*;", "const text = `Sunny in ${city}`;", text))
+    changes = {
+        "src/tools/get_weather.ts": ("const text = .*;", "const text = `Sunny in ${city}`;"),
+        "test/notes.resource.test.ts": ("const expected = .*;", 'const expected = "x";'),
+        "test/review.prompt.test.ts": ("const expected = .*;", 'const expected = "x";'),
+        "test/dashboard.app.test.ts": ("const expected = .*;", 'const expected = "x";'),
+    }
+    before = {path: (grown / path).read_text() for path in changes}
+    for path, (pattern, replacement) in changes.items():
+        changed = re.sub(pattern, replacement.replace("\\", "\\\\"), before[path], count=1)
+        assert changed != before[path], path
+        (grown / path).write_text(changed)
     try:
         code, output = npm_test(grown)
         assert code != 0, output
         assert failed(output) - {"failing tests:"} == {
-            f"get_weather answers ({era} protocol)" for era in ("modern", "legacy")
-        }, output
+            f"{test} ({era} protocol)"
+            for era in ERAS
+            for test in ("get_weather answers", "notes is listed and read",
+                         "review is listed and gives its message",
+                         "dashboard names its view and answers")
+        }, output  # fmt: skip
     finally:
-        source.write_text(text)
+        for path, text in before.items():
+            (grown / path).write_text(text)
 
 
 @pytest.mark.integration
@@ -524,3 +538,12 @@ def test_real_clients_list_and_use_the_new_pieces(grown, tmp_path):
             listed = inspect("--method", "resources/templates/list", era=era)
             templates = [listed_one["uriTemplate"] for listed_one in listed["resourceTemplates"]]
             assert "resource://notes/{id}" in templates
+
+
+def test_after_a_run_killed_half_way_it_says_what_to_delete(cli, project):
+    (project / "src/tools/ping.ts").write_text("// written, never listed\n")
+    result = add(cli, project, "tool", "ping")
+    assert result.exit_code == 1
+    message = words(result)
+    assert "It is not listed in src/tools.ts" in message
+    assert "delete src/tools/ping.ts and test/ping.tool.test.ts" in message

@@ -27,6 +27,14 @@ DESCRIPTION_OPTION = typer.Option(
     None, "--description", "-d", metavar="TEXT", help="What it does, for the model and people."
 )
 DRY_RUN_OPTION = typer.Option(False, "--dry-run", help="Show what would be written; write nothing.")
+PARAM_OPTION = typer.Option(
+    [],
+    "--param",
+    "-p",
+    metavar="NAME:TYPE",
+    help="An input of the tool (repeat for more): string, number, integer, boolean, string[], "
+    "number[] or choices such as unit:celsius,fahrenheit; NAME? for an optional one.",
+)
 
 
 @add_app.command(
@@ -37,15 +45,7 @@ DRY_RUN_OPTION = typer.Option(False, "--dry-run", help="Show what would be writt
 def add_tool(
     name: str = NAME_ARGUMENT,
     description: str | None = DESCRIPTION_OPTION,
-    param: list[str] = typer.Option(
-        [],
-        "--param",
-        "-p",
-        metavar="NAME:TYPE",
-        help="An input of the tool (repeat for more): string, number, integer, boolean, "
-        "string[], number[] or choices such as unit:celsius,fahrenheit; NAME? for an optional "
-        "one.",
-    ),
+    param: list[str] = PARAM_OPTION,
     dry_run: bool = DRY_RUN_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -114,13 +114,7 @@ def add_prompt(
 def add_mcp_app(
     name: str = NAME_ARGUMENT,
     description: str | None = DESCRIPTION_OPTION,
-    param: list[str] = typer.Option(
-        [],
-        "--param",
-        "-p",
-        metavar="NAME:TYPE",
-        help="An input of the app's tool, as for `cfmcp add tool`.",
-    ),
+    param: list[str] = PARAM_OPTION,
     dry_run: bool = DRY_RUN_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:

@@ -253,19 +253,29 @@ def _parse_yaml(text: str) -> Any:
 
 
 def _set_yaml(text: str, table: str, name: str, entry: Any, newline: str) -> str:
-    import io
-
     from ruamel.yaml.comments import CommentedMap
 
-    document = _yaml_document(text)
-    if document is None:
-        document = CommentedMap()
+    document = _document_or_new(text)
     servers = document.get(table)
     if servers is None:
         servers = document[table] = CommentedMap()
     servers[name] = _commented(entry)
+    return _dumped(document, text, newline)
+
+
+def _document_or_new(text: str) -> Any:
+    from ruamel.yaml.comments import CommentedMap
+
+    document = _yaml_document(text)
+    return CommentedMap() if document is None else document
+
+
+def _dumped(document: Any, text: str, newline: str, dash_offset: int = 0) -> str:
+    """`document` written back in `text`'s own style."""
+    import io
+
     out = io.StringIO()
-    _yaml(text).dump(document, out)
+    _yaml(text, dash_offset).dump(document, out)
     return out.getvalue().replace("\n", newline)
 
 
@@ -284,11 +294,7 @@ def _show_yaml(table: str, name: str, entry: Any) -> str:
 
 
 def _new_yaml(keys: dict[str, Any], dash_offset: int = 0) -> str:
-    import io
-
-    out = io.StringIO()
-    _yaml("", dash_offset).dump(_commented(keys), out)
-    return out.getvalue()
+    return _dumped(_commented(keys), "", "\n", dash_offset)
 
 
 YAML = Format("YAML", _parse_yaml, _set_yaml, _show_yaml, _new_yaml)
@@ -310,13 +316,9 @@ def yaml_named_list(table: str) -> Format:
         return value
 
     def set_member(text: str, table_: str, name: str, entry: Any, newline: str) -> str:
-        import io
+        from ruamel.yaml.comments import CommentedSeq
 
-        from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-        document = _yaml_document(text)
-        if document is None:
-            document = CommentedMap()
+        document = _document_or_new(text)
         blocks = document.get(table)
         if blocks is None:
             blocks = document[table] = CommentedSeq()
@@ -335,9 +337,7 @@ def yaml_named_list(table: str) -> Format:
             blocks[named[0]] = _commented(entry)
         else:
             blocks.append(_commented(entry))
-        out = io.StringIO()
-        _yaml(text, dash_offset=2).dump(document, out)
-        return out.getvalue().replace("\n", newline)
+        return _dumped(document, text, newline, dash_offset=2)
 
     def show(table_: str, name: str, entry: Any) -> str:
         return set_member("", table_, name, entry, "\n")

@@ -16,6 +16,7 @@ from cfmcp.cli import doctor  # noqa: F401
 from cfmcp.cli import client_config  # noqa: F401
 from cfmcp.cli import oauth_client  # noqa: F401
 from cfmcp.cli import up  # noqa: F401
+from cfmcp.cli import publish  # noqa: F401
 from cfmcp.cli import dev  # noqa: F401
 from cfmcp.cli import add  # noqa: F401
 from cfmcp.cli import check  # noqa: F401

@@ -1,0 +1,238 @@
+"""`cfmcp publish`: server.json for every design and provider valid against the registry's
+schema (the copy in the package checked against the registry's own, kept in tests/); and
+publishing end to end for io.github.<user> against loopback stand-ins for the registry and for
+GitHub's device sign-in (tests/fake_registry.py), the GitHub token in the keyring only; and
+what goes wrong: no deploy, a domain namespace, a version published already, another user's
+namespace, a revoked GitHub token, no keyring, a registry that is down or hangs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cfmcp import registry
+from tests.conftest import run_cfmcp
+from tests.fake_cloudflare import isolated_env
+from tests.fake_registry import RegistryStandIns
+from tests.keyring_backend import read_keyring
+
+URL = "https://weather.ada.workers.dev"
+PUBLISHED_SCHEMA = Path(__file__).parent / "fixtures" / "registry" / "server.schema.json"
+
+
+def deployed(root: Path, url: str = URL) -> Path:
+    state = json.loads((root / "cfmcp.json").read_text())
+    state.setdefault("environments", {})["production"] = {"url": url}
+    (root / "cfmcp.json").write_text(json.dumps(state, indent=2) + "\n")
+    return root
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    root = tmp_path / "weather"
+    made = run_cfmcp("init", str(root), "--no-install", "--no-git", "--yes", "--json")
+    assert made.returncode == 0, made.stderr
+    return deployed(root)
+
+
+@pytest.fixture
+def stand_ins():
+    with RegistryStandIns() as running:
+        yield running
+
+
+@pytest.fixture
+def env(tmp_path, stand_ins) -> dict[str, str]:
+    return isolated_env(tmp_path, **stand_ins.env())
+
+
+def publish(root: Path, env: dict[str, str], *args: str):
+    result = run_cfmcp("-C", str(root), "publish", "--json", *args, env=env, timeout=120)
+    return result, json.loads(result.stdout) if result.stdout.strip() else None
+
+
+def validate_against_published(document: dict) -> list[str]:
+    from jsonschema import Draft7Validator
+
+    schema = json.loads(PUBLISHED_SCHEMA.read_text())
+    checker = Draft7Validator.FORMAT_CHECKER
+    return [
+        e.message for e in Draft7Validator(schema, format_checker=checker).iter_errors(document)
+    ]
+
+
+def test_the_schema_cfmcp_ships_is_the_registrys():
+    assert registry.SCHEMA_FILE.read_bytes() == PUBLISHED_SCHEMA.read_bytes()
+    assert registry.schema()["$id"] == registry.SCHEMA_URL
+
+
+DESIGNS = [(auth, "stateless") for auth in ("cloudflare", "github", "google", "oidc", "none")]
+DESIGNS += [(auth, "stateful") for auth in ("cloudflare", "github", "google", "oidc")]
+
+
+@pytest.mark.parametrize(("auth", "variant"), DESIGNS)
+def test_every_design_and_provider_makes_a_valid_server_json(tmp_path, variant, auth):
+    root = tmp_path / "weather"
+    options = ["--stateful"] if variant == "stateful" else []
+    made = run_cfmcp("init", str(root), "--auth", auth, *options, "--no-install", "--no-git",
+                     "--yes", "--json")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    deployed(root)
+    extra = ["--sse"] if variant == "stateful" else []
+    result, report = publish(root, isolated_env(tmp_path), "--dry-run", "--name",
+                             "io.github.ada/weather", *extra)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    document = report["server"]
+    assert validate_against_published(document) == []
+    assert document["$schema"] == registry.SCHEMA_URL
+    remotes = [{"type": "streamable-http", "url": f"{URL}/mcp"}]
+    if variant == "stateful":
+        remotes.append({"type": "sse", "url": f"{URL}/sse"})
+    assert document["remotes"] == remotes
+    assert not (root / "server.json").exists()  # --dry-run writes nothing
+
+
+def test_dry_run_sends_and_writes_nothing(project, env, stand_ins):
+    before = (project / "cfmcp.json").read_text()
+    result, report = publish(project, env, "--dry-run", "--name", "io.github.ada/weather",
+                             "--description", "Weather for everyone.")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert report["dry_run"] is True and report["published"] is False
+    assert report["server"]["description"] == "Weather for everyone."
+    assert stand_ins.registry.published == [] and stand_ins.github.device_requests == []
+    assert (project / "cfmcp.json").read_text() == before
+    assert not (project / "server.json").exists()
+
+
+def test_publishing_signs_in_with_github_and_lists_the_server(project, env, stand_ins, tmp_path):
+    result, report = publish(project, env, "--name", "io.github.ada/weather",
+                             "--description", "Weather for everyone.")  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "open https://github.com/login/device and enter the code WDJB-MJHT" in result.stderr
+    [sent] = stand_ins.registry.published
+    assert sent == json.loads((project / "server.json").read_text()) == report["server"]
+    assert report["published"] is True
+    assert report["listing_url"] == (
+        f"{stand_ins.url}/v0.1/servers/io.github.ada%2Fweather/versions/0.1.0"
+    )
+    import httpx2
+
+    listed = httpx2.get(report["listing_url"]).json()
+    assert listed["server"]["remotes"] == [{"type": "streamable-http", "url": f"{URL}/mcp"}]
+    # The GitHub token is in the keyring, and nowhere on disk or in the output.
+    [token] = stand_ins.github.tokens
+    assert read_keyring(tmp_path / "keyring.json")["cfmcp:mcp-registry"]["github-token"] == token
+    assert token not in result.stdout + result.stderr
+    assert token not in (project / "cfmcp.json").read_text()
+    state = json.loads((project / "cfmcp.json").read_text())["registry"]
+    assert state["name"] == "io.github.ada/weather"
+    assert state["description"] == "Weather for everyone."
+    assert list(state["published"]) == ["io.github.ada/weather@0.1.0"]
+
+    # The same version again: refused here, before anything is sent.
+    again, report = publish(project, env)
+    assert again.returncode == 2
+    assert "io.github.ada/weather 0.1.0 is published already" in report["error"]
+    assert "cfmcp publish --version 0.1.1" in report["hint"]
+    # A new version: the kept GitHub sign-in, no new code to enter.
+    newer, report = publish(project, env, "--version", "0.1.1")
+    assert newer.returncode == 0, newer.stderr
+    assert len(stand_ins.github.device_requests) == 1
+    assert [d["version"] for d in stand_ins.registry.published] == ["0.1.0", "0.1.1"]
+
+
+def test_a_revoked_github_token_means_signing_in_again(project, env, stand_ins):
+    assert publish(project, env, "--name", "io.github.ada/weather")[0].returncode == 0
+    stand_ins.github.revoke_all()
+    result, report = publish(project, env, "--version", "0.2.0")
+    assert result.returncode == 0, result.stderr
+    assert "no longer works: signed in again" in " ".join(report["notes"])
+    assert len(stand_ins.github.device_requests) == 2
+
+
+def test_the_registrys_own_refusals_come_through(project, env, stand_ins):
+    result, report = publish(project, env, "--name", "io.github.bob/weather")
+    assert result.returncode == 1
+    assert "You have permission to publish: io.github.ada/*" in report["error"]
+    assert "io.github.<your GitHub user>" in report["hint"]
+    # Published elsewhere (another machine): the registry refuses the duplicate.
+    stand_ins.registry.servers[("io.github.ada/weather", "0.1.0")] = {}
+    result, report = publish(project, env, "--name", "io.github.ada/weather")
+    assert result.returncode == 1
+    assert "cannot publish duplicate version" in report["error"]
+    assert "--version 0.1.1" in report["hint"]
+
+
+def test_a_refused_github_sign_in_publishes_nothing(project, env, stand_ins):
+    stand_ins.github.deny = True
+    result, report = publish(project, env, "--name", "io.github.ada/weather")
+    assert result.returncode == 1
+    assert "refused at GitHub" in report["error"]
+    assert stand_ins.registry.published == []
+
+
+def test_without_a_keyring_the_sign_in_lasts_one_run(project, tmp_path, stand_ins):
+    env = isolated_env(tmp_path, **stand_ins.env(),
+                       PYTHON_KEYRING_BACKEND="tests.keyring_backend.BrokenKeyring")  # fmt: skip
+    result, report = publish(project, env, "--name", "io.github.ada/weather")
+    assert result.returncode == 0, result.stderr
+    assert "was not kept" in " ".join(report["notes"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--name", "com.example/weather"], "com.example is a domain namespace"),
+        (["--name", "weather"], "does not match"),
+        (["--name", "io.github.ada/weather", "--description", "x" * 101], "is too long"),
+        (["--name", "io.github.ada/weather", "--version", "^1.0.0"], "no `latest`, no range"),
+        (["--name", "io.github.ada/weather", "--website", "http://example.com"], "an https URL"),
+        (["--name", "io.github.ada/weather", "--sse"], "only a stateful server"),
+    ],
+)
+def test_a_listing_the_registry_would_refuse_is_not_sent(project, env, stand_ins, args, message):
+    before = (project / "cfmcp.json").read_text()
+    result, report = publish(project, env, *args)
+    assert result.returncode in (1, 2), result.stdout
+    assert message in report["error"], report
+    assert "Traceback" not in result.stderr
+    assert stand_ins.registry.published == [] and stand_ins.github.device_requests == []
+    assert (project / "cfmcp.json").read_text() == before
+    assert not (project / "server.json").exists()
+
+
+def test_nothing_deployed_nothing_to_list(tmp_path, env):
+    root = tmp_path / "fresh"
+    assert run_cfmcp("init", str(root), "--no-install", "--no-git", "--yes").returncode == 0
+    result, report = publish(root, env, "--name", "io.github.ada/fresh")
+    assert result.returncode == 1
+    assert "Nothing is deployed yet" in report["error"] and "cfmcp deploy" in report["hint"]
+
+
+def test_a_loopback_url_is_not_listed(tmp_path, env):
+    root = tmp_path / "local"
+    assert run_cfmcp("init", str(root), "--no-install", "--no-git", "--yes").returncode == 0
+    deployed(root, "http://localhost:8788")
+    result, report = publish(root, env, "--name", "io.github.ada/local")
+    assert result.returncode == 1
+    assert "https URLs only" in report["error"]
+
+
+def test_a_registry_that_is_down_or_hangs(project, tmp_path, stand_ins):
+    from tests.fake_cloudflare import dead_port
+
+    env = isolated_env(tmp_path, CFMCP_REGISTRY_URL=f"http://127.0.0.1:{dead_port()}",
+                       CFMCP_GITHUB_URL=f"{stand_ins.url}/github")  # fmt: skip
+    result, report = publish(project, env, "--name", "io.github.ada/weather")
+    assert result.returncode == 1
+    assert "Cannot reach the registry" in report["error"]
+    assert "nothing was published" in report["hint"]
+    assert "published" not in json.loads((project / "cfmcp.json").read_text())["registry"]
+
+    from cfmcp.registry.client import RegistryClient, RegistryError
+
+    stand_ins.registry.slow = 3.0
+    with pytest.raises(RegistryError, match="did not answer in 1 s"):
+        RegistryClient(stand_ins.url, timeout=1.0).github_client_id()

@@ -236,3 +236,24 @@ def test_a_registry_that_is_down_or_hangs(project, tmp_path, stand_ins):
     stand_ins.registry.slow = 3.0
     with pytest.raises(RegistryError, match="did not answer in 1 s"):
         RegistryClient(stand_ins.url, timeout=1.0).github_client_id()
+
+
+@pytest.mark.parametrize(
+    ("remote", "repository"),
+    [
+        ("git@github.com:ada/weather.git", {"url": "https://github.com/ada/weather",
+                                            "source": "github"}),
+        ("https://gitlab.com/ada/tools/weather.git", {"url": "https://gitlab.com/ada/tools/weather",
+                                                      "source": "gitlab"}),
+        ("https://example.org/ada/weather.git", None),
+    ],
+)  # fmt: skip
+def test_the_repository_comes_from_the_git_remote(project, env, remote, repository):
+    import subprocess
+
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    subprocess.run(["git", "remote", "add", "origin", remote], cwd=project, check=True)
+    result, report = publish(project, env, "--dry-run", "--name", "io.github.ada/weather")
+    assert result.returncode == 0, result.stderr
+    assert report["server"].get("repository") == repository
+    assert validate_against_published(report["server"]) == []

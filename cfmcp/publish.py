@@ -168,6 +168,7 @@ def publish(
     dry_run: bool = False,
     registry: str | None = None,
     show_code: Callable[[DeviceCode], None] = lambda code: None,
+    progress: Callable[[str], None] = lambda message: None,
     **options: Any,
 ) -> PublishResult:
     """Make and check server.json; unless `dry_run`, write it, prove the namespace and
@@ -178,12 +179,15 @@ def publish(
     document = found.document
     name, version = str(document["name"]), str(document["version"])
     _check_not_published(project, name, version, explicit=options.get("version") is not None)
-    _check_namespace(name)
+    domain = _check_namespace(name, str(document["remotes"][0]["url"]))
     if dry_run:
         return PublishResult(found, dry_run=True, written=False)
     written, backup = write_listing(project, found)
     client = RegistryClient(registry_url(registry))
-    registry_token, notes = _signed_in(client, show_code)
+    if domain is None:
+        registry_token, notes = _signed_in(client, show_code)
+    else:
+        registry_token, notes = _proved(project, env, client, domain, progress)
     try:
         answer = client.publish(registry_token, document)
     except RegistryError as exc:
@@ -195,18 +199,33 @@ def publish(
     return PublishResult(found, False, written, backup, url, published_at, notes)
 
 
-def _check_namespace(name: str) -> None:
+def _check_namespace(name: str, url: str) -> str | None:
+    """The domain a domain namespace needs proved (None for io.github.<user>)."""
+    from urllib.parse import urlsplit
+
+    from cfmcp.registry.proof import domain_of
+
     namespace = name.split("/", 1)[0]
     if namespace.startswith("io.github."):
-        return
-    raise CfmcpError(
-        f"{namespace} is a domain namespace: the registry wants it proved by the domain (a "
-        "DNS record, or a key served at https://<domain>/.well-known/mcp-registry-auth), "
-        "which cfmcp publish does not do yet.",
-        hint="Publish under io.github.<your GitHub user>/… (a GitHub sign-in proves it), or "
-        "prove the domain with the registry's own mcp-publisher (login http or dns) and "
-        "publish the server.json this command writes.",
-    )
+        return None
+    host = (urlsplit(url).hostname or "").lower()
+    domain = domain_of(namespace).lower()
+    if host.endswith(".workers.dev"):
+        raise CfmcpError(
+            f"{namespace} is a domain namespace, and the server is on {host}: a workers.dev "
+            "host is Cloudflare's, and nobody can prove a domain namespace with it.",
+            hint="Publish under io.github.<your GitHub user>/… (a GitHub sign-in proves it), "
+            "or serve the Worker on a domain of yours (a custom domain in wrangler.toml's "
+            "routes, then cfmcp deploy) and use that domain, reversed.",
+        )
+    if host != domain:
+        raise CfmcpError(
+            f"{namespace} is the namespace of {domain}, but the server is deployed at {host}: "
+            "the registry lists a domain namespace only for the domain that proves it.",
+            hint=f"Use --name {'.'.join(reversed(host.split('.')))}/<server>, the deployed "
+            "host reversed.",
+        )
+    return domain
 
 
 def _check_not_published(project: Project, name: str, version: str, *, explicit: bool) -> None:
@@ -248,6 +267,54 @@ def _signed_in(client: Any, show_code: Callable[[DeviceCode], None]) -> tuple[st
     if why_not:
         notes.append(f"The GitHub sign-in was not kept ({why_not}): the next publish asks again.")
     return client.exchange_github(token), notes
+
+
+PROOF_TRIES = 4  # a secret just put reaches every Cloudflare location within seconds
+PROOF_WAIT_SECONDS = 3.0
+
+
+def _proved(
+    project: Project,
+    env: str | None,
+    client: Any,
+    domain: str,
+    progress: Callable[[str], None],
+) -> tuple[str, list[str]]:
+    """A registry token for `domain`: its key from the keyring (made the first time), the
+    proof put on the Worker (MCP_REGISTRY_AUTH) unless it is there already, then the signed
+    time exchanged, tried again while the registry cannot read the proof yet."""
+    import time
+
+    from cfmcp.project import env_key
+    from cfmcp.registry import proof
+    from cfmcp.secrets import SecretValue, store_secrets
+
+    key = proof.key_for(domain)
+    served = proof.record(key)
+    notes: list[str] = []
+    state = project.read_state()
+    proofs = state.setdefault("registry", {}).setdefault("proofs", {})
+    if proofs.get(env_key(env)) != served:
+        progress(f"Putting the proof for {domain} on the Worker ({proof.SECRET_NAME})…")
+        store_secrets(project, [SecretValue(proof.SECRET_NAME, served, "generated")], env=env,
+                      save=False)  # fmt: skip
+        proofs[env_key(env)] = served
+        project.write_state(state)
+        notes.append(f"The Worker now serves https://{domain}{proof.WELL_KNOWN}.")
+    for attempt in range(PROOF_TRIES):
+        timestamp, signature = proof.signed_now(key)
+        try:
+            return client.exchange_http(domain, timestamp, signature), notes
+        except RegistryError as exc:
+            if exc.status != 401 or attempt == PROOF_TRIES - 1:
+                raise CfmcpError(
+                    exc.message,
+                    hint=f"The registry reads https://{domain}{proof.WELL_KNOWN}: it should show "
+                    f"{served!r} (cfmcp set it as the Worker's {proof.SECRET_NAME}); check the "
+                    "domain routes to this Worker, then run cfmcp publish again.",
+                ) from exc
+        time.sleep(PROOF_WAIT_SECONDS)
+    raise AssertionError("unreachable")
 
 
 def _explained(exc: RegistryError, name: str, version: str) -> CfmcpError:

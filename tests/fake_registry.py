@@ -2,10 +2,14 @@
 shaped from the registry's OpenAPI document and handlers (docs/reference/api/openapi.yaml,
 internal/api/handlers/v0/): `/v0/health` naming its GitHub app, `/v0/auth/github-at` (the
 GitHub token checked at GitHub's `/user`, a registry token for io.github.<login>/*),
+`/v0/auth/http` (the domain's proof fetched from `/.well-known/mcp-registry-auth`, the signed
+time checked with its Ed25519 key, 15 s of skew allowed: the domain's namespace, reversed),
 `/v0/publish` (server.json checked against the schema kept in tests/fixtures/registry/, the
 namespace against the token, a version published twice refused) with the registry's problem
-JSON, and `/v0.1/servers/{name}/versions/{version}`. GitHub's side: `/login/device/code`,
-`/login/oauth/access_token` (pending until the user "enters the code"), `/user`.
+JSON, and `/v0.1/servers/{name}/versions/{version}`. The real registry reads the proof over
+https from the domain itself; here `domains` says where each domain is served (a `cfmcp dev`).
+GitHub's side: `/login/device/code` and `/login/oauth/access_token` (pending until the user
+"enters the code").
 """
 
 from __future__ import annotations
@@ -80,7 +84,10 @@ class FakeGitHub:
 @dataclass
 class FakeRegistry:
     github: FakeGitHub
-    registry_tokens: dict[str, tuple[str, float]] = field(default_factory=dict)  # -> login
+    # token -> (the namespace prefix it may publish to, when it expires)
+    registry_tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
+    domains: dict[str, str] = field(default_factory=dict)  # domain -> where it is served
+    proofs_read: list[str] = field(default_factory=list)
     servers: dict[tuple[str, str], dict] = field(default_factory=dict)
     published: list[dict] = field(default_factory=list)
     slow: float = 0.0  # seconds every answer waits: a registry that hangs
@@ -101,9 +108,48 @@ class FakeRegistry:
         login = self.github.user_for(str(body.get("github_token", "")))
         if login is None:
             return problem(401, "Token exchange failed")
+        return self._token(f"io.github.{login}/")
+
+    def _token(self, prefix: str) -> JSONResponse:
         token = "reg-" + secrets.token_hex(16)
-        self.registry_tokens[token] = (login, time.time() + 300)
+        self.registry_tokens[token] = (prefix, time.time() + 300)
         return JSONResponse({"registry_token": token, "expires_at": int(time.time()) + 300})
+
+    async def http_proof(self, request: Request) -> JSONResponse:
+        import base64
+        import calendar
+        import re
+
+        import httpx2
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+        body = await request.json()
+        domain = str(body.get("domain", ""))
+        timestamp = str(body.get("timestamp", ""))
+        try:
+            moment = calendar.timegm(time.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ"))
+        except ValueError:
+            return problem(400, "invalid timestamp format")
+        if abs(moment - time.time()) > 15:
+            return problem(401, "HTTP authentication failed", "timestamp outside the window")
+        base = self.domains.get(domain)
+        if base is None:
+            return problem(401, "HTTP authentication failed", f"cannot reach {domain}")
+        async with httpx2.AsyncClient(follow_redirects=False) as client:
+            served = await client.get(f"{base}/.well-known/mcp-registry-auth",
+                                      headers={"Accept": "text/plain"})  # fmt: skip
+        self.proofs_read.append(served.text)
+        record = re.search(r"v=MCPv1;\s*k=([^;]+);\s*p=([A-Za-z0-9+/=]+)", served.text)
+        if served.status_code != 200 or record is None or record[1] != "ed25519":
+            found = f"no MCPv1 ed25519 record at {domain} ({served.status_code})"
+            return problem(401, "HTTP authentication failed", found)
+        try:
+            key = Ed25519PublicKey.from_public_bytes(base64.b64decode(record[2]))
+            key.verify(bytes.fromhex(str(body.get("signed_timestamp", ""))), timestamp.encode())
+        except (ValueError, InvalidSignature):
+            return problem(401, "HTTP authentication failed", "signature verification failed")
+        return self._token(".".join(reversed(domain.split("."))) + "/")
 
     async def publish(self, request: Request) -> JSONResponse:
         await self._wait()
@@ -111,8 +157,8 @@ class FakeRegistry:
         if header is None:
             return problem(422, "validation failed", "required header parameter is missing")
         token = header.removeprefix("Bearer ").strip()
-        login, expires = self.registry_tokens.get(token, ("", 0.0))
-        if not login or expires < time.time():
+        allowed, expires = self.registry_tokens.get(token, ("", 0.0))
+        if not allowed or expires < time.time():
             return problem(401, "Invalid or expired Registry JWT token")
         document = await request.json()
         from jsonschema import Draft7Validator
@@ -123,7 +169,6 @@ class FakeRegistry:
             return problem(422, "Failed to publish server, invalid schema: call /validate for "
                            "details", *errors)  # fmt: skip
         name, version = document["name"], document["version"]
-        allowed = f"io.github.{login}/"
         if not name.startswith(allowed):
             return problem(403, "Forbidden", "You do not have permission to publish this server. "
                            f"You have permission to publish: {allowed}*. Attempting to publish: "
@@ -159,6 +204,7 @@ class RegistryStandIns:
         app = Starlette(routes=[
             Route("/v0/health", registry.health),
             Route("/v0/auth/github-at", registry.github_at, methods=["POST"]),
+            Route("/v0/auth/http", registry.http_proof, methods=["POST"]),
             Route("/v0/publish", registry.publish, methods=["POST"]),
             Route("/v0.1/servers/{name:path}/versions/{version}", registry.version),
             Route("/github/login/device/code", github.device_code, methods=["POST"]),

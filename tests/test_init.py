@@ -43,6 +43,7 @@ SOURCES = {
     "src/upstream.ts",
     "src/upstream-kit.ts",
     "src/approval-dialog.ts",
+    "src/registry-proof.ts",
 }
 # The project's own tests (`npm test`); test/worker.ts differs by toolchain.
 TESTS = {

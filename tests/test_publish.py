@@ -8,6 +8,7 @@ namespace, a revoked GitHub token, no keyring, a registry that is down or hangs.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -257,3 +258,52 @@ def test_the_repository_comes_from_the_git_remote(project, env, remote, reposito
     assert result.returncode == 0, result.stderr
     assert report["server"].get("repository") == repository
     assert validate_against_published(report["server"]) == []
+
+
+@pytest.mark.integration
+def test_a_domain_namespace_is_proved_by_the_worker_itself(
+    worker_project, tmp_path, api, stand_ins
+):
+    """The key made and kept in the keyring, its proof put on the Worker as a secret (the
+    fake Cloudflare API), served by the Worker at /.well-known/mcp-registry-auth (under cfmcp
+    dev), read by the registry, which checks the signed time with it."""
+    import httpx2
+
+    from tests.conftest import copy_project
+    from tests.devserver import cfmcp_dev
+
+    root = deployed(copy_project(worker_project, tmp_path / "weather"), "https://mcp.example.test")
+    env = isolated_env(tmp_path, api, **stand_ins.env())
+    name = ["--name", "test.example.mcp/weather", "--description", "Weather, proved."]
+    with cfmcp_dev(root) as running:
+        proof_url = f"{running.url}/.well-known/mcp-registry-auth"
+        assert httpx2.get(proof_url).status_code == 404  # nothing to prove yet
+        stand_ins.registry.domains["mcp.example.test"] = running.url
+        # First run: the proof goes on the deployed Worker, which this dev Worker is not, so
+        # the registry cannot read it: a clear error, and nothing published.
+        result, report = publish(root, env, *name)
+        assert result.returncode == 1, result.stdout
+        import tomlkit
+
+        worker = tomlkit.parse((root / "wrangler.toml").read_text())["name"]
+        served = api.scripts[worker].secrets["MCP_REGISTRY_AUTH"]
+        assert re.fullmatch(r"v=MCPv1; k=ed25519; p=[A-Za-z0-9+/]{43}=", served)
+        assert "no MCPv1 ed25519 record at mcp.example.test (404)" in report["error"]
+        assert served in report["hint"] and stand_ins.registry.published == []
+    # The private key is in the keyring only; the proof, in cfmcp.json and on the Worker.
+    keys = read_keyring(tmp_path / "keyring.json")["cfmcp:mcp-registry"]
+    assert (
+        list(keys) == ["http-key:mcp.example.test"] and len(keys["http-key:mcp.example.test"]) == 64
+    )
+    (root / ".dev.vars").write_text(f'MCP_REGISTRY_AUTH="{served}"\n')
+    with cfmcp_dev(root) as running:
+        stand_ins.registry.domains["mcp.example.test"] = running.url
+        answer = httpx2.get(f"{running.url}/.well-known/mcp-registry-auth")
+        assert answer.status_code == 200 and answer.text == served
+        assert answer.headers["content-type"].startswith("text/plain")
+        api.scripts[worker].secrets.clear()
+        result, report = publish(root, env, *name)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert [d["name"] for d in stand_ins.registry.published] == ["test.example.mcp/weather"]
+        assert stand_ins.registry.proofs_read[-1] == served
+        assert api.scripts[worker].secrets == {}  # put once: the same proof is not put again

@@ -1,9 +1,10 @@
 """The official MCP Registry's HTTP API, as its own publisher (`mcp-publisher`) calls it:
 `GET /v0/health` (which names the registry's GitHub OAuth app), a GitHub token exchanged for a
-registry token at `POST /v0/auth/github-at` (a JWT that lives 5 minutes: taken right before
-publishing), `POST /v0/publish` with server.json as the body, and a version read back at
-`GET /v0.1/servers/{name}/versions/{version}`. Errors come as problem JSON (`title`,
-`detail`, `errors[].message`); each becomes a CfmcpError with the registry's own words.
+registry token at `POST /v0/auth/github-at`, or a domain's signed proof at `/v0/auth/http` (a
+JWT that lives 5 minutes: taken right before publishing), `POST /v0/publish` with server.json
+as the body, and a version read back at `GET /v0.1/servers/{name}/versions/{version}`. Errors
+come as problem JSON (`title`, `detail`, `errors[].message`); each becomes a CfmcpError with
+the registry's own words.
 """
 
 from __future__ import annotations
@@ -69,6 +70,12 @@ class RegistryClient:
         """A registry token for a GitHub token: permission for io.github.<login>/*."""
         answer = self._request("POST", "/v0/auth/github-at", json={"github_token": github_token})
         return _token(answer)
+
+    def exchange_http(self, domain: str, timestamp: str, signature: str) -> str:
+        """A registry token for a domain that serves its proof: permission for the domain's
+        namespace (reversed)."""
+        body = {"domain": domain, "timestamp": timestamp, "signed_timestamp": signature}
+        return _token(self._request("POST", "/v0/auth/http", json=body))
 
     def publish(self, registry_token: str, document: dict[str, Any]) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {registry_token}"}

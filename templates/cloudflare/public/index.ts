@@ -6,6 +6,7 @@
 // Origin it does not trust.
 import { createMcpHandler } from "agents/mcp/server";
 import { asPublicRequest, misdirected, refusedOrigin } from "./guards";
+import { registryProof } from "./registry-proof";
 import { serverFor } from "./server";
 import { ANYONE } from "./upstream";
 
@@ -29,7 +30,10 @@ export default {
     const publicRequest = asPublicRequest(request, env);
     if (publicRequest instanceof Response) return publicRequest;
     const url = new URL(publicRequest.url);
-    const refused = misdirected(url) ?? refusedOrigin(publicRequest, url, env, MCP_PATHS);
+    const refused =
+      misdirected(url) ??
+      refusedOrigin(publicRequest, url, env, MCP_PATHS) ??
+      registryProof(publicRequest, url, env);
     if (refused) return refused;
     const handler = handlers[url.pathname];
     if (handler) return handler(publicRequest, env, ctx);

@@ -25,6 +25,7 @@ import {
   refusedOrigin,
   asPublicRequest,
 } from "./guards";
+import { registryProof } from "./registry-proof";
 import { REFUSED, hex } from "./refresh-once";
 import { refreshOnce } from "./refresh-gate";
 import { withTokenCache } from "./token-cache";
@@ -77,7 +78,10 @@ export function oauthWorker(apiHandlers: ApiHandlers): ExportedHandler<Env> {
       const publicRequest = asPublicRequest(request, env);
       if (publicRequest instanceof Response) return publicRequest;
       const url = new URL(publicRequest.url);
-      const early = misdirected(url) ?? refusedOrigin(publicRequest, url, env, apiPaths);
+      const early =
+        misdirected(url) ??
+        refusedOrigin(publicRequest, url, env, apiPaths) ??
+        registryProof(publicRequest, url, env);
       if (early) return early;
       const bounded = await boundedBody(publicRequest, url, apiPaths);
       if (bounded instanceof Response) return bounded;

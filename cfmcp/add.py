@@ -12,6 +12,7 @@ and then the test says what to change.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable
@@ -24,7 +25,6 @@ from cfmcp.project import Project
 
 KindName = Literal["tool", "resource", "prompt", "app"]
 
-MAX_LINE = 100  # a list longer than this goes one name a line
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 PARAM_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 # Words a TypeScript binding cannot be (`import * as delete` is a syntax error).
@@ -35,6 +35,14 @@ _WORDS = (
     "protected public await async arguments eval of type from as"
 )
 RESERVED = frozenset(_WORDS.split())
+# Names of Object.prototype's members: the MCP SDK files pieces in a plain object, where a tool
+# named `constructor` is "already registered" and every request fails.
+_MEMBERS = (
+    "constructor toString toLocaleString valueOf hasOwnProperty isPrototypeOf "
+    "propertyIsEnumerable __proto__ __defineGetter__ __defineSetter__ __lookupGetter__ "
+    "__lookupSetter__"
+)
+PROTOTYPE = frozenset(_MEMBERS.split())
 
 
 @dataclass(frozen=True)
@@ -107,7 +115,7 @@ def parse_param(text: str, *, kind: KindName = "tool") -> Param:
     name = name.removesuffix("?")
     type_ = type_.strip() or ("string" if kind == "prompt" else "")
     example = "--arg topic" if kind == "prompt" else "--param city:string"
-    if not PARAM_PATTERN.fullmatch(name) or name in RESERVED:
+    if not PARAM_PATTERN.fullmatch(name) or name in RESERVED or name in ("__proto__", "JSON"):
         raise UsageError(
             f"{text!r}: {name!r} is not a name an argument can have.",
             hint=f"Use letters, digits and _, starting with a letter, e.g. {example}",
@@ -119,7 +127,8 @@ def parse_param(text: str, *, kind: KindName = "tool") -> Param:
         )
     choices = type_.split(",")
     if type_ not in ZOD and not (
-        len(choices) > 1 and all(re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", c) for c in choices)
+        len(set(choices)) == len(choices) > 1
+        and all(re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", c) for c in choices)
     ):
         raise UsageError(
             f"{text!r}: {type_ or 'no type'} is not a type cfmcp knows.",
@@ -139,6 +148,12 @@ def check_name(kind: Kind, name: str) -> str:
         raise UsageError(
             f"{name!r} is a reserved word in TypeScript, which the {kind.list_name} list would "
             "have to use as a name.",
+            hint=f"Choose another, e.g. {name}_{kind.name}",
+        )
+    if name in PROTOTYPE:
+        raise UsageError(
+            f"{name!r} is the name of a member every JavaScript object has: the MCP SDK could "
+            f"not tell the {kind.name} from it.",
             hint=f"Choose another, e.g. {name}_{kind.name}",
         )
     return name
@@ -240,6 +255,7 @@ def plan_add(
                 f"{relative} already exists: there is a {kind.name} {name!r} already.",
                 hint=hint,
             )
+    _check_case(project, kind, name)
     _check_unused(project, kind, name, list_text)
     render = renderer()
 
@@ -251,6 +267,7 @@ def plan_add(
     }
     if kind.name == "resource":
         context.update(_resource_context(name, uri or f"resource://{name}", mime_type))
+        _check_uri_free(project, context["uri"])
     else:
         sample = {param.name: param.sample for param in params}
         context["placeholder"] = _placeholder(name, [p.name for p in params])
@@ -259,6 +276,7 @@ def plan_add(
         context["sample_args"] = _ts_object(sample)
     if kind.name == "app":
         context["view_uri"] = f"ui://{name}/view.html"
+        _check_uri_free(project, context["view_uri"])
     files = {source: render(f"{kind.name}.ts.j2", context),
              test: render(f"{kind.name}.test.ts.j2", context)}  # fmt: skip
     edits = {kind.list_file: (list_text, add_to_list(list_text, kind, name, list_path))}
@@ -296,13 +314,21 @@ def _check_params(kind: Kind, params: list[Param] | list[str]) -> None:
 
 def _local_name(names: list[str]) -> str:
     """A name for the text the new piece returns that no input of it takes."""
-    return next(word for word in ("text", "reply", "answer", "result", "output")
+    words = ("text", "reply", "answer", "result", "output")
+    return next(word for word in [*words, *(f"text{n}" for n in range(len(names) + 1))]
                 if word not in names)  # fmt: skip
 
 
 def _check_description(text: str) -> str:
     text = text.strip()
-    if not text or len(text) > 1000 or any(ord(c) < 32 and c not in "\n\t" for c in text):
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(
+            "The description is not valid text (bytes that are not UTF-8).",
+            hint="Check your terminal's encoding, or give the description in plain UTF-8.",
+        ) from None
+    if not text or len(text) > 1000 or any(ord(c) < 32 and c not in "\n\r\t" for c in text):
         raise UsageError(
             "The description must be 1 to 1000 characters of text.",
             hint='e.g. --description "Look up the weather for a city."',
@@ -313,7 +339,7 @@ def _check_description(text: str) -> str:
 def _read_list(project: Project, kind: Kind) -> str:
     path = project.root / kind.list_file
     try:
-        return path.read_text(encoding="utf-8")
+        return read_exact(path)
     except FileNotFoundError:
         raise CfmcpError(
             f"{kind.list_file} is missing: this project has no list of {kind.list_name} for "
@@ -324,6 +350,24 @@ def _read_list(project: Project, kind: Kind) -> str:
         raise CfmcpError(f"Cannot read {kind.list_file}: {exc}.") from exc
 
 
+def _check_case(project: Project, kind: Kind, name: str) -> None:
+    """No piece whose file differs from the new one's by case alone: TypeScript refuses two
+    imports so named (forceConsistentCasingInFileNames), and macOS and Windows would give
+    both one file."""
+    folder = project.root / kind.folder
+    for path in sorted(folder.glob("*.ts")) if folder.is_dir() else ():
+        if path.stem.lower() == name.lower() and path.stem != name:
+            raise CfmcpError(
+                f"{kind.folder}/{path.name} differs from {name!r} by case alone.",
+                hint="Choose a name that differs by more than case.",
+            )
+
+
+def read_exact(path: Path) -> str:
+    """The file's text as it is on disk: CRLF kept (read_text would make it LF)."""
+    return path.read_bytes().decode("utf-8")
+
+
 def _check_unused(project: Project, kind: Kind, name: str, list_text: str) -> None:
     """No piece of this kind is registered under `name` anywhere in src/, and the list file
     does not already use its binding."""
@@ -332,9 +376,11 @@ def _check_unused(project: Project, kind: Kind, name: str, list_text: str) -> No
         rf"(?:\.{kind.register}\(|\bregisterApp{kind.register[8:]}\(\s*[\w.]+\s*,)\s*"
         rf"[\"'`]{re.escape(name)}[\"'`]"
     )
+    from cfmcp.add_list import without_comments
+
     for path in sorted((project.root / "src").rglob("*.ts")):
         try:
-            text = path.read_text(encoding="utf-8")
+            text = without_comments(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError):
             continue
         if call.search(text):
@@ -343,19 +389,15 @@ def _check_unused(project: Project, kind: Kind, name: str, list_text: str) -> No
                 f"There is a {kind.name} {name!r} already, in {where}.",
                 hint="Choose another name.",
             )
+    from cfmcp.add_list import blanked
+
     binding = binding_of(name)
-    if re.search(rf"(?<![\w$.]){re.escape(binding)}(?![\w$])", _code_only(list_text)):
+    if re.search(rf"(?<![\w$.]){re.escape(binding)}(?![\w$])", blanked(list_text)):
         raise CfmcpError(
             f"{kind.list_file} already uses the name {binding!r}, which the new {kind.name} "
             "would be imported as.",
             hint="Choose another name.",
         )
-
-
-def _code_only(text: str) -> str:
-    """`text` without its comments and string literals: the names its code uses."""
-    pattern = r"//[^\n]*|/\*.*?\*/|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`"
-    return re.sub(pattern, " ", text, flags=re.DOTALL)
 
 
 def _resource_context(name: str, uri: str, mime_type: str) -> dict[str, Any]:
@@ -373,9 +415,20 @@ def _resource_context(name: str, uri: str, mime_type: str) -> dict[str, Any]:
                 "no RFC 6570 operators such as {+path} or {?query}).",
                 hint="e.g. --uri resource://notes/{id}",
             )
-    if re.sub(r"\{[^{}]*\}", "", uri).count("{"):
+    if re.sub(r"\{[^{}]*\}", "", uri).count("{") or "}" in re.sub(r"\{[^{}]*\}", "", uri):
         raise UsageError(f"{uri}: each variable in braces of its own, e.g. resource://notes/{{id}}")
+    if "}{" in uri:
+        raise UsageError(
+            f"{uri}: two variables side by side cannot be told apart when the URI is read.",
+            hint="Put a character between them, e.g. resource://notes/{book}/{page}",
+        )
     _check_params(KINDS["resource"], variables)
+    normal = normalised_uri(uri)
+    if normal != uri:
+        raise UsageError(
+            f"{uri} is not in the form clients send it in, so a read of it would not be found.",
+            hint=f"Use --uri {normal}",
+        )
     if not re.fullmatch(r"[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+", mime_type):
         raise UsageError(f"{mime_type!r} is not a MIME type.", hint="e.g. --mime-type text/plain")
     sample = {variable: "example" for variable in variables}
@@ -389,6 +442,39 @@ def _resource_context(name: str, uri: str, mime_type: str) -> dict[str, Any]:
         "local": _local_name(variables),
         "expected": _expected(name, sample if variables else None),
     }
+
+
+def _check_uri_free(project: Project, uri: str) -> None:
+    """No resource of the project is at `uri` already: the SDK would refuse the second one
+    when the server starts, and every request would fail."""
+    from cfmcp.add_list import without_comments
+
+    quoted = {json.dumps(uri), f"'{uri}'", f"`{uri}`"}
+    for path in sorted((project.root / "src").rglob("*.ts")):
+        try:
+            text = without_comments(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            continue
+        if any(form in text for form in quoted):
+            where = path.relative_to(project.root).as_posix()
+            raise CfmcpError(
+                f"{uri} is taken: {where} serves a resource there already.",
+                hint="Give the new one another --uri.",
+            )
+
+
+def normalised_uri(uri: str) -> str:
+    """`uri` as the MCP SDK files a resource (the WHATWG URL's own spelling), for what this
+    checks: ASCII only (others percent-encoded), and for http(s) a lowercase host and a path."""
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    encoded = quote(uri, safe="".join(chr(c) for c in range(33, 127)))
+    parts = urlsplit(encoded)
+    if parts.scheme.lower() in ("http", "https"):
+        host = parts.netloc.lower()
+        return urlunsplit((parts.scheme.lower(), host, parts.path or "/", parts.query,
+                           parts.fragment))  # fmt: skip
+    return encoded
 
 
 def _placeholder(name: str, names: list[str]) -> str:
@@ -458,54 +544,10 @@ def renderer() -> Render:
 
 
 def add_to_list(text: str, kind: Kind, name: str, path: Path) -> str:
-    """`text` with `import * as BINDING from "./tools/NAME";` after the other pieces' imports
-    and BINDING at the end of `const tools … = [ … ];`. Nothing else changes; a file that has
-    no such list raises CfmcpError."""
-    binding = binding_of(name)
+    from cfmcp.add_list import add_to_list as extended
+
     folder = kind.folder.removeprefix("src/")
-    newline = "\r\n" if "\r\n" in text else "\n"
-    array = re.search(
-        rf"^(?:export\s+)?const\s+{kind.list_name}\b[^\n]*?=\s*\[(?P<items>[^\]]*)\]",
-        text,
-        re.MULTILINE,
-    )
-    imports = list(re.finditer(r"^import\b[^;]*;[ \t]*(?:\r?\n|$)", text, re.MULTILINE))
-    if array is None or not imports:
-        raise CfmcpError(
-            f"{kind.list_file} has no `const {kind.list_name} = [ … ];` list for cfmcp to add "
-            f"the {kind.name} to (an earlier layout, or one of your own); nothing was written.",
-            hint=f"Run `cfmcp upgrade` for the current layout, or list it yourself: import * as "
-            f'{binding} from "./{folder}/{name}"; and add {binding} to the list.',
-        )
-    items = array.group("items")
-    if not items.strip():
-        new_items = binding
-    elif "\n" in items:  # one item a line: a new line like the last one
-        body = items.rstrip()
-        last_line = body.rsplit("\n", 1)[-1]
-        indent = last_line[: len(last_line) - len(last_line.lstrip())]
-        comma = "," if body.endswith(",") else ""
-        separator = "" if comma else ","
-        new_items = f"{body}{separator}{newline}{indent}{binding}{comma}{items[len(body) :]}"
-    else:
-        body = items.rstrip()
-        trailing = body.endswith(",")
-        new_items = f"{body.rstrip(',')}, {binding}{',' if trailing else ''}{items[len(body) :]}"
-        line_start = text.rfind("\n", 0, array.start()) + 1
-        line_end = text.find("\n", array.end())
-        line_end = len(text) if line_end < 0 else line_end
-        if line_end - line_start + len(new_items) - len(items) > MAX_LINE:
-            names = [item.strip() for item in new_items.split(",") if item.strip()]
-            new_items = newline + "".join(f"  {item},{newline}" for item in names)
-    start, end = array.span("items")
-    text = text[:start] + new_items + text[end:]
-    line = f'import * as {binding} from "./{folder}/{name}";{newline}'
-    own = [m for m in imports if f'"./{folder}/' in m.group(0) or f"'./{folder}/" in m.group(0)]
-    after = (own or imports)[-1]
-    at = after.end()
-    if not after.group(0).endswith("\n"):
-        line = newline + line.rstrip("\r\n")
-    return text[:at] + line + text[at:]
+    return extended(text, kind.list_name, folder, name, binding_of(name), kind.list_file)
 
 
 # --- applying it ------------------------------------------------------------------------------
@@ -514,8 +556,8 @@ def add_to_list(text: str, kind: Kind, name: str, path: Path) -> str:
 def apply_add(plan: AddPlan) -> list[Path]:
     """Write the new files (each fails if something appeared there meanwhile), then each
     changed file in one step; a file that changed meanwhile stops it all. A changed file is
-    backed up first unless git holds it as it is. On any failure, everything is as it was.
-    Returns the backups."""
+    backed up first unless git holds it as it is. On any failure, everything is as it was,
+    the folders it made included. Returns the backups."""
     from cfmcp import fsutil
 
     root = plan.project.root
@@ -524,11 +566,14 @@ def apply_add(plan: AddPlan) -> list[Path]:
             raise CfmcpError(f"{relative} changed while cfmcp was working; run it again.")
     backups: list[Path] = []
     written: list[Path] = []
+    folders: list[Path] = []
     changed: list[str] = []
     try:
         for relative, text in plan.new_files.items():
             target = root / relative
+            missing = [p for p in [target.parent, *target.parent.parents] if not p.exists()]
             target.parent.mkdir(parents=True, exist_ok=True)
+            folders.extend(missing)
             fsutil.write_new_file(target, text.encode("utf-8"))
             written.append(target)
         for relative, (_, new) in plan.edits.items():
@@ -536,18 +581,27 @@ def apply_add(plan: AddPlan) -> list[Path]:
                 backups.append(fsutil.backup_file(root / relative))
             fsutil.atomic_write_text(root / relative, new)
             changed.append(relative)
-    except BaseException:
+    except BaseException as exc:
         for relative in changed:  # all or nothing
             fsutil.atomic_write_text(root / relative, plan.edits[relative][0])
         for target in [*written, *backups]:
             target.unlink(missing_ok=True)
+        for folder in sorted(set(folders), key=lambda p: len(p.parts), reverse=True):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        if isinstance(exc, OSError):
+            where = exc.filename or "a file"
+            raise CfmcpError(
+                f"Cannot write {where}: {exc.strerror}; nothing was changed.",
+                hint="Check the project's files can be written, then run it again.",
+            ) from exc
         raise
     return backups
 
 
 def _read(path: Path) -> str | None:
     try:
-        return path.read_text(encoding="utf-8")
+        return read_exact(path)
     except (OSError, UnicodeDecodeError):
         return None
 
@@ -579,6 +633,25 @@ def add(
     dry_run: bool = False,
     **options: Any,
 ) -> AddResult:
-    plan = plan_add(project, kind_name, name, **options)
-    backups = [] if dry_run else apply_add(plan)
+    """Plan, then (unless `dry_run`) apply, one `cfmcp add` at a time per project: a second
+    one waits, then plans on what the first wrote."""
+    with _project_lock(project):
+        plan = plan_add(project, kind_name, name, **options)
+        backups = [] if dry_run else apply_add(plan)
     return AddResult(plan, dry_run, backups)
+
+
+@contextlib.contextmanager
+def _project_lock(project: Project):  # type: ignore[no-untyped-def]
+    import fcntl
+    import hashlib
+    import tempfile
+
+    key = hashlib.sha256(str(project.root.resolve()).encode()).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / f"cfmcp-add-{key}.lock"
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

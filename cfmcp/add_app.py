@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cfmcp.errors import CfmcpError
@@ -55,18 +56,31 @@ def plan_view(plan: AddPlan, context: dict[str, Any], render: Render) -> None:
     for source, target in SHARED.items():
         if not (root / target).exists():
             plan.new_files[target] = render(source, context)
-    wrangler = root / "wrangler.toml"
-    text = wrangler.read_text(encoding="utf-8")
+    text = _read(root / "wrangler.toml")
     new = with_build(text)
     if new != text:
         plan.edits["wrangler.toml"] = (text, new)
-    package = root / "package.json"
-    text = package.read_text(encoding="utf-8")
+    text = _read(root / "package.json")
     new, installs = with_packages(text, plan.project)
     if new != text:
         plan.edits["package.json"] = (text, new)
     if installs:
         plan.notes.append(f"Run npm install: package.json now names {', '.join(installs)}.")
+
+
+def _read(path: Path) -> str:
+    from cfmcp.add import read_exact
+
+    try:
+        return read_exact(path)
+    except FileNotFoundError:
+        raise CfmcpError(
+            f"{path.name} is missing from the project; nothing was written.",
+            hint=f"An app needs the project's {path.name}: restore it (git checkout -- "
+            f"{path.name}), then run cfmcp add app again.",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CfmcpError(f"Cannot read {path.name}: {exc}; nothing was written.") from exc
 
 
 def with_build(text: str) -> str:
@@ -75,10 +89,21 @@ def with_build(text: str) -> str:
     import tomlkit
     from tomlkit.exceptions import TOMLKitError
 
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
     try:
-        document = tomlkit.parse(text)
+        document = tomlkit.parse(text[len(bom) :])
     except TOMLKitError as exc:
         raise CfmcpError(f"wrangler.toml is not valid TOML: {exc}; nothing was written.") from exc
+    environments = document.get("env")
+    own = [str(env) for env, table in (environments or {}).items()
+           if isinstance(table, dict) and "build" in table]  # fmt: skip
+    if own:
+        raise CfmcpError(
+            f"wrangler.toml gives [env.{own[0]}] a build of its own, which would not build the "
+            "apps' views there; nothing was written.",
+            hint=f'Add "{BUILD_COMMAND} && " to that command and "apps" to its watch_dir, '
+            "then run cfmcp add app again.",
+        )
     build = document.get("build")
     if build is None:
         newline = "\r\n" if "\r\n" in text else "\n"
@@ -98,14 +123,33 @@ def with_packages(text: str, project: Project) -> tuple[str, list[str]]:
     """package.json with the views' type-check and build scripts, and ext-apps and esbuild
     (for a project from before they were in the template); returns it and what npm must
     install."""
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    body = text[len(bom) :]
+    twice: list[str] = []
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in seen:
+                twice.append(key)
+            seen[key] = value
+        return seen
+
     try:
-        package = json.loads(text)
+        package = json.loads(body, object_pairs_hook=no_duplicates)
     except json.JSONDecodeError as exc:
         raise CfmcpError(
             f"package.json is not valid JSON (line {exc.lineno}); nothing was written."
         ) from exc
     if not isinstance(package, dict):
         raise CfmcpError("package.json is not a JSON object; nothing was written.")
+    if twice:
+        raise CfmcpError(
+            f"package.json has the key {twice[0]!r} twice: rewriting it would lose one; "
+            "nothing was written.",
+            hint=f'Add the scripts by hand ("build:apps": "{BUILD_COMMAND}", and '
+            f'" && {TYPECHECK_VIEWS}" at the end of "typecheck"), or keep the key once.',
+        )
     scripts = package.setdefault("scripts", {})
     typecheck = scripts.get("typecheck")
     if isinstance(typecheck, str) and TYPECHECK_VIEWS not in typecheck:
@@ -117,8 +161,21 @@ def with_packages(text: str, project: Project) -> tuple[str, list[str]]:
         if package_name not in current:
             package.setdefault(section, {})[package_name] = version
             installs.append(f"{package_name}@{version}")
-    new = json.dumps(package, indent=2, ensure_ascii=False) + "\n"
-    return (text if json.loads(new) == json.loads(text) else new), installs
+    if package == json.loads(body):
+        return text, installs
+    indent: str | int = _indent_of(body)
+    newline = "\r\n" if "\r\n" in body else "\n"
+    new = json.dumps(package, indent=indent, ensure_ascii=False) + "\n"
+    return bom + new.replace("\n", newline), installs
+
+
+def _indent_of(text: str) -> str | int:
+    """The indentation the file uses (a tab, or a number of spaces), 2 when it shows none."""
+    found = re.search(r"\n([ \t]+)\S", text)
+    if not found:
+        return 2
+    indent = found.group(1)
+    return indent if "\t" in indent else len(indent)
 
 
 def _needed(project: Project) -> list[tuple[str, str, str]]:

@@ -263,6 +263,18 @@ def test_a_project_without_the_apps_packages_gets_them_named(cli, project):
         (["resource", "x", "--uri", "resource://x/{a"], 2, "each variable in braces"),
         (["resource", "x", "--mime-type", "text"], 2, "is not a MIME type"),
         (["app", "x", "--param", "view:string"], 2, "a name the new app's code uses"),
+        (["tool", "constructor"], 2, "a member every JavaScript object has"),
+        (["prompt", "toString"], 2, "a member every JavaScript object has"),
+        (["tool", "x", "--param", "JSON:string"], 2, "is not a name an argument can have"),
+        (["tool", "x", "--param", "__proto__:string"], 2, "is not a name an argument can have"),
+        (["tool", "x", "--param", "u:a,b,a"], 2, "is not a type cfmcp knows"),
+        (["tool", "x", "--description", "\udcff"], 2, "is not valid text"),
+        (["resource", "x", "--uri", "https://example.com"], 2, "Use --uri https://example.com/"),
+        (["resource", "x", "--uri", "https://Example.com/a"], 2, "--uri https://example.com/a"),
+        (["resource", "x", "--uri", "resource://x/café"], 2, "--uri resource://x/caf%C3%A9"),
+        (["resource", "x", "--uri", "resource://x/a}b"], 2, "each variable in braces"),
+        (["resource", "x", "--uri", "resource://x/{a}{b}"], 2, "side by side"),
+        (["resource", "x", "--uri", "resource://about"], 1, "src/resources/about.ts serves"),
         (["app", "add"], 1, "src/tools/add.ts already exists"),
     ],
 )
@@ -283,6 +295,100 @@ def test_a_tool_registered_in_a_file_of_another_name_is_found(cli, project):
     result = add(cli, project, "tool", "me")
     assert result.exit_code == 1
     assert "There is a tool 'me' already, in src/tools/whoami.ts" in words(result)
+    assert tree(project) == before
+
+
+def test_a_name_differing_by_case_alone_is_refused(cli, project):
+    assert add(cli, project, "tool", "weather").exit_code == 0
+    before = tree(project)
+    result = add(cli, project, "tool", "Weather")
+    assert result.exit_code == 1 and "differs from 'Weather' by case alone" in words(result)
+    assert tree(project) == before
+
+
+def test_an_apps_view_uri_is_taken_for_resources(cli, project):
+    assert add(cli, project, "app", "board").exit_code == 0
+    result = add(cli, project, "resource", "x", "--uri", "ui://board/view.html")
+    assert result.exit_code == 1 and "src/tools/board.ts serves a resource" in words(result)
+
+
+def test_inputs_named_like_every_local_still_get_one(cli, project):
+    args = [arg for name in ("text", "reply", "answer", "result", "output")
+            for arg in ("--param", f"{name}:string")]  # fmt: skip
+    assert add(cli, project, "tool", "busy", *args).exit_code == 0
+    assert "const text0 = `busy: not written" in (project / "src/tools/busy.ts").read_text()
+
+
+def test_a_description_may_hold_carriage_returns(cli, project):
+    assert add(cli, project, "tool", "crlf", "--description", "one\r\ntwo").exit_code == 0
+    assert '"one\\r\\ntwo"' in (project / "src/tools/crlf.ts").read_text()
+
+
+def test_two_adds_at_once_both_land_in_the_list(project):
+    import sys
+
+    names = [f"tool{n}" for n in range(6)]
+    running = [
+        subprocess.Popen([sys.executable, "-m", "cfmcp", "-C", str(project), "add", "tool", name],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for name in names
+    ]  # fmt: skip
+    for process in running:
+        assert process.wait(timeout=120) == 0, process.stderr.read() if process.stderr else ""
+    tools = (project / "src/tools.ts").read_text()
+    for name in names:
+        assert f'import * as {name} from "./tools/{name}";' in tools
+        assert re.search(rf"^\s*{name},?$", tools, re.MULTILINE) or f", {name}" in tools, tools
+
+
+def test_a_crlf_list_stays_crlf(cli, project):
+    tools = project / "src" / "tools.ts"
+    tools.write_bytes(tools.read_bytes().replace(b"\n", b"\r\n"))
+    assert add(cli, project, "tool", "ping").exit_code == 0
+    data = tools.read_bytes()
+    assert data.count(b"\n") == data.count(b"\r\n") and b"ping" in data
+
+
+def test_a_failed_app_leaves_no_folder_behind(cli, project, monkeypatch):
+    from cfmcp import fsutil
+
+    def refused(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    before = tree(project)
+    monkeypatch.setattr(fsutil, "atomic_write_text", refused)
+    result = add(cli, project, "app", "board")
+    assert result.exit_code == 1
+    assert "Cannot write" in words(result) and "nothing was changed" in words(result)
+    assert tree(project) == before
+    assert not (project / "apps").exists() and not (project / "scripts").exists()
+
+
+def test_package_json_keeps_its_tabs_and_refuses_duplicate_keys(cli, project):
+    package = project / "package.json"
+    data = json.loads(package.read_text())
+    package.write_text(json.dumps(data, indent="\t").replace("\n", "\r\n") + "\r\n")
+    assert add(cli, project, "app", "board").exit_code == 0
+    text = package.read_bytes()
+    assert b'\r\n\t"scripts": {' in text and text.count(b"\n") == text.count(b"\r\n")
+
+
+def test_package_json_with_a_key_twice_is_left_alone(cli, project):
+    package = project / "package.json"
+    text = package.read_text().replace("{", '{\n  "//": "one",\n  "//": "two",', 1)
+    package.write_text(text)
+    before = tree(project)
+    result = add(cli, project, "app", "chart")
+    assert result.exit_code == 1 and "has the key '//' twice" in words(result)
+    assert tree(project) == before
+
+
+def test_an_environments_own_build_is_left_alone(cli, project):
+    wrangler = project / "wrangler.toml"
+    wrangler.write_text(wrangler.read_text() + '\n[env.staging.build]\ncommand = "make"\n')
+    before = tree(project)
+    result = add(cli, project, "app", "board")
+    assert result.exit_code == 1 and "[env.staging] a build of its own" in words(result)
     assert tree(project) == before
 
 
@@ -372,8 +478,29 @@ HEAD = 'import type { McpServer } from "@modelcontextprotocol/server";\n'
             (HEAD + 'import * as add from "./tools/add";\r\nimport * as ping from "./tools/ping";'
              "\r\n\r\nconst tools = [add, ping];\r\n").replace(";\n", ";\r\n"),
         ),
+        (
+            HEAD + "\nconst tools = [\n  add,\n  whoami // who you are\n];\n",
+            HEAD + 'import * as ping from "./tools/ping";\n'
+            "\nconst tools = [\n  add,\n  whoami, // who you are\n  ping\n];\n",
+        ),
+        (
+            HEAD + "\nconst tools = [\n  add,\n  // whoami, (disabled: see [issue 3])\n];\n",
+            HEAD + 'import * as ping from "./tools/ping";\n'
+            "\nconst tools = [\n  add,\n  ping,\n  // whoami, (disabled: see [issue 3])\n];\n",
+        ),
+        (
+            HEAD + "\nconst tools = [add, /* whoami, */];\n",
+            HEAD + 'import * as ping from "./tools/ping";\n'
+            "\nconst tools = [add, ping, /* whoami, */];\n",
+        ),
+        (
+            HEAD + "\nconst tools = [add, extra];\n" + 'import * as extra from "./tools/extra";\n',
+            HEAD + "\nconst tools = [add, extra, ping];\n"
+            'import * as extra from "./tools/extra";\nimport * as ping from "./tools/ping";\n',
+        ),
     ],
-    ids=["one-line", "empty", "one-a-line", "no-trailing-comma", "crlf"],
+    ids=["one-line", "empty", "one-a-line", "no-trailing-comma", "crlf", "comment-after-last",
+         "commented-out-last", "block-comment-last", "import-below"],
 )  # fmt: skip
 def test_the_list_grows_in_its_own_style(before, after):
     assert add_to_list(before, TOOL, "ping", Path("src/tools.ts")) == after

@@ -3,6 +3,7 @@
 // resource. wrangler runs it before each build and when apps/ changes ([build] in
 // wrangler.toml), with esbuild, the bundler wrangler itself uses. `npm run build:apps` runs it.
 import { build } from "esbuild";
+import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 
 const SCRIPT = /<script type="module" src="\.\/view\.ts"><\/script>/;
@@ -11,6 +12,8 @@ const folders = await readdir("apps", { withFileTypes: true });
 await mkdir("dist/apps", { recursive: true });
 for (const folder of folders.filter((entry) => entry.isDirectory())) {
   const name = folder.name;
+  const has = (file) => existsSync(`apps/${name}/${file}`);
+  if (!has("view.html") && !has("view.ts")) continue; // not an app's view
   const page = await readFile(`apps/${name}/view.html`, "utf8");
   if (!SCRIPT.test(page)) {
     throw new Error(`apps/${name}/view.html must load its code with ${SCRIPT.source}`);

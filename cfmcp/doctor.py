@@ -112,6 +112,9 @@ def run_doctor(
 
     if document is not None and is_local_only(project, document, env):
         checks = [not_yet_needed(check) for check in checks]
+    registry = check_registry(project, env, offline=offline, timeout=timeout)
+    if registry is not None:
+        checks.append(registry)
     checks.extend(check_dev_vars(project))
     checks.append(check_port(_dev_port(document), project))
     return DoctorReport(str(project.root), checks)
@@ -324,6 +327,50 @@ def check_dev_vars(project: Project) -> list[Check]:
                 )
             )
     return checks
+
+
+def check_registry(
+    project: Project, env: str | None, *, offline: bool, timeout: float
+) -> Check | None:
+    """The newest listing `cfmcp publish` made points at the server deployed now (None when
+    nothing was published)."""
+    name = "MCP Registry"
+    try:
+        state = project.read_state()
+    except CfmcpError:
+        return None
+    published = state.get("registry", {}).get("published") if isinstance(
+        state.get("registry"), dict) else None  # fmt: skip
+    if not isinstance(published, dict) or not published:
+        return None
+    listing, record = list(published.items())[-1]
+    url = record.get("url") if isinstance(record, dict) else None
+    if not isinstance(url, str):
+        return None
+    if offline:
+        return Check(name, SKIP, "skipped (--offline)")
+    import httpx2
+
+    try:
+        response = httpx2.get(url, timeout=timeout)
+    except httpx2.HTTPError as exc:
+        return Check(name, WARN, f"could not read the listing {url}: {exc}")
+    if response.status_code == 404:
+        return Check(name, WARN, f"{listing} is not in the registry any more ({url})",
+                     "Publish it again: cfmcp publish --version <a new version>")  # fmt: skip
+    try:
+        remotes = response.json()["server"].get("remotes", [])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return Check(name, WARN, f"the registry's answer for {listing} is not a listing")
+    listed = [str(remote.get("url", "")).rstrip("/") for remote in remotes]
+    deployed = str(project.env_state(env).get("url", "")).rstrip("/")
+    if deployed and f"{deployed}/mcp" in listed:
+        return Check(name, PASS, f"{listing} lists {deployed}/mcp")
+    return Check(
+        name, WARN, f"{listing} lists {', '.join(listed) or 'no URL'}, but the server is "
+        f"deployed at {deployed or 'no URL'}",
+        "Publish a new version for the deployed URL: cfmcp publish --version <a new version>",
+    )  # fmt: skip
 
 
 def check_state(project: Project) -> Check:

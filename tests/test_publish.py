@@ -307,3 +307,45 @@ def test_a_domain_namespace_is_proved_by_the_worker_itself(
         assert [d["name"] for d in stand_ins.registry.published] == ["test.example.mcp/weather"]
         assert stand_ins.registry.proofs_read[-1] == served
         assert api.scripts[worker].secrets == {}  # put once: the same proof is not put again
+
+
+def test_a_domain_namespace_needs_a_keyring_for_its_key(tmp_path, stand_ins):
+    root = tmp_path / "weather"
+    assert run_cfmcp("init", str(root), "--no-install", "--no-git", "--yes").returncode == 0
+    deployed(root, "https://mcp.example.test")
+    env = isolated_env(tmp_path, **stand_ins.env(),
+                       PYTHON_KEYRING_BACKEND="tests.keyring_backend.BrokenKeyring")  # fmt: skip
+    result, report = publish(root, env, "--name", "test.example.mcp/weather")
+    assert result.returncode == 1
+    assert "No OS keyring to keep the key that proves mcp.example.test" in report["error"]
+    assert "io.github.<your GitHub user>" in report["hint"]
+    assert "proofs" not in json.loads((root / "cfmcp.json").read_text()).get("registry", {})
+
+
+def test_a_domain_namespace_of_another_host_is_refused(tmp_path, env):
+    root = tmp_path / "weather"
+    assert run_cfmcp("init", str(root), "--no-install", "--no-git", "--yes").returncode == 0
+    deployed(root, "https://mcp.example.test")
+    result, report = publish(root, env, "--name", "test.example/weather")
+    assert result.returncode == 1
+    assert "the server is deployed at mcp.example.test" in report["error"]
+    assert "--name test.example.mcp/<server>" in report["hint"]
+
+
+def test_doctor_checks_the_listing_points_at_the_deployed_server(project, env, stand_ins):
+    assert publish(project, env, "--name", "io.github.ada/weather")[0].returncode == 0
+
+    def registry_check() -> dict:
+        result = run_cfmcp("-C", str(project), "doctor", "--json", env=env, timeout=120)
+        checks = {check["name"]: check for check in json.loads(result.stdout)["checks"]}
+        return checks["MCP Registry"]
+
+    check = registry_check()
+    assert check["status"] == "pass" and f"{URL}/mcp" in check["message"]
+    deployed(project, "https://weather-2.ada.workers.dev")
+    check = registry_check()
+    assert check["status"] == "warn"
+    assert "deployed at https://weather-2.ada.workers.dev" in check["message"]
+    assert "cfmcp publish --version" in check["fix"]
+    stand_ins.registry.servers.clear()
+    assert "is not in the registry any more" in registry_check()["message"]

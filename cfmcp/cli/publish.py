@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cfmcp.cli.app import ENV_OPTION, JSON_OPTION, app
+from cfmcp.cli.app import ENV_OPTION, JSON_OPTION, app, can_ask
 
 
 @app.command(
@@ -61,6 +61,14 @@ def publish(
 
     project = find_project()
     project.require_env(env)
+    mine = publishing.recorded(project)
+    if can_ask(as_json) and not dry_run:  # asked once; recorded for the next time
+        worker = project.worker_name()
+        if not name and not mine.get("name"):
+            name = typer.prompt(f"Name in the registry (io.github.<your GitHub user>/{worker})")
+        if not description and not mine.get("description"):
+            description = typer.prompt("What it does, in up to 100 characters",
+                                       default=publishing.DEFAULT_DESCRIPTION)  # fmt: skip
 
     def show_code(code) -> None:  # type: ignore[no-untyped-def]
         console.info(f"To sign in with GitHub, open {code.verification_uri} and enter the code "

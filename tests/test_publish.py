@@ -30,12 +30,16 @@ def deployed(root: Path, url: str = URL) -> Path:
     return root
 
 
+def made(root: Path, url: str | None = URL) -> Path:
+    """A project `cfmcp init` made (no packages), deployed at `url` (None: never deployed)."""
+    result = run_cfmcp("init", str(root), "--no-install", "--no-git", "--yes", "--json")
+    assert result.returncode == 0, result.stderr
+    return deployed(root, url) if url else root
+
+
 @pytest.fixture
 def project(tmp_path) -> Path:
-    root = tmp_path / "weather"
-    made = run_cfmcp("init", str(root), "--no-install", "--no-git", "--yes", "--json")
-    assert made.returncode == 0, made.stderr
-    return deployed(root)
+    return made(tmp_path / "weather")
 
 
 @pytest.fixture
@@ -205,17 +209,14 @@ def test_a_listing_the_registry_would_refuse_is_not_sent(project, env, stand_ins
 
 
 def test_nothing_deployed_nothing_to_list(tmp_path, env):
-    root = tmp_path / "fresh"
-    assert run_cfmcp("init", str(root), "--no-install", "--no-git", "--yes").returncode == 0
+    root = made(tmp_path / "fresh", None)
     result, report = publish(root, env, "--name", "io.github.ada/fresh")
     assert result.returncode == 1
     assert "Nothing is deployed yet" in report["error"] and "cfmcp deploy" in report["hint"]
 
 
 def test_a_loopback_url_is_not_listed(tmp_path, env):
-    root = tmp_path / "local"
-    assert run_cfmcp("init", str(root), "--no-install", "--no-git", "--yes").returncode == 0
-    deployed(root, "http://localhost:8788")
+    root = made(tmp_path / "local", "http://localhost:8788")
     result, report = publish(root, env, "--name", "io.github.ada/local")
     assert result.returncode == 1
     assert "https URLs only" in report["error"]
@@ -310,9 +311,7 @@ def test_a_domain_namespace_is_proved_by_the_worker_itself(
 
 
 def test_a_domain_namespace_needs_a_keyring_for_its_key(tmp_path, stand_ins):
-    root = tmp_path / "weather"
-    assert run_cfmcp("init", str(root), "--no-install", "--no-git", "--yes").returncode == 0
-    deployed(root, "https://mcp.example.test")
+    root = made(tmp_path / "weather", "https://mcp.example.test")
     env = isolated_env(tmp_path, **stand_ins.env(),
                        PYTHON_KEYRING_BACKEND="tests.keyring_backend.BrokenKeyring")  # fmt: skip
     result, report = publish(root, env, "--name", "test.example.mcp/weather")
@@ -323,9 +322,7 @@ def test_a_domain_namespace_needs_a_keyring_for_its_key(tmp_path, stand_ins):
 
 
 def test_a_domain_namespace_of_another_host_is_refused(tmp_path, env):
-    root = tmp_path / "weather"
-    assert run_cfmcp("init", str(root), "--no-install", "--no-git", "--yes").returncode == 0
-    deployed(root, "https://mcp.example.test")
+    root = made(tmp_path / "weather", "https://mcp.example.test")
     result, report = publish(root, env, "--name", "test.example/weather")
     assert result.returncode == 1
     assert "the server is deployed at mcp.example.test" in report["error"]

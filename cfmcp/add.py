@@ -635,23 +635,9 @@ def add(
 ) -> AddResult:
     """Plan, then (unless `dry_run`) apply, one `cfmcp add` at a time per project: a second
     one waits, then plans on what the first wrote."""
-    with _project_lock(project):
+    from cfmcp.fsutil import project_lock
+
+    with project_lock(project.root, "add", wait=True):
         plan = plan_add(project, kind_name, name, **options)
         backups = [] if dry_run else apply_add(plan)
     return AddResult(plan, dry_run, backups)
-
-
-@contextlib.contextmanager
-def _project_lock(project: Project):  # type: ignore[no-untyped-def]
-    import fcntl
-    import hashlib
-    import tempfile
-
-    key = hashlib.sha256(str(project.root.resolve()).encode()).hexdigest()[:16]
-    path = Path(tempfile.gettempdir()) / f"cfmcp-add-{key}.lock"
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

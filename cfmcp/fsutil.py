@@ -96,3 +96,37 @@ def write_new_file(path: Path, data: bytes, mode: int = 0o644) -> None:
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+class LockBusy(Exception):
+    """Another process holds the lock (raised by `project_lock(..., wait=False)`)."""
+
+
+@contextlib.contextmanager
+def project_lock(root: Path, purpose: str, *, wait: bool):  # type: ignore[no-untyped-def]
+    """One cfmcp `purpose` (upgrade, add) at a time in the project at `root`: an advisory lock
+    on a file of this user's in the temp folder, never followed through a link. `wait` blocks
+    until the other one ends; otherwise LockBusy. Where there is no such lock (Windows), or
+    another user's file is in the way, it goes on without one."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    import hashlib
+
+    key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / f"cfmcp-{purpose}-{os.getuid()}-{key}.lock"
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o600)
+    except OSError:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LockBusy(purpose) from None
+        yield
+    finally:
+        os.close(fd)

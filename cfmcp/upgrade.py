@@ -438,33 +438,16 @@ def _still_marked(plan: UpgradePlan, path: str) -> bool:
 def upgrade_lock(root: Path) -> Iterator[None]:
     """One upgrade at a time in a project: a second one, started while the first plans or
     writes, would merge into files the first has half done. It stops at once instead."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: no advisory locks; one terminal at a time
-        yield
-        return
-    import hashlib
-    import os
-    import tempfile
+    from cfmcp.fsutil import LockBusy, project_lock
 
-    key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
-    path = Path(tempfile.gettempdir()) / f"cfmcp-upgrade-{os.getuid()}-{key}.lock"
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    except OSError:  # another user's file in the way: go on without the lock
-        yield
-        return
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise CfmcpError(
-                "Another cfmcp upgrade is running in this project; nothing was changed.",
-                hint="Let it finish, then run cfmcp upgrade again to see what is left.",
-            ) from None
-        yield
-    finally:
-        os.close(fd)
+        with project_lock(root, "upgrade", wait=False):
+            yield
+    except LockBusy:
+        raise CfmcpError(
+            "Another cfmcp upgrade is running in this project; nothing was changed.",
+            hint="Let it finish, then run cfmcp upgrade again to see what is left.",
+        ) from None
 
 
 def install_packages(plan: UpgradePlan) -> str:

@@ -675,6 +675,28 @@ def test_cursor_user_and_project_scopes(run, env):
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        '{\n  // mine\n  "mcpServers": {}\n}\n',
+        '{"mcpServers": {"a": {"url": "https://a.dev/mcp"},}}',
+    ],
+    ids=["comment", "trailing-comma"],
+)
+def test_cursor_edits_plain_json_and_says_cursor_does_too(run, env, text):
+    """Cursor's mcp.json is plain JSON to Cursor itself (a trailing comma stops it loading the
+    servers), so cfmcp does not read it as JSON with comments: it refuses, says why, and leaves
+    the file as it was."""
+    path = env.home / ".cursor" / "mcp.json"
+    path.parent.mkdir()
+    path.write_text(text)
+    result = run("cursor", "--url", URL, "--name", "demo")
+    assert result.exit_code == 1
+    message = stderr(result)
+    assert "is not valid JSON" in message and "Cursor reads this file as plain JSON" in message
+    assert path.read_text() == text and backups(path) == []
+
+
+@pytest.mark.parametrize(
     ("client", "entry"),
     [
         ("cursor", BRIDGE),

@@ -334,22 +334,38 @@ def test_denied_consent_and_cancelled_sign_in(dev):
     assert query["error"] == ["access_denied"] and query["state"] == ["s-2"]
 
 
-def test_expired_token_is_refused_and_refresh_works(dev):
-    tokens = tokens_for(dev.url)
-    assert tokens["expires_in"] <= 60  # mirrors the upstream token's lifetime
-    assert mcp_initialize(dev.url, tokens["access_token"]).status_code == 200
-    time.sleep(tokens["expires_in"] + 2)
-    expired = mcp_initialize(dev.url, tokens["access_token"])
+def test_a_minute_later_expired_tokens_are_refused_and_replays_end_the_grant(dev):
+    """What takes a minute, over one wait. An access token past its lifetime (the upstream's,
+    mirrored) is refused, and a refresh brings one that works. And the theft the provider's
+    grace for the previous refresh token would let through: a stolen token the client already
+    exchanged, replayed after the retry minute while it is still the previous one, ends the
+    grant for both parties (the variants share this oauth.ts)."""
+    from tests.test_hardening_refresh import REPLAY_AFTER, refresh
+
+    expiring = tokens_for(dev.url)
+    assert expiring["expires_in"] <= 60  # mirrors the upstream token's lifetime
+    assert mcp_initialize(dev.url, expiring["access_token"]).status_code == 200
+    stolen = tokens_for(dev.url)
+    legitimate = refresh(dev.url, stolen["client_id"], stolen["refresh_token"]).json()
+    time.sleep(max(expiring["expires_in"], REPLAY_AFTER) + 3)
+
+    expired = mcp_initialize(dev.url, expiring["access_token"])
     assert expired.status_code == 401
     refreshed = token_request(
         dev.url,
-        tokens["client_id"],
+        expiring["client_id"],
         grant_type="refresh_token",
-        refresh_token=tokens["refresh_token"],
+        refresh_token=expiring["refresh_token"],
     )
     assert refreshed.status_code == 200, refreshed.text
     assert mcp_initialize(dev.url, refreshed.json()["access_token"]).status_code == 200
     assert "signin │ refreshed upstream tokens" in dev.log()
+
+    replay = refresh(dev.url, stolen["client_id"], stolen["refresh_token"])
+    assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
+    ended = refresh(dev.url, stolen["client_id"], legitimate["refresh_token"])
+    assert ended.status_code == 400, ended.text  # the legitimate client's grant ended too
+    assert "exchanged again, long after" in dev.log()
 
 
 def test_upstream_cloudflare_uses_the_developers_own_client(worker_project, tmp_path):

@@ -203,10 +203,8 @@ def assert_too_large(response: httpx2.Response) -> None:
 
 
 def test_an_mcp_message_over_4_mib_is_413_even_chunked(variant_dev):
-    """The MCP SDK's bound (4 MiB) holds behind the token check, chunked bodies too, so a body
-    never fills the Worker's memory. (Under `wrangler dev` a request reaches the Worker only
-    once its whole body has: a declared body that never comes gets no answer there; on
-    Cloudflare the Worker sees the request first.)"""
+    """The MCP SDK's bound (4 MiB) holds, chunked bodies too, so a body never fills the
+    Worker's memory."""
     token = tokens_for(variant_dev.url)["access_token"]
     assert_too_large(mcp_post(variant_dev.url, token, content=b" " * (MCP_LIMIT + 1)))
 
@@ -221,3 +219,71 @@ def test_an_mcp_message_over_4_mib_is_413_even_chunked(variant_dev):
     answer = mcp_post(variant_dev.url, token, content=padded)
     assert answer.status_code != 413 and answer.status_code < 500, answer.text[:300]
     still_answers(variant_dev)
+
+
+# --- bodies declared and never sent --------------------------------------------------------------
+
+STALL_SECONDS = 10  # BODY_STALL_MS in src/guards.ts
+
+
+def partial_posts(port: int, cases: list[tuple[str, int]]) -> list[tuple[int, bytes, float]]:
+    """POSTs that each declare a Content-Length and send 10 bytes of it, all at once: for
+    each, the status, the body of the answer and the seconds it took (status 0: no answer in
+    twice the stall time)."""
+    import http.client
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(case: tuple[str, int]) -> tuple[int, bytes, float]:
+        path, declared = case
+        start = time.monotonic()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2 * STALL_SECONDS)
+        try:
+            connection.putrequest("POST", path)
+            connection.putheader("Content-Type", "application/json")
+            connection.putheader("Content-Length", str(declared))
+            connection.endheaders(b'{"jsonrpc"')
+            response = connection.getresponse()
+            return response.status, response.read(), time.monotonic() - start
+        except TimeoutError:
+            return 0, b"", time.monotonic() - start
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(len(cases)) as pool:
+        return list(pool.map(one, cases))
+
+
+def assert_declared_bodies_are_handled(dev, *, signed_in: bool = True) -> None:
+    """A declared length far over the bound is refused at once, before the body comes; a body
+    that stops arriving is given up after the stall time (408), one over the bound too.
+    Nothing waits for ever, nothing is a 5xx, and the server goes on answering."""
+    drained = 2 * 1024 * 1024  # MAX_DRAINED: read past the bound, so the sender hears the 413
+    too_large = [("/mcp", 100 * 1024**3), ("/mcp", MCP_LIMIT + drained + 1)]
+    stalled = [("/mcp", 200), ("/mcp", MCP_LIMIT + 1)]
+    if signed_in:
+        too_large += [("/register", 16 * 1024 + drained + 1), ("/token", 1024**3)]
+        stalled += [("/register", 200)]
+    results = partial_posts(dev.port, too_large + stalled)
+    for (path, declared), (status, body, seconds) in zip(
+        too_large, results[: len(too_large)], strict=True
+    ):
+        assert status == 413, (path, declared, status, body[:200])
+        assert seconds < STALL_SECONDS / 2, (path, seconds)  # answered before any body came
+        answer = json.loads(body)
+        if path == "/mcp":
+            assert "must not exceed 4194304 bytes" in answer["error"]["message"]
+        else:
+            assert answer["error"] == "invalid_request"
+    for (path, _), (status, body, seconds) in zip(stalled, results[len(too_large) :], strict=True):
+        assert status == 408, (path, status, body[:200])
+        assert STALL_SECONDS - 1 <= seconds < 2 * STALL_SECONDS, (path, seconds)
+        assert b"stopped arriving" in body
+    if signed_in:
+        still_answers(dev)
+    else:
+        assert httpx2.get(f"{dev.url}/").status_code == 200
+
+
+def test_a_declared_body_is_refused_or_given_up_never_waited_for(variant_dev):
+    assert_declared_bodies_are_handled(variant_dev)

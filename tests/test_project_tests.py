@@ -119,11 +119,11 @@ def test_without_the_token_check_the_401_test_fails(project):
     # Serve /mcp (and /sse) straight from their handlers, past the OAuth provider's check.
     oauth = project / "src/oauth.ts"
     source = oauth.read_text()
-    check = "        return await provider.fetch(canonical, requestEnv, ctx);\n"
+    check = "      return await provider.fetch(canonical, requestEnv, ctx);\n"
     assert source.count(check) == 1
     bypass = (
-        "        const api = apiHandlers[url.pathname] as ExportedHandler<Env> | undefined;\n"
-        "        if (api?.fetch) return await api.fetch(bounded as never, requestEnv, ctx);\n"
+        "      const api = apiHandlers[url.pathname] as ExportedHandler<Env> | undefined;\n"
+        "      if (api?.fetch) return await api.fetch(bounded as never, requestEnv, ctx);\n"
     )
     oauth.write_text(source.replace(check, bypass + check))
     code, output = npm_test(project)

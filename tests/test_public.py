@@ -15,6 +15,7 @@ import tomlkit
 from tests.conftest import copy_project, run_cfmcp, sibling_project
 from tests.devserver import cfmcp_dev
 from tests.fake_cloudflare import isolated_env
+from tests.test_hardening_input import assert_declared_bodies_are_handled
 from tests.test_project_tests import npm_test, passed
 
 pytestmark = pytest.mark.integration
@@ -123,6 +124,7 @@ def test_dev_serves_it_without_a_sign_in(public_project):
             f"{running.url}/mcp", content=b" " * (4 * 1024 * 1024 + 1), headers=headers, timeout=60
         )
         assert huge.status_code == 413, huge.text[:300]
+        assert_declared_bodies_are_handled(running, signed_in=False)
 
 
 def test_up_deploys_with_no_kv_and_no_secrets(public_project, tmp_path, api):

@@ -14,8 +14,11 @@ from pathlib import Path
 import pytest
 import tomlkit
 
-from cfmcp.scaffold import blob_id
+from cfmcp.scaffold import blob_id, templates_root
 from tests.conftest import run_cfmcp
+
+CURRENT = json.loads((templates_root() / "cloudflare" / "template.json").read_text())["version"]
+NEXT = str(int(CURRENT) + 1)  # a template change yet to come
 
 FIXTURES = Path(__file__).parent / "fixtures" / "upgrade"
 GIT_ENV = {
@@ -162,7 +165,11 @@ def test_dry_run_shows_the_plan_and_writes_nothing(tmp_path):
     assert plan["wrangler.toml"] == "merge"
     assert plan["README.md"] == "merge"
     text = run_cfmcp("-C", str(root), "upgrade", "--dry-run").stderr
-    assert "template v4 → v8" in text and "src/server.ts" in text and "nothing written" in text
+    assert (
+        f"template v4 → v{CURRENT}" in text
+        and "src/server.ts" in text
+        and "nothing written" in text
+    )
 
 
 # (fixture, template version, variant, the toolchain set to move to)
@@ -183,10 +190,10 @@ def test_upgrade_keeps_the_owners_work_and_marks_the_conflict(
     result, report = upgrade(root, *(["--toolchain", toolchain] if toolchain else []))
     assert result.returncode == 1, result.stderr
     assert report["conflicts"] == CONFLICTS
-    assert report["template"] == {"from": version, "to": "8"}
+    assert report["template"] == {"from": version, "to": CURRENT}
     assert report["toolchain"]["to"] == "current" and report["variant"] == variant
     server = (root / "src" / "server.ts").read_text()
-    assert "<<<<<<< yours" in server and ">>>>>>> cfmcp template v8" in server
+    assert "<<<<<<< yours" in server and f">>>>>>> cfmcp template v{CURRENT}" in server
 
     tools = (root / "src" / "tools.ts").read_text()
     assert '"shout"' in tools and "Add two numbers together." in tools
@@ -220,7 +227,7 @@ def test_upgrade_keeps_the_owners_work_and_marks_the_conflict(
         assert (root / added).is_file()
 
     state = json.loads((root / "cfmcp.json").read_text())
-    assert state["template"]["version"] == "8"
+    assert state["template"]["version"] == CURRENT
     assert state["conflicts"] == CONFLICTS
     assert "upgrading" not in state
     # What the record names is in git's object store: the next upgrade's base.
@@ -336,7 +343,7 @@ def test_a_recorded_project_follows_a_template_change(tmp_path, monkeypatch):
     shutil.copytree(scaffold.templates_root(), templates)
     source = templates / "cloudflare"
     meta = json.loads((source / "template.json").read_text())
-    meta["version"] = "8"
+    meta["version"] = NEXT
     (source / "template.json").write_text(json.dumps(meta))
     text = (source / "src" / "tools.ts").read_text()
     (source / "src" / "tools.ts").write_text("// Version 8 of the tools.\n" + text)
@@ -350,7 +357,7 @@ def test_a_recorded_project_follows_a_template_change(tmp_path, monkeypatch):
     merged = tools.read_text()
     assert merged.startswith("// Version 8 of the tools.\n") and '"shout"' in merged
     assert result.problem() is None
-    assert json.loads((root / "cfmcp.json").read_text())["template"]["version"] == "8"
+    assert json.loads((root / "cfmcp.json").read_text())["template"]["version"] == NEXT
 
 
 # --- bad input -------------------------------------------------------------------------------
@@ -519,7 +526,7 @@ def test_doctor_says_when_the_template_is_behind(tmp_path):
         return checks["template"]
 
     check = template_check()
-    assert check["status"] == "warn" and "v4; this cfmcp writes v8" in check["message"]
+    assert check["status"] == "warn" and f"v4; this cfmcp writes v{CURRENT}" in check["message"]
     assert "cfmcp upgrade --dry-run" in check["fix"]
     result, _ = upgrade(root)
     assert result.returncode == 0, result.stderr

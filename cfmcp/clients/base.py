@@ -53,6 +53,8 @@ class ClientSpec:
     windows_cmd: bool = False  # wrap npx in `cmd /c` on Windows
     absolute_npx: bool = False  # name npx by its path, with a PATH for node (GUI apps)
     format: Format = JSON  # the config file's format (JSON with comments, TOML, YAML, …)
+    # What the client itself does with a file that does not parse, for the error's hint.
+    invalid_note: str | None = None
     scope_hint: Callable[[Scope, str, str], str] | None = None  # (scope, name, url)
     # What to do once the entry is written (project scope?, name): how it signs in, say.
     next_hint: Callable[[bool, str], str] | None = None

@@ -28,4 +28,8 @@ SPEC = ClientSpec(
     scopes=("user", "project"),
     locate=locate,
     remote_entry=remote_entry,
+    # Cursor's docs show plain JSON, and Cursor refuses a trailing comma there itself: cfmcp
+    # edits it as JSON, not as VS Code's JSON with comments.
+    invalid_note="Cursor reads this file as plain JSON too: it stops loading your servers "
+    "until the file parses.",
 )

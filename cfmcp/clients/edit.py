@@ -235,7 +235,7 @@ def _load(spec: ClientSpec, path: Path, text: str) -> dict[str, Any]:
                 f"{path}: {exc.message}; left the file untouched.",
                 hint="Fix the file (remove one of the two, say), then run the command again.",
             ) from exc
-        raise _invalid(path, spec.format.name, exc.message, exc.line, exc.column) from exc
+        raise _invalid(path, spec, exc.message, exc.line, exc.column) from exc
     if not isinstance(data, dict):
         raise CfmcpError(
             f"{path} holds {_kind(data)}, not a {spec.format.name} object; left it untouched.",
@@ -244,10 +244,12 @@ def _load(spec: ClientSpec, path: Path, text: str) -> dict[str, Any]:
     return data
 
 
-def _invalid(path: Path, kind: str, message: str, line: int, column: int) -> CfmcpError:
+def _invalid(path: Path, spec: ClientSpec, message: str, line: int, column: int) -> CfmcpError:
+    note = f"{spec.invalid_note} " if spec.invalid_note else ""
     return CfmcpError(
-        f"{path} is not valid {kind}: {message} (line {line}, column {column}); left it untouched.",
-        hint="Fix the file (or move it aside), then run the command again.",
+        f"{path} is not valid {spec.format.name}: {message} (line {line}, column {column}); "
+        "left it untouched.",
+        hint=f"{note}Fix the file (or move it aside), then run the command again.",
     )
 
 

@@ -3,9 +3,9 @@
 // makes a server with sign-in). MCP over streamable HTTP on /mcp, statelessly: 2026-07-28
 // clients and 2025-era clients share it, and /sse answers the same way. Requests no real client
 // sends are refused first (./guards.ts): a Host this server does not answer for, a browser
-// Origin it does not trust.
+// Origin it does not trust, a body too large or one that stops arriving.
 import { createMcpHandler } from "agents/mcp/server";
-import { asPublicRequest, misdirected, refusedOrigin } from "./guards";
+import { asPublicRequest, boundedBody, misdirected, refusedOrigin, releaseBody } from "./guards";
 import { registryProof } from "./registry-proof";
 import { serverFor } from "./server";
 import { ANYONE } from "./upstream";
@@ -25,22 +25,32 @@ const handlers: Record<string, ReturnType<typeof mcpHandler>> = {
   "/sse": mcpHandler("/sse"),
 };
 
+async function answer(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  const publicRequest = asPublicRequest(request, env);
+  if (publicRequest instanceof Response) return publicRequest;
+  const url = new URL(publicRequest.url);
+  const refused =
+    misdirected(url) ??
+    refusedOrigin(publicRequest, url, env, MCP_PATHS) ??
+    registryProof(publicRequest, url, env);
+  if (refused) return refused;
+  const bounded = await boundedBody(publicRequest, url, MCP_PATHS);
+  if (bounded instanceof Response) return bounded;
+  const handler = handlers[url.pathname];
+  if (handler) return handler(bounded, env, ctx);
+  if (url.pathname === "/" && request.method === "GET") {
+    const mcp = new URL("/mcp", url);
+    return new Response(`A public MCP server: connect an MCP client to ${mcp}\n`);
+  }
+  return new Response("Not found\n", { status: 404 });
+}
+
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    const publicRequest = asPublicRequest(request, env);
-    if (publicRequest instanceof Response) return publicRequest;
-    const url = new URL(publicRequest.url);
-    const refused =
-      misdirected(url) ??
-      refusedOrigin(publicRequest, url, env, MCP_PATHS) ??
-      registryProof(publicRequest, url, env);
-    if (refused) return refused;
-    const handler = handlers[url.pathname];
-    if (handler) return handler(publicRequest, env, ctx);
-    if (url.pathname === "/" && request.method === "GET") {
-      const mcp = new URL("/mcp", url);
-      return new Response(`A public MCP server: connect an MCP client to ${mcp}\n`);
+    try {
+      return await answer(request, env, ctx);
+    } finally {
+      releaseBody(request);
     }
-    return new Response("Not found\n", { status: 404 });
   },
 } satisfies ExportedHandler<Env>;

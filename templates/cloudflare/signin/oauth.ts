@@ -23,6 +23,7 @@ import {
   rateLimited,
   refusedKey,
   refusedOrigin,
+  releaseBody,
   asPublicRequest,
 } from "./guards";
 import { registryProof } from "./registry-proof";
@@ -68,45 +69,53 @@ export function oauthWorker(apiHandlers: ApiHandlers): ExportedHandler<Env> {
     return entry;
   }
 
+  async function answer(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    // The provider puts its helpers on `env.OAUTH_PROVIDER` once and keeps them; `env` is
+    // shared by every request of this isolate, so give each request its own copy, or a
+    // request on a second origin would get the first origin's helpers. Its KV remembers
+    // access-token records for a few seconds (./token-cache.ts).
+    const requestEnv = { ...env, OAUTH_KV: withTokenCache(env.OAUTH_KV) } as Env;
+    const publicRequest = asPublicRequest(request, env);
+    if (publicRequest instanceof Response) return publicRequest;
+    const url = new URL(publicRequest.url);
+    const early =
+      misdirected(url) ??
+      refusedOrigin(publicRequest, url, env, apiPaths) ??
+      registryProof(publicRequest, url, env);
+    if (early) return early;
+    const bounded = await boundedBody(publicRequest, url, apiPaths);
+    if (bounded instanceof Response) return bounded;
+    const refused =
+      (await oversized(bounded, url, TOKEN_PATH)) ??
+      (await privateClientDocument(bounded, url, TOKEN_PATH)) ??
+      (await rateLimited(bounded, url, env, REGISTER_PATH));
+    if (refused) return refused;
+    const { provider, options } = providerFor(url.origin);
+    try {
+      const suffix = metadataSuffix(url, apiPaths);
+      if (suffix !== null) {
+        const root = new Request(new URL(METADATA_PATH, url), bounded);
+        const document = await provider.fetch(root, requestEnv, ctx);
+        return bounded.method === "GET" ? await describing(document, url.origin + suffix) : document;
+      }
+      const paths = { authorize: AUTHORIZE_PATH, token: TOKEN_PATH };
+      const canonical = await withCanonicalResource(bounded, url, apiPaths, paths);
+      if (url.pathname === TOKEN_PATH && canonical.method === "POST") {
+        return await tokenEndpoint(canonical, requestEnv, ctx, provider, options);
+      }
+      return await provider.fetch(canonical, requestEnv, ctx);
+    } catch (error) {
+      if (isKeyTooLong(error)) return refusedKey(url, apiPaths);
+      throw error;
+    }
+  }
+
   return {
     async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-      // The provider puts its helpers on `env.OAUTH_PROVIDER` once and keeps them; `env` is
-      // shared by every request of this isolate, so give each request its own copy, or a
-      // request on a second origin would get the first origin's helpers. Its KV remembers
-      // access-token records for a few seconds (./token-cache.ts).
-      const requestEnv = { ...env, OAUTH_KV: withTokenCache(env.OAUTH_KV) } as Env;
-      const publicRequest = asPublicRequest(request, env);
-      if (publicRequest instanceof Response) return publicRequest;
-      const url = new URL(publicRequest.url);
-      const early =
-        misdirected(url) ??
-        refusedOrigin(publicRequest, url, env, apiPaths) ??
-        registryProof(publicRequest, url, env);
-      if (early) return early;
-      const bounded = await boundedBody(publicRequest, url, apiPaths);
-      if (bounded instanceof Response) return bounded;
-      const refused =
-        (await oversized(bounded, url, TOKEN_PATH)) ??
-        (await privateClientDocument(bounded, url, TOKEN_PATH)) ??
-        (await rateLimited(bounded, url, env, REGISTER_PATH));
-      if (refused) return refused;
-      const { provider, options } = providerFor(url.origin);
       try {
-        const suffix = metadataSuffix(url, apiPaths);
-        if (suffix !== null) {
-          const root = new Request(new URL(METADATA_PATH, url), bounded);
-          const document = await provider.fetch(root, requestEnv, ctx);
-          return bounded.method === "GET" ? await describing(document, url.origin + suffix) : document;
-        }
-        const paths = { authorize: AUTHORIZE_PATH, token: TOKEN_PATH };
-        const canonical = await withCanonicalResource(bounded, url, apiPaths, paths);
-        if (url.pathname === TOKEN_PATH && canonical.method === "POST") {
-          return await tokenEndpoint(canonical, requestEnv, ctx, provider, options);
-        }
-        return await provider.fetch(canonical, requestEnv, ctx);
-      } catch (error) {
-        if (isKeyTooLong(error)) return refusedKey(url, apiPaths);
-        throw error;
+        return await answer(request, env, ctx);
+      } finally {
+        releaseBody(request);
       }
     },
 

@@ -1,10 +1,14 @@
 // Requests refused before the OAuth provider sees them, each with a short 4xx instead of a
 // stack trace: a Host this server does not answer for, a browser Origin it does not trust, a
-// body too large to be a form, ids and tokens too long to be real (KV keys stop at 512 bytes),
-// and too many registrations.
+// body too large (or one that stops arriving), ids and tokens too long to be real (KV keys stop
+// at 512 bytes), and too many registrations.
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-const MAX_BODY = 16 * 1024; // forms and registrations; the MCP endpoints set their own
-const MAX_DRAINED = 1024 * 1024; // an oversized body is read (and dropped) up to this much
+const MAX_BODY = 16 * 1024; // forms and registrations
+const MAX_MCP_BODY = 4 * 1024 * 1024; // one MCP message, as the MCP SDKs allow
+// Past the bound, a body is read on (and dropped) up to this much more, so that its sender
+// hears the 413 rather than a reset connection; a body declared larger is refused at once.
+const MAX_DRAINED = 2 * 1024 * 1024;
+const BODY_STALL_MS = 10_000; // a body that sends nothing for this long is given up on (408)
 const MAX_ID_BYTES = 400; // client ids, codes, tokens: real ones are far shorter
 const MAX_URI_BYTES = 2048;
 const MAX_AUTHORIZATION = 1024;
@@ -65,25 +69,34 @@ export function underAny(url: URL, paths: string[]): boolean {
 }
 
 /**
- * The request with its body read once and bounded (chunked bodies too), or a 413. Bodies of
- * the MCP endpoints are left to their handlers.
+ * The request with its body read once and bounded (chunked bodies too), or a 413; a body that
+ * stops arriving gets a 408. A declared length far too large is refused before anything is read.
  */
 export async function boundedBody(request: Request, url: URL, apiPaths: string[]): Promise<Request | Response> {
-  if (request.body === null || underAny(url, apiPaths)) return request;
-  const tooLarge = () => oauthError(413, "invalid_request", "The request is too large.");
-  if (Number(request.headers.get("Content-Length") ?? 0) > MAX_BODY) return tooLarge();
+  if (request.body === null) return request;
+  const api = underAny(url, apiPaths);
+  const limit = api ? MAX_MCP_BODY : MAX_BODY;
+  const refuse = (status: number, problem: BodyProblem) => (api ? jsonRpcError : formError)(status, problem, limit);
+  if (Number(request.headers.get("Content-Length") ?? 0) > limit + MAX_DRAINED) return refuse(413, "too large");
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+  for (;;) {
+    const read = await withinStall(reader.read()).catch(() => "cut off" as const);
+    if (read === "cut off") return refuse(400, read); // the client went away
+    if (read === "stalled") {
+      await reader.cancel().catch(() => {});
+      return refuse(408, read);
+    }
+    if (read.done) break;
     size += read.value.byteLength;
-    if (size <= MAX_BODY) chunks.push(read.value);
-    if (size > MAX_DRAINED) {
-      await reader.cancel(); // past this, the connection goes: the client may miss the 413
-      return tooLarge();
+    if (size <= limit) chunks.push(read.value);
+    if (size > limit + MAX_DRAINED) {
+      await reader.cancel().catch(() => {}); // the connection goes: the client may miss the 413
+      return refuse(413, "too large");
     }
   }
-  if (size > MAX_BODY) return tooLarge(); // read to its end, so the client hears the answer
+  if (size > limit) return refuse(413, "too large"); // read to its end: the client hears it
   const body = new Uint8Array(size);
   let offset = 0;
   for (const chunk of chunks) {
@@ -91,6 +104,48 @@ export async function boundedBody(request: Request, url: URL, apiPaths: string[]
     offset += chunk.byteLength;
   }
   return new Request(request, { body });
+}
+
+type BodyProblem = "too large" | "stalled" | "cut off";
+
+function formError(status: number, problem: BodyProblem): Response {
+  const description = {
+    "too large": "The request is too large.",
+    stalled: "The request body stopped arriving.",
+    "cut off": "The request body was cut off.",
+  }[problem];
+  return oauthError(status, "invalid_request", description);
+}
+
+/** The MCP endpoints answer in JSON-RPC, as the MCP SDK's own bound does (the same words). */
+function jsonRpcError(status: number, problem: BodyProblem, limit: number): Response {
+  const message = {
+    "too large": `Payload Too Large: Request body must not exceed ${limit} bytes`,
+    stalled: "Request Timeout: the request body stopped arriving",
+    "cut off": "Bad Request: the request body was cut off",
+  }[problem];
+  return Response.json(
+    { jsonrpc: "2.0", error: { code: -32000, message }, id: null },
+    { status, headers: { "Cache-Control": "no-store" } },
+  );
+}
+
+function withinStall<T>(read: Promise<T>): Promise<T | "stalled"> {
+  let stop = () => {};
+  const stalled = new Promise<"stalled">((resolve) => {
+    const timer = setTimeout(() => resolve("stalled"), BODY_STALL_MS);
+    stop = () => clearTimeout(timer);
+  });
+  return Promise.race([read, stalled]).finally(() => stop());
+}
+
+/**
+ * Lets go of a body the answer did not read (a 401, a 404, a 413 from the declared length), so
+ * the answer goes out at once: otherwise the runtime (and `wrangler dev`) waits for the rest of
+ * a body that may never come.
+ */
+export function releaseBody(request: Request): void {
+  if (request.body !== null && !request.bodyUsed) request.body.cancel().catch(() => {});
 }
 
 /** Ids and tokens no real client sends, before they reach KV. */

@@ -11,6 +11,7 @@ the machine's Node 22.19+ if it has one, else the one the test suite fetches.
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import shutil
 import socket
@@ -120,6 +121,9 @@ def main() -> None:
     parser.add_argument("--project", type=Path)
     options = parser.parse_args()
     nodes.put_current_node_first()
+    # As pip installs it: compiled once, so no run pays for compiling cfmcp's modules (an
+    # editable install under PYTHONDONTWRITEBYTECODE would pay on every run).
+    compileall.compile_dir(Path(__file__).resolve().parent.parent / "cfmcp", quiet=1)
     scratch = Path(tempfile.mkdtemp(prefix="cfmcp-bench-dev-"))
     try:
         project = options.project or new_project(scratch)

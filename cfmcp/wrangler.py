@@ -439,14 +439,18 @@ def installed_wrangler(project: Project) -> WranglerPackage | None:
 _KEEPS_LOCAL_ORIGIN = (4, 164, 0)
 
 
-def local_origin_args(project: Project, *, port: int, tunnel: bool) -> list[str]:
+def local_origin_args(
+    project: Project, *, port: int, tunnel: bool, document: Mapping[str, Any] | None = None
+) -> list[str]:
     """With `routes` in wrangler.toml, `wrangler dev` shows the Worker the first route's host
     (request.url, Host, Origin) instead of localhost, and the Worker refuses every request as
-    addressed to another host (421). These flags keep the origin the client used."""
-    try:
-        document = project.load_wrangler()
-    except CfmcpError:
-        return []  # wrangler says what is wrong with the file
+    addressed to another host (421). These flags keep the origin the client used. `document`:
+    wrangler.toml, when the caller has read it already."""
+    if document is None:
+        try:
+            document = project.load_wrangler()
+        except CfmcpError:
+            return []  # wrangler says what is wrong with the file
     if not (document.get("routes") or document.get("route")):
         return []
     package = installed_wrangler(project)

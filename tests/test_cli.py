@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import pytest
 import typer.main
 
 from cfmcp import __version__
@@ -81,6 +82,68 @@ def test_help_does_not_import_heavy_modules():
             [sys.executable, "-c", code], capture_output=True, text=True, check=True
         )
         assert result.stdout.strip().splitlines()[-1] == "[]", (path, result.stdout)
+
+
+def test_a_command_parses_its_options_without_pydantic(tmp_path):
+    """Typer would coerce each option through pydantic (a tenth of a second before `cfmcp dev`
+    starts wrangler); cfmcp's plain options (text, numbers, flags, paths) do without it."""
+    code = (
+        "import sys\n"
+        f"sys.argv = ['cfmcp', '-C', {str(tmp_path)!r}, 'client-config', 'cursor', '--print',"
+        " '--url', 'https://x.example.dev', '--name', 'demo', '--scope', 'user']\n"
+        "from cfmcp.cli import main\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    print('exit', exit.code)\n"
+        "print('pydantic' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    lines = result.stdout.strip().splitlines()
+    assert '"url": "https://x.example.dev/mcp"' in result.stdout, result.stdout + result.stderr
+    assert lines[-1] == "False", result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["dev", "--port", "abc"], "'abc' is not a valid whole number"),
+        (["dev", "--port", "4.0"], "'4.0' is not a valid whole number"),
+        (["dev", "--tunnel-timeout", "soon"], "'soon' is not a valid number"),
+        (["dev", "--tunnel-timeout", "nan"], "'nan' is not a valid number"),
+    ],
+)
+def test_a_bad_number_is_a_usage_error(cli, args, message):
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split()), result.output
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "expected"),
+    [
+        ("8790", int, 8790),
+        (" -3 ", int, -3),
+        (8788, int, 8788),
+        ("1.5", float, 1.5),
+        ("2", float, 2.0),
+        (30, float, 30.0),
+        ("yes", bool, True),
+        ("Off", bool, False),
+        (True, bool, True),
+        ("text", str, "text"),
+    ],
+)
+def test_plain_values_coerce_as_typer_would(value, kind, expected):
+    from cfmcp.cli.plain_params import coerce
+
+    coerced = coerce(value, kind)
+    assert coerced == expected and type(coerced) is kind
+
+
+def test_plain_values_refuse_what_they_cannot_be():
+    from cfmcp.cli.plain_params import coerce
+
+    for value, kind in [("", int), ("1e3", int), (True, int), ("maybe", bool), ("inf", float)]:
+        with pytest.raises(ValueError):
+            coerce(value, kind)
 
 
 def test_unknown_command_is_a_usage_error(cli):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import signal
 import sys
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from cfmcp import console
@@ -83,12 +86,14 @@ def run_dev(
 
     from cfmcp.wrangler import strip_ansi
 
-    colour = console.err_console().color_system is not None
+    @functools.cache
+    def colour() -> bool:
+        return console.err_console().color_system is not None
 
     def worker_line(line: str) -> None:
         if started.is_set() and line.strip():
             with lock:
-                console.labelled_line("worker", "cyan", line if colour else strip_ansi(line))
+                console.labelled_line("worker", "cyan", line if colour() else strip_ansi(line))
 
     def signin_event(message: str) -> None:
         with lock:
@@ -116,15 +121,24 @@ def run_dev(
 
     what = "a tunnel and the Worker" if tunnel else "the Worker"
     try:
-        with console.spinner(f"Starting {what} on port {port}…") as timer:
+        with contextlib.ExitStack() as spinning:
+            # The terminal library loads once wrangler is on its way (a tunnel first takes
+            # seconds: its spinner shows from the start).
+            def spin() -> None:
+                spinning.enter_context(console.spinner(f"Starting {what} on port {port}…"))
+
+            begun = time.perf_counter()
+            if tunnel:
+                spin()
             server = start(
                 project,
                 config,
                 on_worker_line=worker_line,
                 on_signin_event=signin_event,
                 upstream_values=upstream_values,
+                on_spawned=None if tunnel else spin,
             )
-        _show_panel(project, server, timer.stop())
+        _show_panel(project, server, time.perf_counter() - begun)
         if server.tunnel is not None:
             _show_tunnel(project, server, provider)
             server.tunnel.on_line = tunnel_line

@@ -24,6 +24,8 @@ from cfmcp.project import Project
 from cfmcp.wrangler import local_origin_args, start_dev, strip_ansi
 
 if TYPE_CHECKING:
+    from tomlkit.toml_document import TOMLDocument
+
     from cfmcp.dev.server import BackgroundServer
     from cfmcp.dev.tunnel import Tunnel
     from cfmcp.providers import ProviderSpec
@@ -178,8 +180,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def preflight(project: Project, config: DevConfig) -> None:
-    project.load_wrangler()  # a malformed wrangler.toml: cfmcp's clear error, not wrangler's
+def preflight(project: Project, config: DevConfig) -> TOMLDocument:
+    """wrangler.toml, read (a malformed one: cfmcp's clear error, not wrangler's), once the
+    packages are there and the port is free."""
+    document = project.load_wrangler()
     if not project.has_node_modules:
         raise CfmcpError(
             f"The Worker's packages are not installed in {project.root}.",
@@ -190,6 +194,7 @@ def preflight(project: Project, config: DevConfig) -> None:
             f"Port {config.port} is already in use (another `cfmcp dev` or `wrangler dev`?).",
             hint=f"Stop the other server, or pick another port: cfmcp dev --port {config.port + 1}",
         )
+    return document
 
 
 @dataclass
@@ -258,14 +263,16 @@ def start(
     on_worker_line: LineSink,
     on_signin_event: LineSink,
     upstream_values: dict[str, str] | None = None,
+    on_spawned: Callable[[], None] | None = None,
 ) -> DevServer:
     """Start everything and return once the Worker answers; raises CfmcpError otherwise.
 
     For the local upstream, the provider's stand-in and throwaway credentials are made here;
     for the real one, `upstream_values` carries the developer's client id and secret.
-    wrangler starts first; the sign-in server comes up once the Worker answers.
+    wrangler starts first (`on_spawned` is called then); the sign-in server comes up once the
+    Worker answers.
     """
-    preflight(project, config)
+    wrangler_toml = preflight(project, config)
     remove_stale_scratch()
     env_file = None
     signin_socket = None
@@ -299,8 +306,12 @@ def start(
             inspector_port=config.inspector_port or free_port(),
             env_files=[Path(env_file.path)] if env_file else [],
             pass_fds=env_file.pass_fds if env_file else (),
-            extra_args=local_origin_args(project, port=config.port, tunnel=tunnel is not None),
+            extra_args=local_origin_args(
+                project, port=config.port, tunnel=tunnel is not None, document=wrangler_toml
+            ),
         )
+        if on_spawned is not None:
+            on_spawned()
     except BaseException:
         if process is not None:
             stop_process(process)

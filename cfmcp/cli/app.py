@@ -228,6 +228,17 @@ def choose_account(accounts: list[tuple[str, str]]) -> str:
 
 
 def main() -> None:
+    try:
+        _run()
+    finally:
+        # The process ends next. Objects frozen out of the collector are not walked again
+        # as Python exits: a third of a second after `cfmcp check` (the MCP SDK's types).
+        import gc
+
+        gc.freeze()
+
+
+def _run() -> None:
     from cfmcp import console
 
     try:

@@ -77,6 +77,32 @@ def time_bare_wrangler(project: Path, env_file: Path) -> float:
         wait_group_gone(process.pid)
 
 
+# cfmcp dev in-process, stopped the moment it starts wrangler: what it spends before that.
+UNTIL_WRANGLER = """
+import os, subprocess, sys, time
+start = time.perf_counter()
+real = subprocess.Popen.__init__
+def spawn(self, args, *rest, **options):
+    if any("wrangler" in str(arg) for arg in args):
+        print(time.perf_counter() - start)
+        sys.stdout.flush()
+        os._exit(0)
+    return real(self, args, *rest, **options)
+subprocess.Popen.__init__ = spawn
+sys.argv = ["cfmcp", "dev", "--port", sys.argv[1]]
+from cfmcp.cli import main
+main()
+"""
+
+
+def time_until_wrangler(project: Path) -> float:
+    result = subprocess.run(
+        [sys.executable, "-c", UNTIL_WRANGLER, str(free_port())],
+        cwd=project, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return float(result.stdout.strip().splitlines()[-1])
+
+
 def start_cfmcp_dev(project: Path, port: int) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "cfmcp", "dev", "--port", str(port)],
@@ -141,6 +167,8 @@ def main() -> None:
         print(f"bare wrangler dev answers after  {bare_median:6.2f} s (median)")
         print(f"cfmcp dev answers after          {ours_median:6.2f} s (median)")
         print(f"ratio                            {ours_median / bare_median:6.2f}x (aim < 1.10x)")
+        before = statistics.median(time_until_wrangler(project) for _ in range(options.runs))
+        print(f"  cfmcp dev's own work before wrangler starts {before:6.2f} s (median)")
 
         port = free_port()
         process = start_cfmcp_dev(project, port)

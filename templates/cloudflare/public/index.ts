@@ -5,8 +5,7 @@
 // sends are refused first (./guards.ts): a Host this server does not answer for, a browser
 // Origin it does not trust, a body too large or one that stops arriving.
 import { createMcpHandler } from "agents/mcp/server";
-import { asPublicRequest, boundedBody, misdirected, refusedOrigin, releaseBody } from "./guards";
-import { registryProof } from "./registry-proof";
+import { admitted, releaseBody } from "./guards";
 import { serverFor } from "./server";
 import { ANYONE } from "./upstream";
 
@@ -26,16 +25,9 @@ const handlers: Record<string, ReturnType<typeof mcpHandler>> = {
 };
 
 async function answer(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-  const publicRequest = asPublicRequest(request, env);
-  if (publicRequest instanceof Response) return publicRequest;
-  const url = new URL(publicRequest.url);
-  const refused =
-    misdirected(url) ??
-    refusedOrigin(publicRequest, url, env, MCP_PATHS) ??
-    registryProof(publicRequest, url, env);
-  if (refused) return refused;
-  const bounded = await boundedBody(publicRequest, url, MCP_PATHS);
-  if (bounded instanceof Response) return bounded;
+  const entry = await admitted(request, env, MCP_PATHS);
+  if (entry instanceof Response) return entry;
+  const { request: bounded, url } = entry;
   const handler = handlers[url.pathname];
   if (handler) return handler(bounded, env, ctx);
   if (url.pathname === "/" && request.method === "GET") {

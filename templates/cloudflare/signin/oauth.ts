@@ -14,19 +14,15 @@ import { PROVIDER_NAME, refreshUpstream, userProps, type Props, type UserProps }
 import { providerUnavailable } from "./upstream-kit";
 import { SCOPES, SERVER_NAME } from "./config";
 import {
-  boundedBody,
+  admitted,
   isKeyTooLong,
-  misdirected,
   oauthError,
   oversized,
   privateClientDocument,
   rateLimited,
   refusedKey,
-  refusedOrigin,
   releaseBody,
-  asPublicRequest,
 } from "./guards";
-import { registryProof } from "./registry-proof";
 import { REFUSED, hex } from "./refresh-once";
 import { refreshOnce } from "./refresh-gate";
 import { withTokenCache } from "./token-cache";
@@ -75,16 +71,9 @@ export function oauthWorker(apiHandlers: ApiHandlers): ExportedHandler<Env> {
     // request on a second origin would get the first origin's helpers. Its KV remembers
     // access-token records for a few seconds (./token-cache.ts).
     const requestEnv = { ...env, OAUTH_KV: withTokenCache(env.OAUTH_KV) } as Env;
-    const publicRequest = asPublicRequest(request, env);
-    if (publicRequest instanceof Response) return publicRequest;
-    const url = new URL(publicRequest.url);
-    const early =
-      misdirected(url) ??
-      refusedOrigin(publicRequest, url, env, apiPaths) ??
-      registryProof(publicRequest, url, env);
-    if (early) return early;
-    const bounded = await boundedBody(publicRequest, url, apiPaths);
-    if (bounded instanceof Response) return bounded;
+    const entry = await admitted(request, env, apiPaths);
+    if (entry instanceof Response) return entry;
+    const { request: bounded, url } = entry;
     const refused =
       (await oversized(bounded, url, TOKEN_PATH)) ??
       (await privateClientDocument(bounded, url, TOKEN_PATH)) ??

@@ -2,6 +2,8 @@
 // stack trace: a Host this server does not answer for, a browser Origin it does not trust, a
 // body too large (or one that stops arriving), ids and tokens too long to be real (KV keys stop
 // at 512 bytes), and too many registrations.
+import { registryProof } from "./registry-proof";
+
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 const MAX_BODY = 16 * 1024; // forms and registrations
 const MAX_MCP_BODY = 4 * 1024 * 1024; // one MCP message, as the MCP SDKs allow
@@ -66,6 +68,26 @@ function parseUrl(value: string): URL | null {
 
 export function underAny(url: URL, paths: string[]): boolean {
   return paths.some((path) => url.pathname === path || url.pathname.startsWith(`${path}/`));
+}
+
+/**
+ * What every request passes first: its public URL (behind a proxy or a tunnel), a Host this
+ * server answers for, a browser Origin it trusts, the MCP Registry's proof (answered here) and
+ * a bounded body. Either the request to serve, with its URL, or the answer already.
+ */
+export async function admitted(
+  request: Request,
+  env: Env,
+  apiPaths: string[],
+): Promise<{ request: Request; url: URL } | Response> {
+  const publicRequest = asPublicRequest(request, env);
+  if (publicRequest instanceof Response) return publicRequest;
+  const url = new URL(publicRequest.url);
+  const refused =
+    misdirected(url) ?? refusedOrigin(publicRequest, url, env, apiPaths) ?? registryProof(publicRequest, url, env);
+  if (refused) return refused;
+  const bounded = await boundedBody(publicRequest, url, apiPaths);
+  return bounded instanceof Response ? bounded : { request: bounded, url };
 }
 
 /**

@@ -175,15 +175,20 @@ def publish(
     publish it. `show_code` shows the GitHub sign-in's code when one is needed."""
     from cfmcp.registry.client import RegistryClient, listing_path, registry_url
 
+    base = registry_url(registry)  # a bad one stops before anything is made
     found = listing(project, env, **options)
     document = found.document
     name, version = str(document["name"]), str(document["version"])
     _check_not_published(project, name, version, explicit=options.get("version") is not None)
     domain = _check_namespace(name, str(document["remotes"][0]["url"]))
+    if domain is None:
+        from cfmcp.registry.github import github_url
+
+        github_url()  # where the sign-in would go: checked before anything is made
     if dry_run:
         return PublishResult(found, dry_run=True, written=False)
     written, backup = write_listing(project, found)
-    client = RegistryClient(registry_url(registry))
+    client = RegistryClient(base)
     if domain is None:
         registry_token, notes = _signed_in(client, show_code)
     else:

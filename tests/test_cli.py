@@ -108,6 +108,8 @@ def test_a_command_parses_its_options_without_pydantic(tmp_path):
         (["dev", "--port", "4.0"], "'4.0' is not a valid whole number"),
         (["dev", "--tunnel-timeout", "soon"], "'soon' is not a valid number"),
         (["dev", "--tunnel-timeout", "nan"], "'nan' is not a valid number"),
+        (["dev", "--tunnel-timeout", "-5"], "--tunnel-timeout -5 is not a number of seconds"),
+        (["dev", "--token-ttl", "30"], "tokens live 60 seconds at least"),
     ],
 )
 def test_a_bad_number_is_a_usage_error(cli, args, message):
@@ -136,6 +138,32 @@ def test_plain_values_coerce_as_typer_would(value, kind, expected):
 
     coerced = coerce(value, kind)
     assert coerced == expected and type(coerced) is kind
+
+
+def test_other_options_keep_typers_own_checks():
+    """Bounds, choices and a custom parser are not plain: Typer (and pydantic) check them."""
+    from typing import Literal
+
+    from typer.testing import CliRunner
+
+    import cfmcp.cli.app  # noqa: F401  (installs the plain coercion)
+
+    small = typer.Typer()
+
+    @small.command()
+    def run(
+        count: int = typer.Option(1, min=1),
+        mode: Literal["fast", "slow"] = typer.Option("fast"),
+        level: int = typer.Option(0, parser=lambda text: int(text) * 10),
+    ) -> None:
+        print(count, mode, level)
+
+    runner = CliRunner()
+    assert runner.invoke(small, ["--count", "2", "--mode", "slow", "--level", "3"]).output == (
+        "2 slow 30\n"
+    )
+    assert runner.invoke(small, ["--count", "0"]).exit_code == 2
+    assert runner.invoke(small, ["--mode", "medium"]).exit_code == 2
 
 
 def test_plain_values_refuse_what_they_cannot_be():

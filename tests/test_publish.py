@@ -195,6 +195,17 @@ def test_without_a_keyring_the_sign_in_lasts_one_run(project, tmp_path, stand_in
         (["--name", "io.github.ada/weather", "--version", "^1.0.0"], "no `latest`, no range"),
         (["--name", "io.github.ada/weather", "--website", "http://example.com"], "an https URL"),
         (["--name", "io.github.ada/weather", "--sse"], "only a stateful server"),
+        (["--name", "io.github.ada/x"], "at least two characters"),
+        (["--name", "io.github.ada/weather", "--version", ""], "--version is empty"),
+        (["--name", "io.github.ada/weather", "--title", " "], "--title is empty"),
+        (
+            ["--name", "io.github.ada/weather", "--registry", "http://registry.example.com"],
+            "is not an https URL",
+        ),
+        (
+            ["--name", "io.github.ada/weather", "--registry", "ftp://127.0.0.1/"],
+            "is not an https URL",
+        ),
     ],
 )
 def test_a_listing_the_registry_would_refuse_is_not_sent(project, env, stand_ins, args, message):
@@ -205,6 +216,17 @@ def test_a_listing_the_registry_would_refuse_is_not_sent(project, env, stand_ins
     assert "Traceback" not in result.stderr
     assert stand_ins.registry.published == [] and stand_ins.github.device_requests == []
     assert (project / "cfmcp.json").read_text() == before
+    assert not (project / "server.json").exists()
+
+
+def test_a_github_url_in_the_clear_is_refused_before_anything(project, env, stand_ins):
+    """The device code goes there and the token comes back: never over plain http off this
+    machine, whatever CFMCP_GITHUB_URL says."""
+    env = {**env, "CFMCP_GITHUB_URL": "http://github.example.com"}
+    result, report = publish(project, env, "--name", "io.github.ada/weather")
+    assert result.returncode == 2, result.stdout
+    assert "CFMCP_GITHUB_URL" in report["error"] and "https" in report["error"]
+    assert stand_ins.github.device_requests == [] and stand_ins.registry.published == []
     assert not (project / "server.json").exists()
 
 

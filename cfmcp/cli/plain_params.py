@@ -4,8 +4,10 @@ Typer (0.29 and on) coerces every parameter of a command through a pydantic `Typ
 importing pydantic and building the adapters takes a tenth of a second on every run, more than
 `cfmcp dev` spends on its own work before `wrangler dev` starts. The plain types cfmcp's
 commands declare (text, whole and decimal numbers, flags, lists of text, each optional) are
-coerced here instead, with the same results (paths through Typer's own checks); anything else
-(choices, bounds, a custom parser) and a Typer without these internals take Typer's own way.
+coerced here instead (paths through Typer's own checks). Well-formed values come out as Typer
+would give them; a whole-number option refuses `4.0`, which pydantic would take as 4, and a
+decimal one refuses `nan` and `inf`. Anything else (choices, bounds, a custom parser or click
+type) and a Typer without these internals take Typer's own way.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ def install() -> None:
         plain = (
             descriptor.file_annotation is None
             and getattr(info, "parser", None) is None
+            and getattr(info, "click_type", None) is None
             and getattr(info, "min", None) is None
             and getattr(info, "max", None) is None
             and _plain_kind(descriptor.annotation) is not None

@@ -57,8 +57,17 @@ def publish(
     """
     from cfmcp import console
     from cfmcp import publish as publishing
+    from cfmcp.errors import UsageError
     from cfmcp.project import find_project
 
+    given = {"--name": name, "--title": title, "--description": description,
+             "--version": version, "--website": website}  # fmt: skip
+    empty = [option for option, value in given.items() if value is not None and not value.strip()]
+    if empty:
+        raise UsageError(
+            f"{empty[0]} is empty; nothing was written or sent.",
+            hint=f"Give {empty[0]} a value, or leave it out for the default.",
+        )
     project = find_project()
     project.require_env(env)
     mine = publishing.recorded(project)

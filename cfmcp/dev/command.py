@@ -53,6 +53,12 @@ def run_dev(
     for flag, number in (("--port", port), ("--signin-port", signin_port)):
         if number is not None and not 1 <= number <= 65535:
             raise UsageError(f"{flag} {number} is not a port number.")
+    if token_ttl < 60:
+        raise UsageError(
+            f"--token-ttl {token_ttl}: tokens live 60 seconds at least (KV's minimum)."
+        )
+    if not tunnel_timeout > 0:
+        raise UsageError(f"--tunnel-timeout {tunnel_timeout:g} is not a number of seconds.")
     if signin_port is not None and signin_port == port:
         raise UsageError("--signin-port must differ from --port.")
     from cfmcp.dev.identity import email_problem

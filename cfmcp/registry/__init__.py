@@ -59,8 +59,8 @@ def _registry_rules(document: dict[str, Any]) -> list[str]:
     namespace, _, name = str(document["name"]).partition("/")
     if not NAMESPACE.fullmatch(namespace) or not SERVER_NAME.fullmatch(name):
         found.append(
-            "name: each side of the / starts and ends with a letter or digit "
-            f"(got {document['name']!r})"
+            "name: each side of the / is at least two characters and starts and ends with a "
+            f"letter or digit (got {document['name']!r})"
         )
     version = str(document["version"])
     if version == "latest" or VERSION_RANGE.search(version):

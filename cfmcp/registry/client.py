@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from cfmcp.errors import CfmcpError
+from cfmcp.errors import CfmcpError, UsageError
 
 DEFAULT_REGISTRY = "https://registry.modelcontextprotocol.io"
 REGISTRY_VARIABLE = "CFMCP_REGISTRY_URL"  # another registry: staging, a private one
@@ -22,7 +22,26 @@ TIMEOUT_SECONDS = 30.0
 
 
 def registry_url(given: str | None = None) -> str:
-    return (given or os.environ.get(REGISTRY_VARIABLE) or DEFAULT_REGISTRY).rstrip("/")
+    source = "--registry" if given else REGISTRY_VARIABLE
+    url = (given or os.environ.get(REGISTRY_VARIABLE) or DEFAULT_REGISTRY).rstrip("/")
+    return service_url(url, source, "the GitHub token or the domain's proof, and the listing")
+
+
+def service_url(url: str, source: str, sent: str) -> str:
+    """`url` if it is https (http only on this machine), else a UsageError naming `source`:
+    what cfmcp sends there (`sent`) must not cross a network in the clear."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    loopback = parts.hostname in ("localhost", "127.0.0.1", "::1")
+    secure = parts.scheme == "https" or (parts.scheme == "http" and loopback)
+    if secure and parts.hostname and not (parts.query or parts.fragment or parts.username):
+        return url
+    raise UsageError(
+        f"{source} {url!r} is not an https URL with a host (http only on this machine): cfmcp "
+        f"sends {sent} there; nothing was written or sent.",
+        hint=f"Give an https URL, or leave {source} out for the official one.",
+    )
 
 
 class RegistryError(CfmcpError):

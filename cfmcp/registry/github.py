@@ -23,7 +23,10 @@ DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
 
 def github_url() -> str:
-    return os.environ.get(GITHUB_VARIABLE, GITHUB_URL).rstrip("/")
+    from cfmcp.registry.client import service_url
+
+    url = os.environ.get(GITHUB_VARIABLE, GITHUB_URL).rstrip("/")
+    return service_url(url, GITHUB_VARIABLE, "the sign-in's device code and receives your token")
 
 
 @dataclass(frozen=True)

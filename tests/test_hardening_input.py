@@ -226,21 +226,29 @@ def test_an_mcp_message_over_4_mib_is_413_even_chunked(variant_dev):
 STALL_SECONDS = 10  # BODY_STALL_MS in src/guards.ts
 
 
-def partial_posts(port: int, cases: list[tuple[str, int]]) -> list[tuple[int, bytes, float]]:
+Case = tuple[str, int, str | None]  # path, declared length, bearer token
+
+
+def partial_posts(base: str, cases: list[Case]) -> list[tuple[int, bytes, float]]:
     """POSTs that each declare a Content-Length and send 10 bytes of it, all at once: for
     each, the status, the body of the answer and the seconds it took (status 0: no answer in
     twice the stall time)."""
     import http.client
     import time
     from concurrent.futures import ThreadPoolExecutor
+    from urllib.parse import urlsplit
 
-    def one(case: tuple[str, int]) -> tuple[int, bytes, float]:
-        path, declared = case
+    def one(case: Case) -> tuple[int, bytes, float]:
+        path, declared, token = case
         start = time.monotonic()
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2 * STALL_SECONDS)
+        # The host the tokens were made for (their audience is this origin).
+        connection = http.client.HTTPConnection(urlsplit(base).netloc, timeout=2 * STALL_SECONDS)
         try:
             connection.putrequest("POST", path)
             connection.putheader("Content-Type", "application/json")
+            connection.putheader("Accept", "application/json, text/event-stream")
+            if token:
+                connection.putheader("Authorization", f"Bearer {token}")
             connection.putheader("Content-Length", str(declared))
             connection.endheaders(b'{"jsonrpc"')
             response = connection.getresponse()
@@ -256,18 +264,23 @@ def partial_posts(port: int, cases: list[tuple[str, int]]) -> list[tuple[int, by
 
 def assert_declared_bodies_are_handled(dev, *, signed_in: bool = True) -> None:
     """A declared length far over the bound is refused at once, before the body comes; a body
-    that stops arriving is given up after the stall time (408), one over the bound too.
-    Nothing waits for ever, nothing is a 5xx, and the server goes on answering."""
+    that stops arriving is given up after the stall time (408), one over the bound too; a call
+    to /mcp without a token is refused at once, its body never read. Nothing waits for ever,
+    nothing is a 5xx, and the server goes on answering."""
+    token = tokens_for(dev.url)["access_token"] if signed_in else None
     drained = 2 * 1024 * 1024  # MAX_DRAINED: read past the bound, so the sender hears the 413
-    too_large = [("/mcp", 100 * 1024**3), ("/mcp", MCP_LIMIT + drained + 1)]
-    stalled = [("/mcp", 200), ("/mcp", MCP_LIMIT + 1)]
+    too_large: list[Case] = [
+        ("/mcp", 100 * 1024**3, None),
+        ("/mcp", MCP_LIMIT + drained + 1, token),
+    ]
+    stalled: list[Case] = [("/mcp", 200, token), ("/mcp", MCP_LIMIT + 1, token)]
+    unread: list[Case] = []
     if signed_in:
-        too_large += [("/register", 16 * 1024 + drained + 1), ("/token", 1024**3)]
-        stalled += [("/register", 200)]
-    results = partial_posts(dev.port, too_large + stalled)
-    for (path, declared), (status, body, seconds) in zip(
-        too_large, results[: len(too_large)], strict=True
-    ):
+        too_large += [("/register", 16 * 1024 + drained + 1, None), ("/token", 1024**3, None)]
+        stalled += [("/register", 200, None)]
+        unread += [("/mcp", 200, None), ("/mcp", MCP_LIMIT + 1, None)]
+    results = iter(partial_posts(dev.url, too_large + stalled + unread))
+    for (path, declared, _), (status, body, seconds) in zip(too_large, results, strict=False):
         assert status == 413, (path, declared, status, body[:200])
         assert seconds < STALL_SECONDS / 2, (path, seconds)  # answered before any body came
         answer = json.loads(body)
@@ -275,10 +288,13 @@ def assert_declared_bodies_are_handled(dev, *, signed_in: bool = True) -> None:
             assert "must not exceed 4194304 bytes" in answer["error"]["message"]
         else:
             assert answer["error"] == "invalid_request"
-    for (path, _), (status, body, seconds) in zip(stalled, results[len(too_large) :], strict=True):
-        assert status == 408, (path, status, body[:200])
+    for (path, declared, _), (status, body, seconds) in zip(stalled, results, strict=False):
+        assert status == 408, (path, declared, status, body[:200])
         assert STALL_SECONDS - 1 <= seconds < 2 * STALL_SECONDS, (path, seconds)
         assert b"stopped arriving" in body
+    for (path, declared, _), (status, body, seconds) in zip(unread, results, strict=False):
+        assert status == 401, (path, declared, status, body[:200])
+        assert seconds < STALL_SECONDS / 2, (path, seconds)
     if signed_in:
         still_answers(dev)
     else:

@@ -5,7 +5,7 @@
 // sends are refused first (./guards.ts): a Host this server does not answer for, a browser
 // Origin it does not trust, a body too large or one that stops arriving.
 import { createMcpHandler } from "agents/mcp/server";
-import { admitted, releaseBody } from "./guards";
+import { admitted, boundedMessage, releaseBody } from "./guards";
 import { serverFor } from "./server";
 import { ANYONE } from "./upstream";
 
@@ -29,7 +29,10 @@ async function answer(request: Request, env: Env, ctx: ExecutionContext): Promis
   if (entry instanceof Response) return entry;
   const { request: bounded, url } = entry;
   const handler = handlers[url.pathname];
-  if (handler) return handler(bounded, env, ctx);
+  if (handler) {
+    const message = await boundedMessage(bounded);
+    return message instanceof Response ? message : handler(message, env, ctx);
+  }
   if (url.pathname === "/" && request.method === "GET") {
     const mcp = new URL("/mcp", url);
     return new Response(`A public MCP server: connect an MCP client to ${mcp}\n`);

@@ -15,6 +15,7 @@ import { providerUnavailable } from "./upstream-kit";
 import { SCOPES, SERVER_NAME } from "./config";
 import {
   admitted,
+  boundedMessage,
   isKeyTooLong,
   oauthError,
   oversized,
@@ -122,9 +123,27 @@ export function oauthWorker(apiHandlers: ApiHandlers): ExportedHandler<Env> {
   };
 }
 
+/** Each API handler reads its request's body bounded (./guards.ts): only once the provider has
+ * checked the token, so a caller without one makes the Worker hold nothing. */
+function afterTheTokenCheck(apiHandlers: ApiHandlers): ApiHandlers {
+  const wrapped: ApiHandlers = {};
+  for (const [path, handler] of Object.entries(apiHandlers)) {
+    wrapped[path] =
+      typeof handler === "function"
+        ? handler
+        : {
+            async fetch(request: Parameters<typeof handler.fetch>[0], env: Env, ctx: ExecutionContext) {
+              const message = await boundedMessage(request);
+              return message instanceof Response ? message : handler.fetch(message as typeof request, env, ctx);
+            },
+          };
+  }
+  return wrapped;
+}
+
 function providerOptions(origin: string, apiHandlers: ApiHandlers): OAuthProviderOptions<Env> {
   return {
-    apiHandlers,
+    apiHandlers: afterTheTokenCheck(apiHandlers),
     defaultHandler: AuthHandler as unknown as ExportedHandler<Env>,
     authorizeEndpoint: AUTHORIZE_PATH,
     tokenEndpoint: TOKEN_PATH,

@@ -92,14 +92,35 @@ export async function admitted(
 
 /**
  * The request with its body read once and bounded (chunked bodies too), or a 413; a body that
- * stops arriving gets a 408. A declared length far too large is refused before anything is read.
+ * stops arriving gets a 408. A declared length far too large is refused before anything is
+ * read. An MCP message is only refused here by its declared length: it is read once its token
+ * is checked (`boundedMessage`), so a caller without one holds no memory.
  */
 export async function boundedBody(request: Request, url: URL, apiPaths: string[]): Promise<Request | Response> {
   if (request.body === null) return request;
-  const api = underAny(url, apiPaths);
-  const limit = api ? MAX_MCP_BODY : MAX_BODY;
-  const refuse = (status: number, problem: BodyProblem) => (api ? jsonRpcError : formError)(status, problem, limit);
-  if (Number(request.headers.get("Content-Length") ?? 0) > limit + MAX_DRAINED) return refuse(413, "too large");
+  if (!underAny(url, apiPaths)) return readBounded(request, MAX_BODY, formError);
+  return declaredLength(request) > MAX_MCP_BODY + MAX_DRAINED
+    ? jsonRpcError(413, "too large", MAX_MCP_BODY)
+    : request;
+}
+
+/** An MCP message read once and bounded (4 MiB), or the JSON-RPC error that says why not. */
+export async function boundedMessage(request: Request): Promise<Request | Response> {
+  return readBounded(request, MAX_MCP_BODY, jsonRpcError);
+}
+
+function declaredLength(request: Request): number {
+  return Number(request.headers.get("Content-Length") ?? 0);
+}
+
+async function readBounded(
+  request: Request,
+  limit: number,
+  error: (status: number, problem: BodyProblem, limit: number) => Response,
+): Promise<Request | Response> {
+  if (request.body === null) return request;
+  const refuse = (status: number, problem: BodyProblem) => error(status, problem, limit);
+  if (declaredLength(request) > limit + MAX_DRAINED) return refuse(413, "too large");
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

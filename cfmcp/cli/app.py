@@ -227,7 +227,18 @@ def choose_account(accounts: list[tuple[str, str]]) -> str:
     return accounts[choice - 1][0]
 
 
+_owns_the_process = False
+
+
+def owns_the_process() -> bool:
+    """Whether cfmcp runs as its own program (`main`), not inside another (tests, a library):
+    a command may then load only what it uses, as the process ends with it."""
+    return _owns_the_process
+
+
 def main() -> None:
+    global _owns_the_process
+    _owns_the_process = True
     try:
         _run()
     finally:

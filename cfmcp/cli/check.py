@@ -8,6 +8,7 @@ from cfmcp.cli.app import (
     JSON_OPTION,
     app,
     complete_from,
+    owns_the_process,
 )
 
 
@@ -82,6 +83,10 @@ def check(
     """
     from cfmcp.check import check_command
 
+    if owns_the_process():
+        from cfmcp.mcp_client import import_client_modules_only
+
+        import_client_modules_only()  # a tenth of a second: the SDK's server side stays out
     code = check_command(
         url=url,
         headless=headless,

@@ -17,14 +17,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from cfmcp import secrets
 from cfmcp.cloudflare_api import (
     ACCOUNT_ID_PATTERN,
-    RESOURCE_ID_PATTERN,
     CloudflareAPI,
     CloudflareAPIError,
     account_path,
 )
 from cfmcp.errors import CfmcpError, UsageError
+from cfmcp.oauth_record import LOCAL, recorded_client, save_record
 from cfmcp.project import Project, env_key
 
 Progress = Callable[[str], AbstractContextManager[Any]]
@@ -35,7 +36,6 @@ Choose = Callable[[list[tuple[str, str]]], str]
 DEFAULT_SCOPES = ("user-details.read", "account.read")
 DEV_PORT = 8788
 DEFAULT_OAUTH_URL = "https://dash.cloudflare.com/oauth2"
-LOCAL = "local"  # the record and keyring key of the development client
 CLIENT_ID = "CLOUDFLARE_CLIENT_ID"
 CLIENT_SECRET = "CLOUDFLARE_CLIENT_SECRET"
 
@@ -44,41 +44,6 @@ _SCOPE = re.compile(r"[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*")
 
 def _quiet(message: str) -> AbstractContextManager[Any]:
     return nullcontext()
-
-
-# --- the record in cfmcp.json -----------------------------------------------------------------
-
-
-def record_key(env: str | None, dev: bool) -> str | None:
-    return LOCAL if dev else env
-
-
-def recorded_client(project: Project, env: str | None, dev: bool = False) -> dict[str, Any]:
-    """The client recorded in cfmcp.json, its ids checked: the file is the user's to edit, and
-    an id goes into the path of requests made with their token."""
-    key = record_key(env, dev)
-    record = project.env_state(key).get("oauth_client") or {}
-    where = f"environments.{env_key(key)}.oauth_client in {project.state_path.name}"
-    if not isinstance(record, dict):
-        raise CfmcpError(
-            f"{where} is not an object.",
-            hint="Remove it; cfmcp oauth-client create makes a new one.",
-        )
-    checks = (("id", RESOURCE_ID_PATTERN), ("account_id", ACCOUNT_ID_PATTERN))
-    for field_name, pattern in checks:
-        value = record.get(field_name)
-        if value is not None and not (isinstance(value, str) and pattern.fullmatch(value)):
-            raise CfmcpError(
-                f"{where} has {field_name} {value!r}, which is not an id.",
-                hint="The file was edited or damaged: put back the id shown in the dashboard "
-                "(Manage Account → OAuth clients), or remove the entry and run "
-                "cfmcp oauth-client create.",
-            )
-    return dict(record)
-
-
-def _save_record(project: Project, env: str | None, dev: bool, record: dict | None) -> None:
-    project.update_env_state(record_key(env, dev), oauth_client=record)
 
 
 # --- inputs ------------------------------------------------------------------------------------
@@ -250,8 +215,6 @@ def create(
     neither can hold it, `reveal` shows it once, and without `reveal` nothing is created.
     `caller_puts`: the caller puts `values` itself, at once (`cfmcp up`).
     """
-    from cfmcp import secrets
-
     wanted_scopes = check_scopes(scopes or [])
     worker = project.worker_name(env)
     account_id = resolve_account(project, choose=choose)
@@ -317,7 +280,7 @@ def create(
     client_secret = str(created.get("client_secret") or "")
     if not client_id or not client_secret:
         raise CfmcpError("Cloudflare created the client but returned no id or secret.")
-    _save_record(
+    save_record(
         project,
         env,
         dev,
@@ -478,7 +441,7 @@ def sync(
         return SyncResult(record["id"], have, changed=False)
     updated = api.update_oauth_client(account_id, record["id"], {"redirect_uris": wanted})
     uris = list((updated or {}).get("redirect_uris") or wanted)
-    _save_record(project, env, dev, {**record, "redirect_uris": uris})
+    save_record(project, env, dev, {**record, "redirect_uris": uris})
     return SyncResult(record["id"], uris, changed=True)
 
 
@@ -512,8 +475,6 @@ def rotate(
 ) -> RotateResult:
     """Without downtime: a second secret, put on the Worker, verified; the old one is retired
     only when asked (`retire_old`), and only once the new one was verified (or with `force`)."""
-    from cfmcp import secrets
-
     record = _require_record(project, env, dev)
     account_id, client_id = record["account_id"], record["id"]
     current = _fetch(api, account_id, client_id)
@@ -533,7 +494,7 @@ def rotate(
                 "cfmcp oauth-client rotate --retire-old --force",
             )
         api.delete_rotated_oauth_client_secret(account_id, client_id)
-        _save_record(project, env, dev, {**record, "rotation": None})
+        save_record(project, env, dev, {**record, "rotation": None})
         return RotateResult(client_id, "retired")
     if current.get("has_rotated_secret"):
         raise CfmcpError(
@@ -544,7 +505,7 @@ def rotate(
     store = secrets.store_for(project, env, local=dev)
     with progress("Asking Cloudflare for a second client secret…"):
         new_secret = api.rotate_oauth_client_secret(account_id, client_id)
-    _save_record(project, env, dev, {**record, "rotation": {"verified": False}})
+    save_record(project, env, dev, {**record, "rotation": {"verified": False}})
     value = secrets.SecretValue(CLIENT_SECRET, new_secret, secrets.CLOUDFLARE)
     try:
         stored = secrets.store_secrets(
@@ -576,7 +537,7 @@ def rotate(
         if CLIENT_SECRET not in names:
             raise CfmcpError(f"{CLIENT_SECRET} is not among the Worker's secrets after the put.")
         result.verified.append(f"the Worker has {CLIENT_SECRET} (a new version is live)")
-    _save_record(project, env, dev, {**record, "rotation": {"verified": True}})
+    save_record(project, env, dev, {**record, "rotation": {"verified": True}})
     return result
 
 
@@ -589,8 +550,6 @@ def reissue_secret(
     Only for a Worker that lacks the secret: an earlier rotation still pending is finished by
     retiring its old secret first, which no running Worker can be using.
     """
-    from cfmcp import secrets
-
     record = _require_record(project, env, False)
     account_id, client_id = record["account_id"], record["id"]
     current = _fetch(api, account_id, client_id)
@@ -690,12 +649,10 @@ def delete(
     project: Project, api: CloudflareAPI, *, env: str | None = None, dev: bool = False
 ) -> str:
     """Delete the recorded client on Cloudflare, forget it here; returns its id."""
-    from cfmcp import secrets
-
     record = _require_record(project, env, dev)
     if _fetch(api, record["account_id"], record["id"]) is not None:
         api.delete_oauth_client(record["account_id"], record["id"])
-    _save_record(project, env, dev, None)
+    save_record(project, env, dev, None)
     store = secrets.store_for(project, env, local=dev)
     for name in (CLIENT_ID, CLIENT_SECRET):
         store.delete(name)

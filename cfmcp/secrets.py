@@ -539,7 +539,7 @@ def secret_values(
 def recorded_values(project: Project, env: str | None, *, local: bool = False) -> dict[str, str]:
     """Values cfmcp.json holds: the id of the OAuth client recorded for `env` (the
     development client's with `local`). A client id is public; its secret is never recorded."""
-    from cfmcp.oauth_client import recorded_client
+    from cfmcp.oauth_record import recorded_client
 
     client_id = recorded_client(project, env, dev=local).get("id")
     return {"CLOUDFLARE_CLIENT_ID": str(client_id)} if client_id else {}

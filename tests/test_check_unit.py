@@ -92,9 +92,9 @@ def test_headless_never_follows_metadata_off_this_machine():
 
 
 def test_a_refusal_is_explained_once():
-    from cfmcp.check import _Recorder
+    from cfmcp.check_signin import StepRecorder
 
-    recorder = _Recorder(lambda step: None)
+    recorder = StepRecorder(lambda name, seconds, detail: None)
     assert recorder.explain("boom") == "boom"
     recorder.last_error, recorder.last_error_body = "POST /mcp answered 400", "Bad Request: x"
     assert recorder.explain("Bad Request: x") == "Bad Request: x (POST /mcp answered 400)"

@@ -82,7 +82,7 @@ def _deploy_panel(result) -> None:  # type: ignore[no-untyped-def]
 
 
 def _redirect_note(result) -> str:  # type: ignore[no-untyped-def]
-    from cfmcp.oauth_client import recorded_client
+    from cfmcp.oauth_record import recorded_client
     from cfmcp.project import find_project
 
     env_flag = f" --env {result.env}" if result.env else ""

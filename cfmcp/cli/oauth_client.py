@@ -284,10 +284,11 @@ def oauth_client_delete(
     Sign-in to the Worker stops working until a new client is created.
     """
     from cfmcp import console, oauth_client
+    from cfmcp.oauth_record import recorded_client
 
     project = _cloudflare_project()
     env = use_env(project, env)
-    record = oauth_client.recorded_client(project, env, dev)
+    record = recorded_client(project, env, dev)
     if not yes:
         if not sys.stdin.isatty():
             raise CfmcpError(

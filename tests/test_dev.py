@@ -117,6 +117,24 @@ def test_sdk_oauth_client_calls_add_and_whoami(dev):
     assert user["accounts"][0]["name"] == "ada@example.dev's Account"
 
 
+def test_cfmcp_check_as_a_program_loads_the_sdks_client_and_not_its_server(dev):
+    # Python's own import log of the real command: the lean import is what a user runs, and a
+    # change in the SDK that made it fall back would show here, not only as a slower check.
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "cfmcp", "check", dev.url, "--headless",
+         "--json", "--era", "modern", "--transport", "mcp"],
+        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    assert json.loads(result.stdout)["ok"] is True
+    # (The client modules themselves are loaded through importlib, which the log leaves out;
+    # the passed check is their witness.)
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()}
+    assert "cfmcp.check" in imported  # the log is there
+    server_side = ("mcp.server", "uvicorn", "starlette", "sse_starlette")
+    assert not [name for name in imported if name.startswith(server_side)]
+
+
 def test_cfmcp_check_headless_passes_in_both_eras_on_mcp_and_the_sse_alias(dev):
     result = run_cfmcp("check", dev.url, "--headless", "--json", timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
